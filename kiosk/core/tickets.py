@@ -1,0 +1,253 @@
+"""Queue tickets: take a number, commit it with its event, print it, say what happened."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.config import KioskConfig
+from kiosk.core import events
+from kiosk.core.clock import Clock
+from kiosk.core.numbering import business_day, format_number
+from kiosk.core.waiting import WaitFigure, WaitingBoard
+from kiosk.devices.health import Health, HealthBoard, HealthState
+from kiosk.devices.printer.protocol import PrinterError, Ticket, TicketPrinter
+from kiosk.i18n.catalog import Catalog
+from kiosk.store.database import Database
+from kiosk.store.outbox import Outbox, rfc3339
+from kiosk.store.tickets import TicketRepository, TicketRow
+from kiosk.uuid7 import uuid7
+
+log = logging.getLogger(__name__)
+
+PRINTER = "printer"
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket that was committed to disk (its number is taken, whatever the printer does)."""
+
+    id: str
+    service_id: str
+    number: str
+    issued_at: datetime
+    people_ahead: int
+    wait_minutes: int
+    wait_estimated: bool
+    status_url: str
+    language: str
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    """What happened to a ticket request.
+
+    Attributes:
+        ticket: the committed ticket.
+        printed: True when the printer confirmed the cut.
+        problem: the printer's health when it could not print (the screen explains it).
+    """
+
+    ticket: IssuedTicket
+    printed: bool
+    problem: Health | None = None
+
+
+class TicketService:
+    """Issues queue tickets.
+
+    The number, the ticket row and the ``ticket.issued`` event are committed in one
+    transaction before anything is printed or shown (DESIGN §6). Printing comes after;
+    its outcome is a second event, so the server knows which numbers never reached paper.
+
+    Printer access (tickets, test prints, status polls) is serialised by one lock: an
+    ESC/POS status reply must not be read in the middle of another ticket's bytes.
+    """
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        db: Database,
+        outbox: Outbox,
+        printer: TicketPrinter,
+        health: HealthBoard,
+        waiting: WaitingBoard,
+        catalogs: dict[str, Catalog],
+        clock: Clock,
+    ):
+        self._config = config
+        self._db = db
+        self._outbox = outbox
+        self._printer = printer
+        self._health = health
+        self._waiting = waiting
+        self._catalogs = catalogs
+        self._clock = clock
+        self._repo = TicketRepository(db)
+        self._printer_lock = threading.Lock()
+        health.register(PRINTER)
+
+    def issue(self, service_id: str, language: str) -> TicketOutcome:
+        """Take a number for ``service_id``, commit it, print it.
+
+        Raises:
+            StoreError: the ticket could not be committed; nothing was printed or promised.
+            ConfigError: unknown service.
+        """
+        service = self._config.service(service_id)
+        now = self._clock.now()
+        day = business_day(now, self._config.timezone, self._config.tickets.reset_time)
+        figure = self._waiting.figure(service_id)
+        ticket_id = uuid7()
+        with self._db.transaction() as tx:
+            seq_number = self._repo.next_number(tx, day.isoformat(), service_id)
+            number = format_number(self._config.tickets.number_format, service.prefix, seq_number)
+            status_url = self._config.tickets.status_url.format(
+                office=self._config.office, ticket_id=ticket_id, number=number, service=service_id
+            )
+            row = TicketRow(
+                id=ticket_id,
+                business_day=day.isoformat(),
+                service=service_id,
+                seq_number=seq_number,
+                display=number,
+                issued_at=rfc3339(now),
+                people_ahead=figure.people_waiting,
+                wait_minutes=figure.wait_minutes,
+                wait_estimated=figure.estimated,
+                language=language,
+                print_state="pending",
+                print_reason="",
+            )
+            self._repo.insert(tx, row)
+            self._outbox.append(
+                tx,
+                events.TICKET,
+                events.TICKET_ISSUED,
+                {
+                    "ticket_id": ticket_id,
+                    "number": number,
+                    "service": service_id,
+                    "business_day": day.isoformat(),
+                    "seq_number": seq_number,
+                    "people_ahead": figure.people_waiting,
+                    "wait_minutes": figure.wait_minutes,
+                    "wait_estimated": figure.estimated,
+                    "language": language,
+                },
+                now=now,
+            )
+        ticket = IssuedTicket(
+            id=ticket_id,
+            service_id=service_id,
+            number=number,
+            issued_at=now,
+            people_ahead=figure.people_waiting,
+            wait_minutes=figure.wait_minutes,
+            wait_estimated=figure.estimated,
+            status_url=status_url,
+            language=language,
+        )
+        log.info("ticket %s issued for %s (id %s)", number, service_id, ticket_id)
+        return self._print(ticket)
+
+    def _print(self, ticket: IssuedTicket) -> TicketOutcome:
+        layout = self.layout(ticket)
+        try:
+            with self._printer_lock:
+                status = self._printer.print_ticket(layout)
+        except PrinterError as exc:
+            log.warning("ticket %s not printed: %s (%s)", ticket.number, exc, exc.health.reason)
+            self._health.report(PRINTER, exc.health)
+            self._record_print(ticket, printed=False, reason=exc.health.reason or "error")
+            return TicketOutcome(ticket, printed=False, problem=exc.health)
+        self._health.report(PRINTER, status.health())
+        self._record_print(ticket, printed=True)
+        return TicketOutcome(ticket, printed=True)
+
+    def _record_print(self, ticket: IssuedTicket, *, printed: bool, reason: str = "") -> None:
+        with self._db.transaction() as tx:
+            self._repo.set_print_state(tx, ticket.id, "printed" if printed else "failed", reason)
+            data: dict[str, object] = {"ticket_id": ticket.id, "number": ticket.number}
+            if not printed:
+                data["reason"] = reason
+            self._outbox.append(
+                tx,
+                events.TICKET,
+                events.TICKET_PRINTED if printed else events.TICKET_PRINT_FAILED,
+                data,
+            )
+
+    def layout(self, ticket: IssuedTicket) -> Ticket:
+        """The ticket's paper layout in its language."""
+        catalog = self._catalogs[ticket.language]
+        service = self._config.service(ticket.service_id)
+        local = ticket.issued_at.astimezone(self._config.timezone)
+        wait_key = "ticket.wait_estimated" if ticket.wait_estimated else "ticket.wait"
+        return Ticket(
+            header=self._config.office_name.get(ticket.language),
+            title=service.name.get(ticket.language),
+            number=ticket.number,
+            lines=(
+                catalog.text("ticket.issued_at", local.strftime("%Y-%m-%d %H:%M")),
+                catalog.text("ticket.people_ahead", ticket.people_ahead),
+                catalog.text(wait_key, ticket.wait_minutes),
+            ),
+            qr=ticket.status_url,
+            footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
+        )
+
+    def wait_figure(self, service_id: str) -> WaitFigure:
+        """The waiting figure shown on the service's button."""
+        return self._waiting.figure(service_id)
+
+    def poll_printer(self) -> Health:
+        """Read the printer's real-time status and report it (never during a ticket)."""
+        if not self._printer_lock.acquire(blocking=False):
+            return self._health.get(PRINTER)  # a ticket is printing: it reports by itself
+        try:
+            health = self._printer.status().health()
+        finally:
+            self._printer_lock.release()
+        self._health.report(PRINTER, health)
+        return health
+
+    def print_test(self, language: str) -> TicketOutcome:
+        """A technician's test ticket: the real layout with sample values, nothing committed."""
+        catalog = self._catalogs[language]
+        service = self._config.services[0]
+        sample = IssuedTicket(
+            id="00000000-0000-7000-8000-000000000000",
+            service_id=service.id,
+            number=format_number(self._config.tickets.number_format, service.prefix, 0),
+            issued_at=self._clock.now(),
+            people_ahead=0,
+            wait_minutes=0,
+            wait_estimated=True,
+            status_url=self._config.tickets.status_url.format(
+                office=self._config.office, ticket_id="test", number="test", service=service.id
+            ),
+            language=language,
+        )
+        layout = self.layout(sample)
+        layout = Ticket(
+            header=layout.header,
+            title=f"{catalog.text('ticket.test_title')} — {layout.title}",
+            number=layout.number,
+            lines=layout.lines,
+            qr=layout.qr,
+            footer=layout.footer,
+        )
+        try:
+            with self._printer_lock:
+                status = self._printer.print_ticket(layout)
+        except PrinterError as exc:
+            self._health.report(PRINTER, exc.health)
+            return TicketOutcome(sample, printed=False, problem=exc.health)
+        health = status.health()
+        self._health.report(PRINTER, health)
+        return TicketOutcome(
+            sample, printed=True, problem=None if health.state is HealthState.OK else health
+        )

@@ -1,0 +1,146 @@
+"""Device URLs: how config and the command line name a device (DESIGN §3).
+
+Examples::
+
+    tcp://192.0.2.10:9100              network printer (raw port 9100)
+    serial:///dev/kiosk-printer?baudrate=38400
+    socket://127.0.0.1:7000            any pyserial URL is a serial device too
+    usb://04b8:0e15                    USB vendor:product (hex)
+    file:///dev/usb/lp0                a character device written as a file
+    sim://                             the simulator that ``kiosk demo`` starts itself
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from kiosk.errors import DeviceUrlError
+
+# pyserial understands these itself (serial_for_url); we pass them through unchanged.
+PYSERIAL_SCHEMES = frozenset({"socket", "rfc2217", "loop", "spy", "alt", "hwgrep", "cp2110"})
+KNOWN_SCHEMES = frozenset({"tcp", "serial", "usb", "file", "sim", "camera", "gpio"}) | PYSERIAL_SCHEMES
+
+
+@dataclass(frozen=True)
+class DeviceUrl:
+    """A parsed device URL.
+
+    Attributes:
+        raw: the URL as written.
+        scheme: lower-case scheme (``tcp``, ``serial``, ``usb``, ``file``, ``sim``…).
+        host: host name for network schemes, else empty.
+        port: port for network schemes, else None.
+        path: device path for ``serial``/``file``, the instance name for ``sim``.
+        params: query parameters (``baudrate=19200``, ``timeout=2``).
+    """
+
+    raw: str
+    scheme: str
+    host: str = ""
+    port: int | None = None
+    path: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_simulated(self) -> bool:
+        """True for ``sim://``: the demo starts a simulator for it."""
+        return self.scheme == "sim"
+
+    @property
+    def is_pyserial(self) -> bool:
+        """True when the URL is handed to pyserial (``serial://`` or a pyserial scheme)."""
+        return self.scheme == "serial" or self.scheme in PYSERIAL_SCHEMES
+
+    def param_int(self, name: str, default: int) -> int:
+        """An integer query parameter, or ``default``; a non-number is a clear error."""
+        value = self.params.get(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise DeviceUrlError(
+                f"{self.raw}: parameter {name}={value!r} is not a whole number"
+            ) from None
+
+    def param_float(self, name: str, default: float) -> float:
+        """A decimal query parameter, or ``default``; a non-number is a clear error."""
+        value = self.params.get(name)
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise DeviceUrlError(f"{self.raw}: parameter {name}={value!r} is not a number") from None
+
+    def usb_ids(self) -> tuple[int, int]:
+        """``(vendor, product)`` of a ``usb://VID:PID`` URL."""
+        if self.scheme != "usb":
+            raise DeviceUrlError(f"{self.raw}: not a usb:// URL")
+        try:
+            vid, pid = self.host.split(":") if ":" in self.host else (self.host, "")
+            return int(vid, 16), int(pid, 16)
+        except ValueError:
+            raise DeviceUrlError(
+                f"{self.raw}: expected usb://VID:PID in hex, for example usb://04b8:0e15"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+def parse_device_url(raw: str, *, default_port: int | None = None) -> DeviceUrl:
+    """Parse and check a device URL.
+
+    Args:
+        raw: the URL text.
+        default_port: port to use for ``tcp://host`` without one (9100 for printers).
+
+    Raises:
+        DeviceUrlError: the URL is empty, has an unknown scheme or misses a part it needs;
+            the message says what a correct URL looks like.
+    """
+    text = raw.strip()
+    if not text:
+        raise DeviceUrlError("empty device URL; expected for example tcp://192.0.2.10:9100")
+    if "://" not in text:
+        raise DeviceUrlError(
+            f"{raw!r} is not a device URL; expected scheme://…, for example "
+            "tcp://192.0.2.10:9100, serial:///dev/kiosk-printer?baudrate=38400 or sim://"
+        )
+    scheme = text.split("://", 1)[0].lower()
+    if scheme not in KNOWN_SCHEMES:
+        known = ", ".join(sorted(KNOWN_SCHEMES))
+        raise DeviceUrlError(f"{raw!r}: unknown scheme {scheme!r}; known schemes: {known}")
+    if scheme == "usb":
+        # urlsplit would read "04b8:0e15" as host:port; keep it as one token.
+        rest = text.split("://", 1)[1]
+        ids, _, query = rest.partition("?")
+        url = DeviceUrl(raw=raw, scheme=scheme, host=ids.strip("/"), params=dict(parse_qsl(query)))
+        url.usb_ids()
+        return url
+    parts = urlsplit(text)
+    params = dict(parse_qsl(parts.query))
+    if scheme in ("tcp", "socket", "rfc2217"):
+        if not parts.hostname:
+            raise DeviceUrlError(f"{raw!r}: missing host; expected {scheme}://HOST:PORT")
+        try:
+            port = parts.port
+        except ValueError:
+            raise DeviceUrlError(f"{raw!r}: port is not a number from 1 to 65535") from None
+        if port is None:
+            port = default_port
+        if port is None:
+            raise DeviceUrlError(f"{raw!r}: missing port; expected {scheme}://HOST:PORT")
+        return DeviceUrl(raw=raw, scheme=scheme, host=parts.hostname, port=port, params=params)
+    if scheme in ("serial", "file"):
+        path = parts.netloc + parts.path if parts.netloc else parts.path
+        if not path:
+            raise DeviceUrlError(
+                f"{raw!r}: missing device path; expected {scheme}:///dev/kiosk-printer"
+            )
+        return DeviceUrl(raw=raw, scheme=scheme, path=path, params=params)
+    # sim://NAME, camera://0, gpio://17, loop://, spy://… keep netloc+path as the path.
+    return DeviceUrl(raw=raw, scheme=scheme, host=parts.netloc, path=parts.netloc + parts.path,
+                     params=params)

@@ -1,0 +1,195 @@
+"""The outbox: every outgoing event, appended in the same transaction as its state change.
+
+Rows leave only when the server's ``acked_seq`` covers them (DESIGN §5, §6), never on
+PUBACK: a broker without persistence forgets what it acknowledged when it restarts.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.errors import StoreError
+from kiosk.store.database import Database, Transaction
+from kiosk.store.kv import kv_get, kv_increment, kv_set
+from kiosk.uuid7 import uuid7
+
+log = logging.getLogger(__name__)
+
+ENVELOPE_VERSION = 1
+
+
+class Priority(enum.StrEnum):
+    """Which events go first when the outbox is full."""
+
+    PERSON = "person"  # a person depends on it (a ticket, a hand-over): refuse, never drop
+    TELEMETRY = "telemetry"  # health changes, counters: dropped first, and counted
+
+
+class OutboxFullError(StoreError):
+    """Raised when an event a person depends on cannot be stored: the outbox is full."""
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """One stored event with the exact envelope that will be sent."""
+
+    seq: int
+    id: str
+    category: str
+    type: str
+    priority: Priority
+    created: str
+    envelope: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The envelope as a dict."""
+        result: dict[str, Any] = json.loads(self.envelope)
+        return result
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC time in RFC 3339 with milliseconds and a ``Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Outbox:
+    """Durable, ordered, bounded queue of outgoing events.
+
+    Args:
+        db: the kiosk database.
+        kiosk_id: goes into every envelope.
+        session: the session number of this run (see ``begin_session``).
+        capacity: rows kept at most; beyond it telemetry is dropped, person events refused.
+    """
+
+    def __init__(self, db: Database, *, kiosk_id: str, session: int, capacity: int = 100_000):
+        self._db = db
+        self.kiosk_id = kiosk_id
+        self.session = session
+        self.capacity = capacity
+
+    def append(
+        self,
+        tx: Transaction,
+        category: str,
+        event_type: str,
+        data: dict[str, Any],
+        *,
+        priority: Priority = Priority.PERSON,
+        now: datetime | None = None,
+    ) -> OutboxEvent:
+        """Append an event inside the caller's transaction and return it.
+
+        Raises:
+            OutboxFullError: the outbox is full of events that may not be dropped.
+        """
+        depth = int(tx.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+        if depth >= self.capacity and not self._make_room(tx, priority):
+            raise OutboxFullError(
+                f"outbox full ({depth} of {self.capacity} events unacknowledged); "
+                f"refusing {event_type}"
+            )
+        seq = kv_increment(tx, "outbox.last_seq")
+        created = rfc3339(now or datetime.now(UTC))
+        event_id = uuid7()
+        envelope = json.dumps(
+            {
+                "v": ENVELOPE_VERSION,
+                "id": event_id,
+                "seq": seq,
+                "session": self.session,
+                "kiosk": self.kiosk_id,
+                "ts": created,
+                "type": event_type,
+                "data": data,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        tx.execute(
+            "INSERT INTO outbox (seq, id, category, type, priority, created, envelope) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, event_id, category, event_type, priority.value, created, envelope),
+        )
+        return OutboxEvent(seq, event_id, category, event_type, priority, created, envelope)
+
+    def _make_room(self, tx: Transaction, priority: Priority) -> bool:
+        """Drop the oldest telemetry event to make room; False when there is none to drop."""
+        if priority is Priority.TELEMETRY or priority is Priority.PERSON:
+            row = tx.execute(
+                "SELECT seq FROM outbox WHERE priority = ? ORDER BY seq LIMIT 1",
+                (Priority.TELEMETRY.value,),
+            ).fetchone()
+            if row is None:
+                if priority is Priority.TELEMETRY:
+                    # Full of person events: this telemetry event is the one dropped.
+                    kv_increment(tx, "outbox.dropped_telemetry")
+                    log.warning("outbox full of person events; dropping new telemetry")
+                return False
+            tx.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
+            kv_increment(tx, "outbox.dropped_telemetry")
+            log.warning("outbox full; dropped telemetry event seq=%d", row[0])
+            return True
+        return False  # pragma: no cover - every priority is handled above
+
+    def pending(self, after_seq: int = 0, limit: int = 100) -> list[OutboxEvent]:
+        """Stored events with ``seq > after_seq`` in order, at most ``limit``."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT seq, id, category, type, priority, created, envelope FROM outbox "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+        return [OutboxEvent(r[0], r[1], r[2], r[3], Priority(r[4]), r[5], r[6]) for r in rows]
+
+    def ack(self, acked_seq: int) -> int:
+        """Delete every event up to ``acked_seq`` (the server stored them); returns how many."""
+        with self._db.transaction() as tx:
+            cur = tx.execute("DELETE FROM outbox WHERE seq <= ?", (acked_seq,))
+            previous = int(kv_get(tx, "outbox.acked_seq", "0") or "0")
+            if acked_seq > previous:
+                kv_set(tx, "outbox.acked_seq", str(acked_seq))
+            return cur.rowcount
+
+    def depth(self) -> int:
+        """How many events wait for the server's ack."""
+        with self._db.reading() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    def oldest_created(self) -> datetime | None:
+        """Creation time of the oldest unacknowledged event, or None when empty."""
+        with self._db.reading() as conn:
+            row = conn.execute("SELECT created FROM outbox ORDER BY seq LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return datetime.fromisoformat(str(row[0]).replace("Z", "+00:00"))
+
+    def dropped_telemetry(self) -> int:
+        """How many telemetry events were dropped because the outbox was full."""
+        with self._db.reading() as conn:
+            return int(kv_get(conn, "outbox.dropped_telemetry", "0") or "0")
+
+    def last_seq(self) -> int:
+        """The last ``seq`` handed out (0 before the first event)."""
+        with self._db.reading() as conn:
+            return int(kv_get(conn, "outbox.last_seq", "0") or "0")
+
+    def acked_seq(self) -> int:
+        """The highest ``acked_seq`` the server has sent."""
+        with self._db.reading() as conn:
+            return int(kv_get(conn, "outbox.acked_seq", "0") or "0")
+
+
+__all__ = [
+    "Outbox",
+    "OutboxEvent",
+    "OutboxFullError",
+    "Priority",
+    "rfc3339",
+]
