@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,7 +40,16 @@ class Database:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the state database {path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._commit_listeners: list[Callable[[], None]] = []
         self._migrate()
+
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every committed write transaction.
+
+        The link uses it to wake its outbox flusher without polling. Listeners run on the
+        committing thread after the lock is released and must only signal.
+        """
+        self._commit_listeners.append(listener)
 
     def _migrate(self) -> None:
         with self._lock:
@@ -90,6 +99,8 @@ class Database:
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK")
                 raise StoreError(f"{self.path}: commit failed: {exc}") from exc
+        for listener in self._commit_listeners:
+            listener()
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

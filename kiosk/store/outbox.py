@@ -83,14 +83,21 @@ class Outbox:
         *,
         priority: Priority = Priority.PERSON,
         now: datetime | None = None,
-    ) -> OutboxEvent:
+    ) -> OutboxEvent | None:
         """Append an event inside the caller's transaction and return it.
 
+        Returns None when a telemetry event was dropped (and counted) because the outbox is
+        full of events a person depends on.
+
         Raises:
-            OutboxFullError: the outbox is full of events that may not be dropped.
+            OutboxFullError: the outbox is full and this event may not be dropped.
         """
         depth = int(tx.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
-        if depth >= self.capacity and not self._make_room(tx, priority):
+        if depth >= self.capacity and not self._make_room(tx):
+            if priority is Priority.TELEMETRY:
+                kv_increment(tx, "outbox.dropped_telemetry")
+                log.warning("outbox full of person events; dropped new %s", event_type)
+                return None
             raise OutboxFullError(
                 f"outbox full ({depth} of {self.capacity} events unacknowledged); "
                 f"refusing {event_type}"
@@ -119,24 +126,18 @@ class Outbox:
         )
         return OutboxEvent(seq, event_id, category, event_type, priority, created, envelope)
 
-    def _make_room(self, tx: Transaction, priority: Priority) -> bool:
-        """Drop the oldest telemetry event to make room; False when there is none to drop."""
-        if priority is Priority.TELEMETRY or priority is Priority.PERSON:
-            row = tx.execute(
-                "SELECT seq FROM outbox WHERE priority = ? ORDER BY seq LIMIT 1",
-                (Priority.TELEMETRY.value,),
-            ).fetchone()
-            if row is None:
-                if priority is Priority.TELEMETRY:
-                    # Full of person events: this telemetry event is the one dropped.
-                    kv_increment(tx, "outbox.dropped_telemetry")
-                    log.warning("outbox full of person events; dropping new telemetry")
-                return False
-            tx.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
-            kv_increment(tx, "outbox.dropped_telemetry")
-            log.warning("outbox full; dropped telemetry event seq=%d", row[0])
-            return True
-        return False  # pragma: no cover - every priority is handled above
+    def _make_room(self, tx: Transaction) -> bool:
+        """Drop the oldest telemetry event; False when there is none to drop."""
+        row = tx.execute(
+            "SELECT seq FROM outbox WHERE priority = ? ORDER BY seq LIMIT 1",
+            (Priority.TELEMETRY.value,),
+        ).fetchone()
+        if row is None:
+            return False
+        tx.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
+        kv_increment(tx, "outbox.dropped_telemetry")
+        log.warning("outbox full; dropped telemetry event seq=%d", row[0])
+        return True
 
     def pending(self, after_seq: int = 0, limit: int = 100) -> list[OutboxEvent]:
         """Stored events with ``seq > after_seq`` in order, at most ``limit``."""

@@ -1,0 +1,106 @@
+"""The composition root: read the config, wire services, devices, link and screens, run."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.config import KioskConfig
+from kiosk.services import KioskServices
+from kiosk.systemd_notify import SystemdNotifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    """How the window runs.
+
+    Attributes:
+        windowed: force a window even when the config asks for full screen (demo, laptop).
+        on_ready: called on the GUI thread once the first screen is shown (the demo uses it
+            to print where everything is; benchmarks to time the cold start).
+        quit_after_s: quit by itself after this many seconds (benchmarks, smoke tests).
+        demo_panel: builds the demo's simulator panel window, given the QML engine's app.
+    """
+
+    windowed: bool = False
+    on_ready: Callable[[], None] | None = None
+    quit_after_s: float | None = None
+    demo_panel: Callable[[object], object] | None = None
+
+
+def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions) -> int:
+    """Show the kiosk screens and run until the window closes or SIGTERM arrives.
+
+    Returns the process exit status.
+    """
+    # Qt is imported here, not at module import: `kiosk config check` and `kiosk diag`
+    # must work on a machine without a display and start fast.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.ui.window import build_ui
+
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    assert isinstance(app, QGuiApplication)
+    app.setApplicationName("lobby-kiosk")
+    ui = build_ui(
+        app,
+        config,
+        services.tickets,
+        services.waiting,
+        services.health,
+        services.catalogs,
+        windowed=options.windowed,
+    )
+    if services.link is not None:
+        services.link.subscribe_status(ui.status.setLinkStatus)
+    else:
+        ui.status.setLinkStatus(False, "no_broker")
+    panel = options.demo_panel(app) if options.demo_panel is not None else None
+
+    notifier = SystemdNotifier()
+    keep: list[object] = [ui, panel]
+    if notifier.watchdog_interval_s:
+        # NOTE: pinged from the Qt main loop: if the GUI thread hangs, the pings stop and
+        # systemd restarts the kiosk.
+        watchdog = QTimer()
+        watchdog.setInterval(int(notifier.watchdog_interval_s * 1000))
+        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
+        watchdog.start()
+        keep.append(watchdog)
+
+    # Python handles SIGTERM only when the interpreter runs: a cheap timer gives it a turn.
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    tick = QTimer()
+    tick.start(500)
+    tick.timeout.connect(lambda: None)
+    keep.append(tick)
+
+    def ready() -> None:
+        notifier.notify("READY=1")
+        if options.on_ready is not None:
+            options.on_ready()
+
+    services.start()
+    ui.window.frameSwapped.connect(ready, type=_single_shot())
+    if options.quit_after_s is not None:
+        QTimer.singleShot(int(options.quit_after_s * 1000), app.quit)
+    try:
+        status = app.exec()
+    finally:
+        notifier.notify("STOPPING=1")
+        services.stop()
+    del keep
+    return int(status)
+
+
+def _single_shot() -> object:
+    from PySide6.QtCore import Qt
+
+    return Qt.ConnectionType.SingleShotConnection

@@ -1,0 +1,160 @@
+"""The ``kiosk`` command.
+
+kiosk [--config FILE] run                    the kiosk (production; systemd starts this)
+kiosk demo [--broker URL] [--printer URL]    the kiosk on simulated devices
+kiosk config check FILE                      validate a config file
+kiosk diag print-test [--printer URL]        print a test ticket, report printer health
+kiosk sim printer [--port 9100] [--out DIR]  the ESC/POS printer simulator
+kiosk sim central --broker URL [--db FILE]   the central-server simulator
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Lobby kiosk controller")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument(
+        "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (%(default)s)"
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING… (%(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the kiosk with the configured devices")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+
+    demo = sub.add_parser("demo", help="run the kiosk on simulated devices")
+    demo.add_argument("--broker", help="use this broker (mqtt://host:port) instead of our own")
+    demo.add_argument("--printer", help="use this printer URL instead of the simulator")
+    demo.add_argument("--state-dir", type=Path, help="where the demo keeps its state")
+    demo.add_argument("--fullscreen", action="store_true", help="full screen, as on a kiosk")
+    demo.add_argument("--quit-after", type=float, help=argparse.SUPPRESS)
+
+    config = sub.add_parser("config", help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = config_sub.add_parser("check", help="validate a config file")
+    check.add_argument("file", type=Path)
+
+    diag = sub.add_parser("diag", help="diagnostics for technicians")
+    diag_sub = diag.add_subparsers(dest="diag_command", required=True, metavar="ACTION")
+    print_test = diag_sub.add_parser("print-test", help="print a test ticket")
+    print_test.add_argument("--printer", help="printer URL (default: the configured one)")
+    print_test.add_argument("--lang", default=None, help="ticket language (default: first)")
+    print_test.add_argument(
+        "--text-mode", choices=["kanji", "raster"], help="override the printer profile"
+    )
+
+    sim = sub.add_parser("sim", help="device and server simulators")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True, metavar="DEVICE")
+    sim_printer = sim_sub.add_parser("printer", help="ESC/POS printer simulator on TCP")
+    sim_printer.add_argument("args", nargs=argparse.REMAINDER)
+    sim_central = sim_sub.add_parser("central", help="central-server simulator")
+    sim_central.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kiosk`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return _dispatch(args)
+    except KioskError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        config = load_config(args.file)
+        print(
+            f"{args.file}: ok (kiosk {config.kiosk_id}, office {config.office}, "
+            f"{len(config.services)} services, printer {config.printer.url})"
+        )
+        return EXIT_OK
+    if args.command == "sim":
+        return _sim(args)
+    if args.command == "demo":
+        from kiosk.demo import DemoOptions, default_state_dir, run_demo
+
+        return run_demo(
+            DemoOptions(
+                state_dir=args.state_dir or default_state_dir(),
+                broker=args.broker,
+                printer=args.printer,
+                windowed=not args.fullscreen,
+                quit_after_s=args.quit_after,
+            )
+        )
+    config = load_config(args.config)
+    if args.command == "diag":
+        return _print_test(config, args)
+    if args.command == "run":
+        from kiosk.app import RunOptions, run_kiosk
+        from kiosk.services import build_services
+
+        return run_kiosk(config, build_services(config), RunOptions(windowed=args.windowed))
+    raise AssertionError(args.command)  # pragma: no cover - argparse limits the choices
+
+
+def _sim(args: argparse.Namespace) -> int:
+    rest = [a for a in args.args if a != "--"]
+    if args.sim_command == "printer":
+        from simulators.printer.__main__ import main as printer_main
+
+        return printer_main(rest)
+    from simulators.central.__main__ import main as central_main
+
+    return central_main(rest)
+
+
+def _print_test(config: KioskConfig, args: argparse.Namespace) -> int:
+    """``kiosk diag print-test``: the real ticket layout with sample values."""
+    import dataclasses
+
+    from kiosk.devices.printer.protocol import TextMode
+    from kiosk.services import build_services
+
+    if args.text_mode:
+        config = dataclasses.replace(
+            config, printer=dataclasses.replace(config.printer, text_mode=TextMode(args.text_mode))
+        )
+    # NOTE: a technician's check must not need the network: no broker link here.
+    config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, broker=""))
+    services = build_services(config, printer_url=args.printer)
+    try:
+        language = args.lang or config.ui.languages[0]
+        before = services.tickets.poll_printer()
+        print(f"printer {args.printer or config.printer.url}")
+        print(f"  health before: {before.state.value} {before.reason}".rstrip())
+        outcome = services.tickets.print_test(language)
+        after = services.health.get("printer")
+        if outcome.printed:
+            print(f"  test ticket printed ({config.printer.text_mode.value} mode)")
+        else:
+            reason = outcome.problem.reason if outcome.problem else "unknown"
+            print(f"  test ticket NOT printed: {reason}")
+        print(f"  health after:  {after.state.value} {after.reason}".rstrip())
+        return EXIT_OK if outcome.printed else EXIT_FAILED
+    finally:
+        services.stop()

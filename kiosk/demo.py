@@ -1,0 +1,123 @@
+"""``kiosk demo``: the kiosk on simulated devices, with a broker and a central server if it can.
+
+Starts the ESC/POS printer simulator (unless ``--printer`` names another printer), a private
+Mosquitto on a free loopback port plus the central-server simulator (unless ``--broker`` names
+a broker; without Mosquitto installed the kiosk runs offline and says so), writes a demo
+config and runs the kiosk window with a simulator panel beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kiosk.app import RunOptions, run_kiosk
+from kiosk.config import KioskConfig, parse_config
+from kiosk.link.broker_url import parse_broker_url
+from kiosk.services import build_services
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent / "demo_config.toml"
+
+
+@dataclass
+class DemoOptions:
+    """What ``kiosk demo`` was asked to use instead of its own simulators."""
+
+    state_dir: Path
+    broker: str | None = None
+    printer: str | None = None
+    windowed: bool = True
+    quit_after_s: float | None = None
+
+
+def default_state_dir() -> Path:
+    """``$XDG_STATE_HOME/kiosk-demo`` (``~/.local/state/kiosk-demo``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "kiosk-demo"
+
+
+def demo_config(state_dir: Path, broker: str) -> KioskConfig:
+    """The bundled demo config with this run's state folder and broker."""
+    data: dict[str, Any] = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    data["kiosk"]["state_dir"] = str(state_dir)
+    data.setdefault("mqtt", {})["broker"] = broker
+    data.setdefault("ui", {})["fullscreen"] = False
+    return parse_config(data, source=f"{EXAMPLE_CONFIG} (demo)")
+
+
+def run_demo(options: DemoOptions) -> int:
+    """Start the simulators, print where everything is, run the kiosk; returns the exit code."""
+    from simulators.central.server import CentralSimulator
+    from simulators.mosquitto import BrokerError, MosquittoProcess
+    from simulators.printer.server import PrinterSimulator
+
+    state_dir = options.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["kiosk demo", f"  state:        {state_dir}"]
+    with ExitStack() as stack:
+        simulator: PrinterSimulator | None = None
+        if options.printer:
+            printer_url = options.printer
+            lines.append(f"  printer:      {printer_url}")
+        else:
+            out_dir = state_dir / "printed"
+            simulator = PrinterSimulator(port=0, out_dir=out_dir)
+            simulator.start()
+            stack.callback(simulator.stop)
+            printer_url = f"tcp://127.0.0.1:{simulator.port}"
+            lines.append(f"  printer:      simulator on {printer_url}, tickets in {out_dir}")
+
+        broker = options.broker or ""
+        if not broker:
+            try:
+                mosquitto = MosquittoProcess(state_dir / "broker")
+                mosquitto.start()
+                stack.callback(mosquitto.stop)
+                broker = mosquitto.url
+                lines.append(f"  broker:       mosquitto on {broker} (log {mosquitto.log_path})")
+            except BrokerError as exc:
+                lines.append(f"  broker:       none ({exc}); the kiosk runs offline")
+        else:
+            lines.append(f"  broker:       {broker}")
+        if broker:
+            parsed = parse_broker_url(broker)
+            central = CentralSimulator(
+                parsed.host, parsed.port, store_path=state_dir / "central.sqlite3"
+            )
+            central.start()
+            stack.callback(central.stop)
+            lines.append("  central:      central-server simulator (acks, queue figures)")
+
+        config = demo_config(state_dir, broker)
+        services = build_services(config, printer_url=printer_url, printer_poll_s=5.0)
+        panel = None
+        if simulator is not None:
+            from kiosk.ui.demo_panel import build_demo_panel
+            from simulators.printer.demo_faults import SimulatorFaults
+
+            faults = SimulatorFaults(simulator)
+            panel = lambda app: build_demo_panel(app, faults, faults.recent_tickets)  # noqa: E731
+
+        def ready() -> None:
+            for line in lines:
+                print(line, flush=True)  # noqa: T201 - the demo tells the person where things are
+            print("  the kiosk window is up; close it or press Ctrl-C to stop", flush=True)  # noqa: T201
+
+        return run_kiosk(
+            config,
+            services,
+            RunOptions(
+                windowed=options.windowed,
+                on_ready=ready,
+                quit_after_s=options.quit_after_s,
+                demo_panel=panel,
+            ),
+        )
+    return 1  # pragma: no cover - ExitStack does not swallow exceptions
