@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the kiosk with the configured devices")
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    # For benchmarks: print a line when the first frame is on screen.
+    run.add_argument("--announce-ready", action="store_true", help=argparse.SUPPRESS)
 
     demo = sub.add_parser("demo", help="run the kiosk on simulated devices")
     demo.add_argument("--broker", help="use this broker (mqtt://host:port) instead of our own")
@@ -113,7 +115,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kiosk.app import RunOptions, run_kiosk
         from kiosk.services import build_services
 
-        return run_kiosk(config, build_services(config), RunOptions(windowed=args.windowed))
+        announce = (lambda: print("first-frame", flush=True)) if args.announce_ready else None
+        return run_kiosk(
+            config, build_services(config), RunOptions(windowed=args.windowed, on_ready=announce)
+        )
     raise AssertionError(args.command)  # pragma: no cover - argparse limits the choices
 
 

@@ -23,6 +23,8 @@ from kiosk.errors import ConfigError, DeviceUrlError
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 KIOSK_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 SUPPORTED_LANGUAGES = ("ja", "en")
+# kiosk/v1/server/state and kiosk/v1/office/… would clash with a kiosk of that name.
+RESERVED_IDS = frozenset({"server", "office"})
 
 T = TypeVar("T")
 
@@ -243,6 +245,8 @@ def parse_config(
             "may hold only a-z, 0-9 and '-' (1 to 64 characters); it is the "
             "MQTT client id and a topic level, where '/', '+' and '#' would break the ACLs",
         )
+    if kiosk_id in RESERVED_IDS:
+        raise kiosk.fail("id", kiosk_id, "is reserved for the server's own topics")
     office = kiosk.text("office")
     if not KIOSK_ID_RE.fullmatch(office):
         raise kiosk.fail("office", office, "may hold only a-z, 0-9 and '-'")

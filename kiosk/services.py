@@ -109,6 +109,7 @@ def build_services(
     catalogs = load_catalogs(config.ui.languages)
     waiting = WaitingBoard(config, TicketRepository(db), clock)
     tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
+    tickets.settle_interrupted()
     link = None
     if config.mqtt.broker:
         link = MqttLink(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import shutil
 import signal
@@ -69,6 +70,9 @@ class MosquittoProcess:
             "log_type information",
             "connection_messages true",
             "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+            # NOTE: started as root, mosquitto switches to the 'mosquitto' user and then
+            # cannot write its log (or persistence) into our folder; stay who we are.
+            f"user {getpass.getuser()}",
         ]
         self.conf_path.write_text("\n".join(lines) + "\n")
 

@@ -153,6 +153,26 @@ class TicketService:
         log.info("ticket %s issued for %s (id %s)", number, service_id, ticket_id)
         return self._print(ticket)
 
+    def settle_interrupted(self) -> int:
+        """After a restart: report tickets whose printing was cut off by a crash or power cut.
+
+        We cannot know whether their paper came out, so they are recorded as failed with the
+        reason ``interrupted`` and a ``ticket.print_failed`` event tells the server. Their
+        numbers stay taken. Returns how many were settled.
+        """
+        pending = self._repo.pending_prints()
+        for ticket_id, number in pending:
+            log.warning("ticket %s (id %s) was interrupted while printing", number, ticket_id)
+            with self._db.transaction() as tx:
+                self._repo.set_print_state(tx, ticket_id, "failed", "interrupted")
+                self._outbox.append(
+                    tx,
+                    events.TICKET,
+                    events.TICKET_PRINT_FAILED,
+                    {"ticket_id": ticket_id, "number": number, "reason": "interrupted"},
+                )
+        return len(pending)
+
     def _print(self, ticket: IssuedTicket) -> TicketOutcome:
         layout = self.layout(ticket)
         try:

@@ -12,6 +12,8 @@ Examples::
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,7 +21,10 @@ from kiosk.errors import DeviceUrlError
 
 # pyserial understands these itself (serial_for_url); we pass them through unchanged.
 PYSERIAL_SCHEMES = frozenset({"socket", "rfc2217", "loop", "spy", "alt", "hwgrep", "cp2110"})
-KNOWN_SCHEMES = frozenset({"tcp", "serial", "usb", "file", "sim", "camera", "gpio"}) | PYSERIAL_SCHEMES
+_USB_ID = re.compile(r"[0-9A-Fa-f]{1,4}")
+KNOWN_SCHEMES = (
+    frozenset({"tcp", "serial", "usb", "file", "sim", "camera", "gpio"}) | PYSERIAL_SCHEMES
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class DeviceUrl:
     """A parsed device URL.
 
     Attributes:
-        raw: the URL as written.
+        raw: the URL as written, without surrounding white space.
         scheme: lower-case scheme (``tcp``, ``serial``, ``usb``, ``file``, ``sim``…).
         host: host name for network schemes, else empty.
         port: port for network schemes, else None.
@@ -70,21 +75,38 @@ class DeviceUrl:
         if value is None:
             return default
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            raise DeviceUrlError(f"{self.raw}: parameter {name}={value!r} is not a number") from None
+            raise DeviceUrlError(
+                f"{self.raw}: parameter {name}={value!r} is not a number"
+            ) from None
+        if not math.isfinite(number):
+            raise DeviceUrlError(f"{self.raw}: parameter {name}={value!r} is not a finite number")
+        return number
+
+    def param_bool(self, name: str, default: bool) -> bool:
+        """A yes/no query parameter (``1/0``, ``true/false``, ``yes/no``, ``on/off``)."""
+        value = self.params.get(name)
+        if value is None:
+            return default
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise DeviceUrlError(f"{self.raw}: parameter {name}={value!r} is not true or false")
 
     def usb_ids(self) -> tuple[int, int]:
         """``(vendor, product)`` of a ``usb://VID:PID`` URL."""
         if self.scheme != "usb":
             raise DeviceUrlError(f"{self.raw}: not a usb:// URL")
-        try:
-            vid, pid = self.host.split(":") if ":" in self.host else (self.host, "")
-            return int(vid, 16), int(pid, 16)
-        except ValueError:
-            raise DeviceUrlError(
-                f"{self.raw}: expected usb://VID:PID in hex, for example usb://04b8:0e15"
-            ) from None
+        problem = DeviceUrlError(
+            f"{self.raw}: expected usb://VID:PID in hex, for example usb://04b8:0e15"
+        )
+        vid, sep, pid = self.host.partition(":")
+        # NOTE: int(x, 16) alone would accept "-1", "0x…" and full-width digits.
+        if not sep or not _USB_ID.fullmatch(vid) or not _USB_ID.fullmatch(pid):
+            raise problem
+        return int(vid, 16), int(pid, 16)
 
     def __str__(self) -> str:
         return self.raw
@@ -117,10 +139,13 @@ def parse_device_url(raw: str, *, default_port: int | None = None) -> DeviceUrl:
         # urlsplit would read "04b8:0e15" as host:port; keep it as one token.
         rest = text.split("://", 1)[1]
         ids, _, query = rest.partition("?")
-        url = DeviceUrl(raw=raw, scheme=scheme, host=ids.strip("/"), params=dict(parse_qsl(query)))
+        url = DeviceUrl(raw=text, scheme=scheme, host=ids.strip("/"), params=dict(parse_qsl(query)))
         url.usb_ids()
         return url
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # for example an unclosed IPv6 bracket
+        raise DeviceUrlError(f"{raw!r}: {exc}") from None
     params = dict(parse_qsl(parts.query))
     if scheme in ("tcp", "socket", "rfc2217"):
         if not parts.hostname:
@@ -133,14 +158,20 @@ def parse_device_url(raw: str, *, default_port: int | None = None) -> DeviceUrl:
             port = default_port
         if port is None:
             raise DeviceUrlError(f"{raw!r}: missing port; expected {scheme}://HOST:PORT")
-        return DeviceUrl(raw=raw, scheme=scheme, host=parts.hostname, port=port, params=params)
+        if not 1 <= port <= 65535:
+            raise DeviceUrlError(f"{raw!r}: port is not a number from 1 to 65535")
+        return DeviceUrl(raw=text, scheme=scheme, host=parts.hostname, port=port, params=params)
     if scheme in ("serial", "file"):
-        path = parts.netloc + parts.path if parts.netloc else parts.path
+        netloc = parts.netloc
+        if scheme == "file" and netloc.lower() == "localhost":
+            netloc = ""  # file://localhost/dev/usb/lp0 is file:///dev/usb/lp0
+        path = netloc + parts.path
         if not path:
             raise DeviceUrlError(
                 f"{raw!r}: missing device path; expected {scheme}:///dev/kiosk-printer"
             )
-        return DeviceUrl(raw=raw, scheme=scheme, path=path, params=params)
+        return DeviceUrl(raw=text, scheme=scheme, path=path, params=params)
     # sim://NAME, camera://0, gpio://17, loop://, spy://… keep netloc+path as the path.
-    return DeviceUrl(raw=raw, scheme=scheme, host=parts.netloc, path=parts.netloc + parts.path,
-                     params=params)
+    return DeviceUrl(
+        raw=text, scheme=scheme, host=parts.netloc, path=parts.netloc + parts.path, params=params
+    )

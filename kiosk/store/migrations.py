@@ -35,11 +35,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ticket_by_day ON ticket (business_day, service);
     CREATE TABLE outbox (
-        seq       INTEGER PRIMARY KEY,       -- per kiosk, gapless, from kv 'outbox.next_seq'
+        seq       INTEGER PRIMARY KEY,       -- per kiosk, gapless, from kv 'outbox.last_seq'
         id        TEXT NOT NULL UNIQUE,      -- uuid7 of the event
         category  TEXT NOT NULL,             -- ticket, device, cmd, …: the topic suffix
         type      TEXT NOT NULL,             -- ticket.issued, device.health, …
-        priority  TEXT NOT NULL,             -- person | telemetry (telemetry is dropped first)
+        priority  TEXT NOT NULL,             -- person | telemetry | tombstone (dropped telemetry)
         created   TEXT NOT NULL,             -- RFC 3339 UTC
         envelope  TEXT NOT NULL              -- the exact JSON sent
     );

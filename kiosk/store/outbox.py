@@ -21,6 +21,7 @@ from kiosk.uuid7 import uuid7
 log = logging.getLogger(__name__)
 
 ENVELOPE_VERSION = 1
+DROPPED_EVENT = "outbox.dropped"
 
 
 class Priority(enum.StrEnum):
@@ -28,6 +29,7 @@ class Priority(enum.StrEnum):
 
     PERSON = "person"  # a person depends on it (a ticket, a hand-over): refuse, never drop
     TELEMETRY = "telemetry"  # health changes, counters: dropped first, and counted
+    TOMBSTONE = "tombstone"  # a dropped telemetry event's place, so ``seq`` stays gapless
 
 
 class OutboxFullError(StoreError):
@@ -92,7 +94,11 @@ class Outbox:
         Raises:
             OutboxFullError: the outbox is full and this event may not be dropped.
         """
-        depth = int(tx.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+        depth = int(
+            tx.execute(
+                "SELECT COUNT(*) FROM outbox WHERE priority != ?", (Priority.TOMBSTONE.value,)
+            ).fetchone()[0]
+        )
         if depth >= self.capacity and not self._make_room(tx):
             if priority is Priority.TELEMETRY:
                 kv_increment(tx, "outbox.dropped_telemetry")
@@ -105,7 +111,43 @@ class Outbox:
         seq = kv_increment(tx, "outbox.last_seq")
         created = rfc3339(now or datetime.now(UTC))
         event_id = uuid7()
-        envelope = json.dumps(
+        envelope = self._envelope(event_id, seq, created, event_type, data)
+        tx.execute(
+            "INSERT INTO outbox (seq, id, category, type, priority, created, envelope) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, event_id, category, event_type, priority.value, created, envelope),
+        )
+        return OutboxEvent(seq, event_id, category, event_type, priority, created, envelope)
+
+    def _make_room(self, tx: Transaction) -> bool:
+        """Turn the oldest telemetry event into a tombstone; False when there is none.
+
+        NOTE: the row is not deleted: the server acks only a gapless ``seq`` run, so a hole
+        would block every later ack. The tombstone keeps the seq with a tiny
+        ``outbox.dropped`` envelope and does not count against the capacity.
+        """
+        row = tx.execute(
+            "SELECT seq, id, type, created FROM outbox WHERE priority = ? ORDER BY seq LIMIT 1",
+            (Priority.TELEMETRY.value,),
+        ).fetchone()
+        if row is None:
+            return False
+        seq, event_id, dropped_type, created = row
+        tombstone = self._envelope(
+            event_id, seq, created, DROPPED_EVENT, {"dropped_type": dropped_type}
+        )
+        tx.execute(
+            "UPDATE outbox SET priority = ?, type = ?, envelope = ? WHERE seq = ?",
+            (Priority.TOMBSTONE.value, DROPPED_EVENT, tombstone, seq),
+        )
+        kv_increment(tx, "outbox.dropped_telemetry")
+        log.warning("outbox full; dropped telemetry event seq=%d (%s)", seq, dropped_type)
+        return True
+
+    def _envelope(
+        self, event_id: str, seq: int, created: str, event_type: str, data: dict[str, Any]
+    ) -> str:
+        return json.dumps(
             {
                 "v": ENVELOPE_VERSION,
                 "id": event_id,
@@ -119,25 +161,6 @@ class Outbox:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        tx.execute(
-            "INSERT INTO outbox (seq, id, category, type, priority, created, envelope) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, event_id, category, event_type, priority.value, created, envelope),
-        )
-        return OutboxEvent(seq, event_id, category, event_type, priority, created, envelope)
-
-    def _make_room(self, tx: Transaction) -> bool:
-        """Drop the oldest telemetry event; False when there is none to drop."""
-        row = tx.execute(
-            "SELECT seq FROM outbox WHERE priority = ? ORDER BY seq LIMIT 1",
-            (Priority.TELEMETRY.value,),
-        ).fetchone()
-        if row is None:
-            return False
-        tx.execute("DELETE FROM outbox WHERE seq = ?", (row[0],))
-        kv_increment(tx, "outbox.dropped_telemetry")
-        log.warning("outbox full; dropped telemetry event seq=%d", row[0])
-        return True
 
     def pending(self, after_seq: int = 0, limit: int = 100) -> list[OutboxEvent]:
         """Stored events with ``seq > after_seq`` in order, at most ``limit``."""

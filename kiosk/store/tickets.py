@@ -81,6 +81,14 @@ class TicketRepository:
             (state, reason, ticket_id),
         )
 
+    def pending_prints(self) -> list[tuple[str, str]]:
+        """``(id, number)`` of tickets whose printing never finished (a crash mid-print)."""
+        with self._db.reading() as conn:
+            rows = conn.execute(
+                "SELECT id, display FROM ticket WHERE print_state = 'pending' ORDER BY issued_at"
+            ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def issue_times(self, business_day: str, service: str) -> list[str]:
         """Issue times (RFC 3339) of a service's tickets on a day, oldest first."""
         with self._db.reading() as conn:

@@ -82,7 +82,11 @@ def test_a_full_outbox_drops_telemetry_first_and_counts_it(tmp_path: Path) -> No
         outbox.append(tx, "ticket", "ticket.issued", {})
         outbox.append(tx, "ticket", "ticket.issued", {})
         outbox.append(tx, "ticket", "ticket.issued", {})
-    assert [e.type for e in outbox.pending()] == ["ticket.issued"] * 3
+    pending = outbox.pending()
+    assert [e.seq for e in pending] == [1, 2, 3, 4]  # still gapless: the server can ack
+    assert [e.type for e in pending] == ["outbox.dropped"] + ["ticket.issued"] * 3
+    assert pending[0].payload["data"] == {"dropped_type": "device.health"}
+    assert pending[0].priority is Priority.TOMBSTONE
     assert outbox.dropped_telemetry() == 1
 
 

@@ -43,6 +43,8 @@ class PrinterStatus:
     def health(self) -> Health:
         """Map the reading onto the shared health model; no answer is ``unknown``."""
         if not self.answered:
+            if self.paper is PaperStatus.UNSUPPORTED:
+                return Health(HealthState.UNKNOWN, "status_unsupported", "write-only connection")
             return Health(HealthState.UNKNOWN, "no_answer", "printer did not answer DLE EOT")
         if self.cover_open:
             return Health(HealthState.FAULT, "cover_open", "cover open")

@@ -1,0 +1,1 @@
+"""Benchmarks (DESIGN §7): run each as ``.venv/bin/python -m bench.<name>``."""

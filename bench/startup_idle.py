@@ -1,0 +1,127 @@
+"""Cold start to the first usable screen, idle CPU and resident memory of the kiosk.
+
+Everything is a ratio against an empty Qt Quick window measured in the same run
+(DESIGN §7: within 1.5x for the start, 1.3x for memory; idle under 1 % of one core).
+The kiosk runs as ``kiosk run`` with a printer simulator and a Mosquitto started here, so
+its own process holds only the kiosk (``kiosk demo`` also holds the simulators; it is timed
+too, for the README).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from simulators.mosquitto import MosquittoProcess
+from simulators.printer.server import PrinterSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+ENV = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+
+
+def start_and_wait(cmd: list[str], marker: str) -> tuple[subprocess.Popen[str], float]:
+    """Start ``cmd``; return the process and the seconds until ``marker`` is printed."""
+    begin = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=ENV
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if marker in line:
+            return proc, time.perf_counter() - begin
+    raise RuntimeError(f"{cmd} ended before printing {marker!r}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def idle(proc: subprocess.Popen[str], seconds: float) -> tuple[float, float]:
+    """CPU % of one core over ``seconds`` of idling, and the resident MB at the end."""
+    time.sleep(2)  # let start-up work settle before measuring idle
+    before, t0 = cpu_seconds(proc.pid), time.perf_counter()
+    time.sleep(seconds)
+    used, wall = cpu_seconds(proc.pid) - before, time.perf_counter() - t0
+    return 100 * used / wall, rss_mb(proc.pid)
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def kiosk_config(work: Path, printer_port: int, broker: str) -> Path:
+    text = (ROOT / "kiosk" / "demo_config.toml").read_text(encoding="utf-8")
+    text = text.replace('state_dir = "/var/lib/kiosk"', f'state_dir = "{work / "state"}"')
+    text = text.replace('url = "sim://"', f'url = "tcp://127.0.0.1:{printer_port}"')
+    text = text.replace('broker = ""', f'broker = "{broker}"')
+    path = work / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def main(rounds: int = 3, idle_s: float = 20.0) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sim = PrinterSimulator(port=0, out_dir=work / "printed")
+        sim.start()
+        broker = MosquittoProcess(work / "broker")
+        broker.start()
+        config = kiosk_config(work, sim.port, broker.url)
+        empty_cmd = [PY, str(ROOT / "bench" / "empty_window.py")]
+        kiosk_cmd = [PY, "-m", "kiosk", "--config", str(config), "--log-level", "WARNING"]
+        kiosk_cmd += ["run", "--windowed", "--announce-ready"]
+        demo_cmd = [PY, "-m", "kiosk", "--log-level", "WARNING", "demo"]
+        demo_cmd += ["--state-dir", str(work / "demo")]
+        starts: dict[str, list[float]] = {"empty": [], "kiosk": [], "demo": []}
+        for _ in range(rounds):
+            for name, cmd, marker in (
+                ("empty", empty_cmd, "first-frame"),
+                ("kiosk", kiosk_cmd, "first-frame"),
+                ("demo", demo_cmd, "the kiosk window is up"),
+            ):
+                proc, seconds = start_and_wait(cmd, marker)
+                starts[name].append(seconds)
+                stop(proc)
+        proc, _ = start_and_wait(empty_cmd, "first-frame")
+        empty_cpu, empty_rss = idle(proc, idle_s)
+        stop(proc)
+        proc, _ = start_and_wait(kiosk_cmd, "first-frame")
+        kiosk_cpu, kiosk_rss = idle(proc, idle_s)
+        stop(proc)
+        broker.stop()
+        sim.stop()
+    med = {name: statistics.median(values) for name, values in starts.items()}
+    print(f"cold start to first frame, median of {rounds} (s):")
+    print(f"  empty Qt Quick window {med['empty']:.3f}")
+    print(f"  kiosk run             {med['kiosk']:.3f}  ratio {med['kiosk'] / med['empty']:.2f}x")
+    print(f"  kiosk demo (+ sims)   {med['demo']:.3f}  ratio {med['demo'] / med['empty']:.2f}x")
+    print(f"idle over {idle_s:.0f} s:")
+    print(f"  empty window  CPU {empty_cpu:.2f} % of one core, RSS {empty_rss:.0f} MB")
+    print(
+        f"  kiosk run     CPU {kiosk_cpu:.2f} % of one core, RSS {kiosk_rss:.0f} MB  "
+        f"RSS ratio {kiosk_rss / empty_rss:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""The demo's simulator panel: a second small window to inject printer faults.
+
+``kiosk demo`` shows it next to the kiosk screen so a visitor can run the printer out of
+paper, open its cover, take it offline or cut off the next ticket, and watch the kiosk
+screen react. The panel talks to the ``PrinterFaults`` Protocol only; the app adapts the
+printer simulator to it (the UI never imports a driver or a simulator).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtQml import QQmlComponent
+from PySide6.QtQuick import QQuickWindow
+
+from kiosk.ui.window import QML_DIR, KioskUi, grab_window
+
+log = logging.getLogger(__name__)
+
+DEMO_QML = QML_DIR / "DemoPanel.qml"
+PAPER_STATES = ("ok", "near_end", "out")
+TICKET_LOG_REFRESH_MS = 1000
+
+
+class PrinterFaults(Protocol):
+    """The fault switches of a (simulated) ticket printer."""
+
+    def set_paper(self, state: str) -> None:
+        """Paper sensor: ``ok``, ``near_end`` or ``out``."""
+        ...
+
+    def set_cover_open(self, is_open: bool) -> None:
+        """Open or close the cover."""
+        ...
+
+    def set_offline(self, offline: bool) -> None:
+        """Make the printer silent (no status answers, nothing printed) or bring it back."""
+        ...
+
+    def drop_next_ticket(self) -> None:
+        """Cut the connection in the middle of the next ticket."""
+        ...
+
+
+RecentTickets = Callable[[], Sequence[str]]
+"""Returns descriptions of the most recently printed tickets, newest last."""
+
+
+class DemoPanelViewModel(QObject):
+    """State of the demo panel: the fault switches as set here, and the printed tickets.
+
+    Properties (QML): ``paper``, ``coverOpen``, ``offline``, ``dropArmed``, ``ticketLog``.
+    """
+
+    paperChanged = Signal()
+    coverOpenChanged = Signal()
+    offlineChanged = Signal()
+    dropArmedChanged = Signal()
+    ticketLogChanged = Signal()
+
+    def __init__(
+        self,
+        faults: PrinterFaults,
+        recent_tickets: RecentTickets,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._faults = faults
+        self._recent_tickets = recent_tickets
+        self._paper = "ok"
+        self._cover_open = False
+        self._offline = False
+        self._drop_armed = False
+        self._ticket_log: list[str] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICKET_LOG_REFRESH_MS)
+        self._timer.timeout.connect(self.refreshTickets)
+        self._timer.start()
+        self.refreshTickets()
+
+    @Slot(str)
+    def setPaper(self, state: str) -> None:  # noqa: N802 - QML name
+        """Set the paper sensor (``ok``, ``near_end``, ``out``)."""
+        if state not in PAPER_STATES or state == self._paper:
+            return
+        try:
+            self._faults.set_paper(state)
+        except ValueError:
+            log.exception("demo panel: paper state %r refused", state)
+            return
+        self._paper = state
+        self.paperChanged.emit()
+
+    @Slot(bool)
+    def setCoverOpen(self, is_open: bool) -> None:  # noqa: N802 - QML name
+        """Open or close the printer cover."""
+        if is_open != self._cover_open:
+            self._faults.set_cover_open(is_open)
+            self._cover_open = is_open
+            self.coverOpenChanged.emit()
+
+    @Slot(bool)
+    def setOffline(self, offline: bool) -> None:  # noqa: N802 - QML name
+        """Take the printer offline or bring it back."""
+        if offline != self._offline:
+            self._faults.set_offline(offline)
+            self._offline = offline
+            self.offlineChanged.emit()
+
+    @Slot()
+    def dropNextTicket(self) -> None:  # noqa: N802 - QML name
+        """Cut the connection in the middle of the next ticket."""
+        self._faults.drop_next_ticket()
+        if not self._drop_armed:
+            self._drop_armed = True
+            self.dropArmedChanged.emit()
+
+    @Slot()
+    def refreshTickets(self) -> None:  # noqa: N802 - QML name
+        """Read the recent tickets again (a ticket after an armed drop disarms it)."""
+        try:
+            tickets = list(self._recent_tickets())
+        except Exception:  # NOTE: the demo panel must not take the kiosk screen down
+            log.exception("demo panel: could not read the printed tickets")
+            return
+        if tickets != self._ticket_log:
+            if self._drop_armed and len(tickets) != len(self._ticket_log):
+                self._drop_armed = False
+                self.dropArmedChanged.emit()
+            self._ticket_log = tickets
+            self.ticketLogChanged.emit()
+
+    def _get_paper(self) -> str:
+        return self._paper
+
+    def _get_cover_open(self) -> bool:
+        return self._cover_open
+
+    def _get_offline(self) -> bool:
+        return self._offline
+
+    def _get_drop_armed(self) -> bool:
+        return self._drop_armed
+
+    def _get_ticket_log(self) -> str:
+        return "\n".join(reversed(self._ticket_log))
+
+    paper = Property(str, _get_paper, notify=paperChanged)
+    coverOpen = Property(bool, _get_cover_open, notify=coverOpenChanged)
+    offline = Property(bool, _get_offline, notify=offlineChanged)
+    dropArmed = Property(bool, _get_drop_armed, notify=dropArmedChanged)
+    ticketLog = Property(str, _get_ticket_log, notify=ticketLogChanged)
+
+
+class DemoPanel:
+    """The demo panel window and the objects it needs alive.
+
+    Attributes:
+        view_model: the panel's state (``demo`` in DemoPanel.qml).
+        window: the panel's window.
+    """
+
+    def __init__(
+        self, view_model: DemoPanelViewModel, component: QQmlComponent, window: QQuickWindow
+    ) -> None:
+        self.view_model = view_model
+        self.component = component
+        self.window = window
+
+    def grab(self, path: Path | str) -> Path:
+        """Save a screenshot of the panel as PNG."""
+        return grab_window(self.window, Path(path))
+
+    def close(self) -> None:
+        """Close the panel window."""
+        self.window.close()
+
+
+def build_demo_panel(
+    ui: KioskUi,
+    faults: PrinterFaults,
+    recent_tickets: RecentTickets,
+    *,
+    show: bool = True,
+) -> DemoPanel:
+    """Load the demo panel into the kiosk's QML engine as a second window.
+
+    It shares the kiosk's translator (``qsTr`` ids, language follows the kiosk screen) and
+    sees ``kioskModel`` and ``statusModel`` (printer health, out-of-service switch).
+
+    Raises:
+        RuntimeError: ``DemoPanel.qml`` did not load.
+    """
+    view_model = DemoPanelViewModel(faults, recent_tickets)
+    component = QQmlComponent(ui.engine, QUrl.fromLocalFile(str(DEMO_QML)))
+    created = component.createWithInitialProperties({"demo": view_model})
+    if not isinstance(created, QQuickWindow):
+        errors = "; ".join(error.toString() for error in component.errors())
+        raise RuntimeError(f"{DEMO_QML} did not load: {errors or 'not a window'}")
+    created.setObjectName("demoPanelWindow")
+    ui.extra_objects.extend([view_model, component, created])
+    panel = DemoPanel(view_model, component, created)
+    if show:
+        created.show()
+    log.info("demo panel loaded")
+    return panel

@@ -1,0 +1,407 @@
+"""The citizen's journey on the screen: home, printing, take the ticket or read the problem.
+
+State only; the QML files lay it out. ``TicketService.issue`` talks to the printer and may
+block for seconds, so it runs on a worker thread and its outcome comes back to the GUI thread
+through a queued signal.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
+
+from kiosk.config import KioskConfig
+from kiosk.core.tickets import TicketOutcome
+from kiosk.errors import ConfigError, StoreError
+from kiosk.ui.qr_image import qr_source
+
+log = logging.getLogger(__name__)
+
+PROBLEM_REASONS = frozenset(
+    {"paper_out", "cover_open", "offline", "no_answer", "disconnected", "printer_error"}
+)
+"""Printer reasons with their own explanation (``problem.<reason>``); others: ``problem.other``."""
+
+OUT_OF_SERVICE_REASONS = frozenset({"closed", "maintenance", "error"})
+"""Reasons with their own text (``oos.body.<reason>``); others read as ``error``."""
+
+PROBLEM_SCREEN_FACTOR = 3  # the problem screen stays longer: there is a number to note down
+
+
+class Screen(enum.StrEnum):
+    """The screens of the ticket journey (``KioskViewModel.screen``)."""
+
+    HOME = "home"
+    PRINTING = "printing"
+    TAKE_TICKET = "take_ticket"
+    PRINTER_PROBLEM = "printer_problem"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+class TicketIssuer(Protocol):
+    """What the screen needs from the ticket service (``TicketService`` fits)."""
+
+    def issue(self, service_id: str, language: str) -> TicketOutcome:
+        """Take, commit and print a ticket (blocking)."""
+        ...
+
+
+class KioskViewModel(QObject):
+    """The state of the ticket screens.
+
+    Properties (QML): ``screen``, ``language``, ``languages``, ``officeName``, ``busy``,
+    ``ticketNumber``, ``ticketServiceId``, ``ticketService``, ``ticketQr``,
+    ``ticketQrSource``, ``peopleAhead``, ``waitMinutes``, ``waitEstimated``, ``problemKey``,
+    ``outOfService``, ``outOfServiceKey``, ``screenSeconds``.
+
+    Args:
+        config: the kiosk config (office name, services, timings, languages).
+        tickets: issues tickets; called on a worker thread only.
+        on_language: called on the GUI thread with the new language before
+            ``languageChanged`` is emitted (the window switches the translator there).
+        on_ticket: called on the GUI thread after each ticket (the service list refreshes).
+        parent: Qt parent.
+    """
+
+    screenChanged = Signal()
+    languageChanged = Signal()
+    busyChanged = Signal()
+    ticketChanged = Signal()
+    problemChanged = Signal()
+    outOfServiceChanged = Signal()
+    ticketFinished = Signal(object)  # TicketOutcome, on the GUI thread (for the app and tests)
+
+    _issued = Signal(object)  # worker thread -> GUI thread: TicketOutcome
+    _failed = Signal(str, str)  # worker thread -> GUI thread: (kind, message)
+    _outOfServiceRequested = Signal(bool, str)  # any thread -> GUI thread
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        tickets: TicketIssuer,
+        *,
+        on_language: Callable[[str], None] | None = None,
+        on_ticket: Callable[[], None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._config = config
+        self._tickets = tickets
+        self._on_language = on_language
+        self._on_ticket = on_ticket
+        self._languages = list(config.ui.languages)
+        self._language = self._languages[0]
+        self._screen = Screen.HOME
+        self._busy = False
+        self._worker: threading.Thread | None = None
+        self._outcome: TicketOutcome | None = None
+        self._pending_service = ""
+        self._problem_key = ""
+        self._oos_reason = ""
+        self._screen_seconds = 0
+
+        self._issued.connect(self._on_issued, Qt.ConnectionType.QueuedConnection)
+        self._failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._outOfServiceRequested.connect(
+            self._apply_out_of_service, Qt.ConnectionType.QueuedConnection
+        )
+
+        self._inactivity = QTimer(self)
+        self._inactivity.setSingleShot(True)
+        self._inactivity.setInterval(round(config.ui.inactivity_s * 1000))
+        self._inactivity.timeout.connect(self._on_inactive)
+        self._screen_timer = QTimer(self)
+        self._screen_timer.setSingleShot(True)
+        self._screen_timer.timeout.connect(self._on_screen_timeout)
+
+    # -- slots for QML ------------------------------------------------------------------------
+
+    @Slot(str)
+    def requestTicket(self, service_id: str) -> None:  # noqa: N802 - QML name
+        """A citizen tapped a service: show ``printing`` and issue the ticket off the GUI thread.
+
+        A second tap while a ticket is printing, or a tap on any screen but home, is ignored.
+        """
+        self.noteActivity()
+        if self._busy or self._screen is not Screen.HOME:
+            log.info("tap on %s ignored: screen %s, busy %s", service_id, self._screen, self._busy)
+            return
+        try:
+            self._config.service(service_id)
+        except ConfigError:
+            log.warning("tap on unknown service %r ignored", service_id)
+            return
+        language = self._language
+        self._outcome = None
+        self._pending_service = service_id
+        self._set_problem_key("")
+        self.ticketChanged.emit()
+        self._set_busy(True)
+        self._set_screen(Screen.PRINTING)
+        self._worker = threading.Thread(
+            target=self._issue, args=(service_id, language), name="ticket-issue", daemon=True
+        )
+        self._worker.start()
+
+    @Slot(str)
+    def setLanguage(self, language: str) -> None:  # noqa: N802 - QML name
+        """Show every text in ``language`` (one of ``languages``)."""
+        self.noteActivity()
+        self._switch_language(language)
+
+    def _switch_language(self, language: str) -> None:
+        if language not in self._languages:
+            log.warning("language %r is not configured (%s)", language, self._languages)
+            return
+        if language == self._language:
+            return
+        log.info("screen language %s -> %s", self._language, language)
+        self._language = language
+        if self._on_language is not None:
+            self._on_language(language)
+        self.languageChanged.emit()
+        if self._pending_service:
+            self.ticketChanged.emit()  # the service name follows the language
+
+    @Slot()
+    def toggleLanguage(self) -> None:  # noqa: N802 - QML name
+        """Switch to the next configured language."""
+        index = self._languages.index(self._language)
+        self.setLanguage(self._languages[(index + 1) % len(self._languages)])
+
+    @Slot()
+    def done(self) -> None:
+        """The citizen pressed "Done" on the ticket or problem screen."""
+        self.noteActivity()
+        if self._screen in (Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM):
+            self._finish_journey()
+
+    @Slot()
+    def noteActivity(self) -> None:  # noqa: N802 - QML name
+        """Someone touched the screen: restart the inactivity timer."""
+        self._inactivity.start()
+
+    @Slot(bool, str)
+    def setOutOfService(self, active: bool, reason: str = "closed") -> None:  # noqa: N802
+        """Thread-safe: take the kiosk out of service (or back); ``reason`` picks the text.
+
+        A ticket being printed or shown is finished first: its number must reach the citizen.
+        """
+        self._outOfServiceRequested.emit(active, reason if active else "")
+
+    def set_out_of_service(self, active: bool, reason: str = "closed") -> None:
+        """Thread-safe Python spelling of ``setOutOfService``."""
+        self.setOutOfService(active, reason)
+
+    # -- worker thread -------------------------------------------------------------------------
+
+    def _issue(self, service_id: str, language: str) -> None:
+        try:
+            outcome = self._tickets.issue(service_id, language)
+        except StoreError as exc:
+            log.exception("ticket for %s could not be committed", service_id)
+            self._failed.emit("store", str(exc))
+        except Exception as exc:  # NOTE: the screen must never stay on "printing"
+            log.exception("ticket for %s failed unexpectedly", service_id)
+            self._failed.emit("error", f"{type(exc).__name__}: {exc}")
+        else:
+            self._issued.emit(outcome)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait for a running ticket worker (tests and shutdown); True when none is left."""
+        worker = self._worker
+        if worker is None:
+            return True
+        worker.join(timeout)
+        return not worker.is_alive()
+
+    # -- GUI thread ----------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_issued(self, outcome: TicketOutcome) -> None:
+        self._worker = None
+        self._outcome = outcome
+        self._pending_service = outcome.ticket.service_id
+        self._set_busy(False)
+        self.ticketChanged.emit()
+        if outcome.printed:
+            self._set_problem_key("")
+            self._show_for(Screen.TAKE_TICKET, self._config.ui.take_ticket_s)
+        else:
+            reason = outcome.problem.reason if outcome.problem is not None else ""
+            key = f"problem.{reason}" if reason in PROBLEM_REASONS else "problem.other"
+            log.warning("ticket %s shown on screen only: %s", outcome.ticket.number, reason)
+            self._set_problem_key(key)
+            self._show_for(
+                Screen.PRINTER_PROBLEM, self._config.ui.take_ticket_s * PROBLEM_SCREEN_FACTOR
+            )
+        if self._on_ticket is not None:
+            self._on_ticket()
+        self.ticketFinished.emit(outcome)
+
+    @Slot(str, str)
+    def _on_failed(self, kind: str, message: str) -> None:
+        self._worker = None
+        self._set_busy(False)
+        self._pending_service = ""
+        self.ticketChanged.emit()
+        log.error("kiosk out of service after a failed ticket (%s): %s", kind, message)
+        self._apply_out_of_service(True, "error")
+        if self._on_ticket is not None:
+            self._on_ticket()
+
+    @Slot(bool, str)
+    def _apply_out_of_service(self, active: bool, reason: str) -> None:
+        new_reason = "" if not active else (reason or "closed")
+        if new_reason != self._oos_reason:
+            log.info("out of service: %r -> %r", self._oos_reason, new_reason)
+            self._oos_reason = new_reason
+            self.outOfServiceChanged.emit()
+        if self._screen in (Screen.HOME, Screen.OUT_OF_SERVICE):
+            self._set_screen(self._resting_screen())
+
+    def _show_for(self, screen: Screen, seconds: float) -> None:
+        self._screen_seconds = round(seconds)
+        self._set_screen(screen)
+        self._screen_timer.start(round(seconds * 1000))
+
+    @Slot()
+    def _on_screen_timeout(self) -> None:
+        if self._screen in (Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM):
+            self._finish_journey()
+
+    @Slot()
+    def _on_inactive(self) -> None:
+        if self._screen in (Screen.PRINTING, Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM):
+            return  # these screens end by themselves; their number must stay readable
+        log.info("no touch for %.0f s: back to the start", self._config.ui.inactivity_s)
+        self._reset_to_start()
+
+    def _finish_journey(self) -> None:
+        """A ticket journey ended: the next person starts fresh, in the default language."""
+        self._screen_timer.stop()
+        self._reset_to_start()
+
+    def _reset_to_start(self) -> None:
+        self._set_screen(self._resting_screen())
+        self._switch_language(self._languages[0])
+        if self._pending_service or self._outcome is not None:
+            self._pending_service = ""
+            self._outcome = None
+            self._set_problem_key("")
+            self.ticketChanged.emit()
+
+    def _resting_screen(self) -> Screen:
+        return Screen.OUT_OF_SERVICE if self._oos_reason else Screen.HOME
+
+    def _set_screen(self, screen: Screen) -> None:
+        if screen is not self._screen:
+            log.debug("screen %s -> %s", self._screen, screen)
+            self._screen = screen
+            self.screenChanged.emit()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit()
+
+    def _set_problem_key(self, key: str) -> None:
+        if key != self._problem_key:
+            self._problem_key = key
+            self.problemChanged.emit()
+
+    # -- properties ----------------------------------------------------------------------------
+
+    def _get_screen(self) -> str:
+        return self._screen.value
+
+    def _get_language(self) -> str:
+        return self._language
+
+    def _get_languages(self) -> list[str]:
+        return list(self._languages)
+
+    def _get_office_name(self) -> str:
+        return self._config.office_name.get(self._language)
+
+    def _get_busy(self) -> bool:
+        return self._busy
+
+    def _get_ticket_number(self) -> str:
+        return self._outcome.ticket.number if self._outcome else ""
+
+    def _get_ticket_service_id(self) -> str:
+        return self._pending_service
+
+    def _get_ticket_service(self) -> str:
+        if not self._pending_service:
+            return ""
+        return self._config.service(self._pending_service).name.get(self._language)
+
+    def _get_ticket_qr(self) -> str:
+        return self._outcome.ticket.status_url if self._outcome else ""
+
+    def _get_ticket_qr_source(self) -> str:
+        return qr_source(self._get_ticket_qr())
+
+    def _get_people_ahead(self) -> int:
+        return self._outcome.ticket.people_ahead if self._outcome else 0
+
+    def _get_wait_minutes(self) -> int:
+        return self._outcome.ticket.wait_minutes if self._outcome else 0
+
+    def _get_wait_estimated(self) -> bool:
+        return self._outcome.ticket.wait_estimated if self._outcome else False
+
+    def _get_problem_key(self) -> str:
+        return self._problem_key
+
+    def _get_out_of_service(self) -> bool:
+        return bool(self._oos_reason)
+
+    def _get_out_of_service_key(self) -> str:
+        reason = self._oos_reason if self._oos_reason in OUT_OF_SERVICE_REASONS else "error"
+        return f"oos.body.{reason}"
+
+    def _get_screen_seconds(self) -> int:
+        return self._screen_seconds
+
+    screen = Property(str, _get_screen, notify=screenChanged)
+    language = Property(str, _get_language, notify=languageChanged)
+    languages = Property(list, _get_languages, constant=True)
+    officeName = Property(str, _get_office_name, notify=languageChanged)
+    busy = Property(bool, _get_busy, notify=busyChanged)
+    ticketNumber = Property(str, _get_ticket_number, notify=ticketChanged)
+    ticketServiceId = Property(str, _get_ticket_service_id, notify=ticketChanged)
+    ticketService = Property(str, _get_ticket_service, notify=ticketChanged)
+    ticketQr = Property(str, _get_ticket_qr, notify=ticketChanged)
+    ticketQrSource = Property(str, _get_ticket_qr_source, notify=ticketChanged)
+    peopleAhead = Property(int, _get_people_ahead, notify=ticketChanged)
+    waitMinutes = Property(int, _get_wait_minutes, notify=ticketChanged)
+    waitEstimated = Property(bool, _get_wait_estimated, notify=ticketChanged)
+    problemKey = Property(str, _get_problem_key, notify=problemChanged)
+    outOfService = Property(bool, _get_out_of_service, notify=outOfServiceChanged)
+    outOfServiceKey = Property(str, _get_out_of_service_key, notify=outOfServiceChanged)
+    screenSeconds = Property(int, _get_screen_seconds, notify=screenChanged)
+
+    # -- Python-side read access (tests, the app) ---------------------------------------------
+
+    @property
+    def current_screen(self) -> Screen:
+        """The screen shown now."""
+        return self._screen
+
+    @property
+    def current_language(self) -> str:
+        """The language shown now."""
+        return self._language
+
+    @property
+    def last_outcome(self) -> TicketOutcome | None:
+        """The ticket on screen (None on home)."""
+        return self._outcome

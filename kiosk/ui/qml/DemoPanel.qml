@@ -1,0 +1,98 @@
+// The demo's simulator panel: fault switches of the simulated printer, printed tickets.
+// Created by kiosk/ui/demo_panel.py with the required property `demo`; it also sees the
+// kiosk's context properties (kioskModel, statusModel).
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+ApplicationWindow {
+    id: panel
+
+    required property QtObject demo
+
+    width: 520
+    height: 760
+    visible: false
+    title: qsTr("demo.title")
+    font.family: "IPAGothic"
+    font.pixelSize: 22
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 20
+        spacing: 14
+
+        Label {
+            text: qsTr("demo.title")
+            font.pixelSize: 26
+            font.bold: true
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+        }
+        Label {
+            objectName: "demoHealth"
+            text: qsTr("demo.printer_health").arg(statusModel.printerState).arg(statusModel.printerReason)
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+        }
+        Label { text: qsTr("demo.paper") }
+        RowLayout {
+            spacing: 8
+            Layout.fillWidth: true
+            Repeater {
+                model: ["ok", "near_end", "out"]
+                delegate: Button {
+                    required property string modelData
+                    objectName: "paper_" + modelData
+                    text: qsTr("demo.paper." + modelData)
+                    checkable: true
+                    checked: panel.demo.paper === modelData
+                    onClicked: panel.demo.setPaper(modelData)
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 56
+                }
+            }
+        }
+        Switch {
+            objectName: "coverSwitch"
+            text: qsTr("demo.cover_open")
+            checked: panel.demo.coverOpen
+            onToggled: panel.demo.setCoverOpen(checked)
+        }
+        Switch {
+            objectName: "offlineSwitch"
+            text: qsTr("demo.offline")
+            checked: panel.demo.offline
+            onToggled: panel.demo.setOffline(checked)
+        }
+        Button {
+            objectName: "dropButton"
+            text: qsTr("demo.drop_next")
+            enabled: !panel.demo.dropArmed
+            Layout.fillWidth: true
+            Layout.preferredHeight: 56
+            onClicked: panel.demo.dropNextTicket()
+        }
+        Switch {
+            objectName: "outOfServiceSwitch"
+            text: qsTr("demo.out_of_service")
+            checked: kioskModel.outOfService
+            onToggled: kioskModel.setOutOfService(checked, "maintenance")
+        }
+        Label {
+            text: qsTr("demo.tickets")
+            font.bold: true
+        }
+        ScrollView {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            TextArea {
+                objectName: "ticketLog"
+                readOnly: true
+                wrapMode: TextEdit.Wrap
+                font.pixelSize: 20
+                text: panel.demo.ticketLog !== "" ? panel.demo.ticketLog : qsTr("demo.no_tickets")
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+// A large, high-contrast touch button.
+import QtQuick
+import QtQuick.Controls.Basic
+
+Button {
+    id: control
+
+    property bool primary: true
+
+    implicitHeight: 96
+    implicitWidth: Math.max(240, contentItem.implicitWidth + 64)
+    font.pixelSize: theme.fontBody
+    font.bold: true
+
+    background: Rectangle {
+        radius: theme.radius
+        color: control.primary ? (control.down ? theme.primaryPressed : theme.primary)
+                               : (control.down ? theme.statusBackground : theme.surface)
+        border.color: control.primary ? theme.primaryPressed : theme.primary
+        border.width: 3
+    }
+    contentItem: Label {
+        text: control.text
+        font: control.font
+        color: control.primary ? theme.textOnPrimary : theme.primary
+        horizontalAlignment: Text.AlignHCenter
+        verticalAlignment: Text.AlignVCenter
+        elide: Text.ElideRight
+    }
+}

@@ -1,0 +1,45 @@
+// The bottom bar: network state (calm: tickets still work offline) and the clock.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+ToolBar {
+    implicitHeight: 60
+    background: Rectangle { color: theme.statusBackground }
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.leftMargin: theme.margin
+        anchors.rightMargin: theme.margin
+        spacing: 16
+
+        Rectangle {
+            visible: offlineLabel.visible
+            width: 18
+            height: 18
+            radius: 9
+            color: theme.warningBorder
+        }
+        Label {
+            id: offlineLabel
+            objectName: "offlineLabel"
+            visible: statusModel.linkConfigured && !statusModel.online
+            text: qsTr("status.offline")
+            font.pixelSize: theme.fontSmall
+            color: theme.text
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+        }
+        Item {
+            visible: !offlineLabel.visible
+            Layout.fillWidth: true
+        }
+        Label {
+            objectName: "clockLabel"
+            text: statusModel.clock
+            font.pixelSize: theme.fontSmall
+            font.bold: true
+            color: theme.text
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// The ticket is committed but did not print: show the number and what to do next.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+Item {
+    objectName: "printerProblemScreen"
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: theme.margin
+        anchors.topMargin: 20
+        anchors.bottomMargin: 20
+        spacing: 16
+
+        Rectangle {
+            Layout.fillWidth: true
+            implicitHeight: problemColumn.implicitHeight + 32
+            radius: theme.radius
+            color: theme.problemBackground
+            border.color: theme.problemBorder
+            border.width: 3
+
+            ColumnLayout {
+                id: problemColumn
+                anchors.fill: parent
+                anchors.margins: 16
+                spacing: 6
+                Label {
+                    text: qsTr("problem.title")
+                    font.pixelSize: theme.fontLarge
+                    font.bold: true
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Label {
+                    objectName: "problemText"
+                    text: kioskModel.problemKey ? qsTr(kioskModel.problemKey) : ""
+                    font.pixelSize: theme.fontBody
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+            }
+        }
+        TicketCard {
+            qrCaption: qsTr("problem.qr")
+            Layout.fillWidth: true
+        }
+        Item { Layout.fillHeight: true }
+        KioskButton {
+            objectName: "doneButton"
+            text: qsTr("common.done")
+            Layout.alignment: Qt.AlignHCenter
+            Layout.preferredWidth: 360
+            onClicked: kioskModel.done()
+        }
+    }
+}

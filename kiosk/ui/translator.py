@@ -1,0 +1,89 @@
+"""QML translations from our own message catalogues (``kiosk/i18n/<lang>.json``).
+
+QML writes ``qsTr("home.title")``: the *source text* is our message id. This translator looks
+the id up in the catalogue of the current language, so the screen and the printed ticket read
+one catalogue and there are no ``.ts``/``.qm`` files to keep in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from PySide6.QtCore import QObject, QTranslator, qWarning
+
+from kiosk.i18n.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+MESSAGE_ID_RE = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$")
+"""What our message ids look like (``home.title``); Qt's own strings never do."""
+
+
+class CatalogTranslator(QTranslator):
+    """A ``QTranslator`` that answers message ids from the current language's catalogue.
+
+    Args:
+        catalogs: one catalogue per language, the first is the default.
+        language: the language to start with (the first catalogue's when empty).
+        parent: Qt parent.
+    """
+
+    def __init__(
+        self, catalogs: dict[str, Catalog], language: str = "", parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        if not catalogs:
+            raise ValueError("CatalogTranslator needs at least one catalogue")
+        self._catalogs = dict(catalogs)
+        self._language = language or next(iter(self._catalogs))
+        self._missing_reported: set[tuple[str, str]] = set()
+        self.set_language(self._language)
+
+    @property
+    def current_language(self) -> str:
+        """The language texts are looked up in."""
+        return self._language
+
+    def set_language(self, language: str) -> None:
+        """Look texts up in ``language`` from now on (call ``engine.retranslate()`` after).
+
+        Raises:
+            ValueError: no catalogue for ``language``.
+        """
+        if language not in self._catalogs:
+            raise ValueError(f"no catalogue for language {language!r}")
+        self._language = language
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        """Never empty: Qt then sends ``LanguageChange`` when it is installed."""
+        return False
+
+    def translate(  # type: ignore[override]
+        self,
+        context: str,
+        source_text: str,
+        disambiguation: str | None = None,
+        n: int = -1,
+    ) -> str | None:
+        """The catalogue text for a message id; ``None`` lets Qt use its own text.
+
+        Qt asks every installed translator for its own strings too (``QIODevice`` errors…);
+        only texts that look like our message ids are answered, and a missing one is logged.
+        """
+        if not source_text or not MESSAGE_ID_RE.match(source_text):
+            return None
+        text = self._catalogs[self._language].messages.get(source_text)
+        if text is None:
+            key = (self._language, source_text)
+            if key not in self._missing_reported:
+                self._missing_reported.add(key)
+                message = (
+                    f"missing {self._language} text for message id {source_text!r} "
+                    f"(QML context {context})"
+                )
+                log.warning("%s", message)
+                # NOTE: also a Qt warning, so pytest-qt's qt_log_level_fail catches the gap.
+                qWarning(message)
+            return source_text
+        return text

@@ -1,0 +1,222 @@
+"""Builds the kiosk's Qt Quick screen for the composition root (``kiosk/app.py``).
+
+QML never creates back-end objects: the view-models are made here and handed to QML as
+context properties (``kioskModel``, ``statusModel``, ``serviceModel``). Python keeps a
+reference to every exposed object in ``KioskUi`` for as long as the engine lives.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QUrl
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuick import QQuickWindow
+from shiboken6 import Shiboken
+
+from kiosk.config import KioskConfig
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.tickets import TicketService
+from kiosk.core.waiting import WaitingBoard
+from kiosk.devices.health import HealthBoard
+from kiosk.i18n.catalog import Catalog
+from kiosk.ui.kiosk_view_model import KioskViewModel
+from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
+from kiosk.ui.service_list import ServiceListModel
+from kiosk.ui.status import StatusViewModel
+from kiosk.ui.translator import CatalogTranslator
+
+log = logging.getLogger(__name__)
+
+QML_DIR = Path(__file__).with_name("qml")
+MAIN_QML = QML_DIR / "Main.qml"
+
+_ACTIVITY_EVENTS = frozenset(
+    {
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.KeyPress,
+    }
+)
+
+
+class ActivityFilter(QObject):
+    """Watches a window for touches and keys and tells the view-model someone is there."""
+
+    def __init__(self, view_model: KioskViewModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._view_model = view_model
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Note activity; never consumes the event."""
+        if event.type() in _ACTIVITY_EVENTS:
+            self._view_model.noteActivity()
+        return False
+
+
+class KioskUi:
+    """The running screen: engine, window, view-models, translator, image provider.
+
+    Attributes:
+        view_model: the ticket journey (``kioskModel`` in QML).
+        status: the status bar (``statusModel``); the app calls ``status.setLinkStatus``.
+        services: the service list (``serviceModel``).
+        engine: the QML engine (the demo panel loads into it too).
+        window: the kiosk's ``QQuickWindow``.
+    """
+
+    def __init__(
+        self,
+        app: QGuiApplication,
+        config: KioskConfig,
+        translator: CatalogTranslator,
+        view_model: KioskViewModel,
+        status: StatusViewModel,
+        services: ServiceListModel,
+        qr_provider: QrImageProvider,
+        engine: QQmlApplicationEngine,
+        window: QQuickWindow,
+        activity_filter: ActivityFilter,
+    ) -> None:
+        self.app = app
+        self.config = config
+        self.translator = translator
+        self.view_model = view_model
+        self.status = status
+        self.services = services
+        self.qr_provider = qr_provider
+        self.engine = engine
+        self.window = window
+        self.activity_filter = activity_filter
+        self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
+
+    def show(self) -> None:
+        """Show the window: full screen when configured, else 1280x800."""
+        if self.config.ui.fullscreen:
+            self.window.showFullScreen()
+        else:
+            self.window.show()
+
+    def grab(self, path: Path | str) -> Path:
+        """Save a screenshot of the kiosk window as PNG and return its path.
+
+        Raises:
+            OSError: the image could not be written.
+        """
+        return grab_window(self.window, Path(path))
+
+    def close(self) -> None:
+        """Close the windows and release the engine (GUI thread, before the app quits)."""
+        self.view_model.wait_idle()
+        for root in self.engine.rootObjects():
+            if isinstance(root, QQuickWindow):
+                root.close()
+        self.window.removeEventFilter(self.activity_filter)
+        self.app.removeTranslator(self.translator)
+        # NOTE: deleted now, not later: bindings must not run against view-models that go
+        # away with this object.
+        Shiboken.delete(self.engine)
+
+
+def grab_window(window: QQuickWindow, path: Path) -> Path:
+    """Render ``window`` and save it as a PNG (offscreen works too).
+
+    Raises:
+        OSError: the image could not be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = window.grabWindow()
+    if image.isNull() or not image.save(str(path), "PNG"):
+        raise OSError(f"could not save a screenshot of {window.objectName() or 'window'} to {path}")
+    log.debug("screenshot %s (%dx%d)", path, image.width(), image.height())
+    return path
+
+
+def build_ui(
+    app: QGuiApplication,
+    config: KioskConfig,
+    ticket_service: TicketService,
+    waiting_board: WaitingBoard,
+    health_board: HealthBoard,
+    catalogs: dict[str, Catalog],
+    *,
+    clock: Clock | None = None,
+    show: bool = True,
+) -> KioskUi:
+    """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
+
+    Args:
+        app: the running application (the translator is installed on it).
+        config: the validated kiosk config.
+        ticket_service: issues tickets; the UI calls ``issue`` on a worker thread only.
+        waiting_board: notifies (from any thread) when the server's waiting figures change.
+        health_board: device health; the printer's drives the banner and the status bar.
+        catalogs: one message catalogue per configured language.
+        clock: the time source of the status bar clock (the system clock by default).
+        show: show the window at once (full screen if configured).
+
+    Raises:
+        RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
+    """
+    languages = config.ui.languages
+    missing = [lang for lang in languages if lang not in catalogs]
+    if missing:
+        raise ValueError(f"no message catalogue for configured language(s) {missing}")
+    translator = CatalogTranslator(
+        {lang: catalogs[lang] for lang in languages}, languages[0], parent=app
+    )
+    app.installTranslator(translator)
+
+    services = ServiceListModel(config, ticket_service, languages[0])
+    waiting_board.subscribe(services.notify_figures_changed)
+    status = StatusViewModel(
+        health_board,
+        clock or SystemClock(),
+        config.timezone,
+        link_configured=bool(config.mqtt.broker),
+    )
+
+    engine = QQmlApplicationEngine()
+
+    def switch_language(language: str) -> None:
+        translator.set_language(language)
+        services.set_language(language)
+        engine.retranslate()
+
+    view_model = KioskViewModel(
+        config, ticket_service, on_language=switch_language, on_ticket=services.refresh
+    )
+    qr_provider = QrImageProvider()
+    engine.addImageProvider(PROVIDER_ID, qr_provider)
+    context = engine.rootContext()
+    context.setContextProperty("kioskModel", view_model)
+    context.setContextProperty("statusModel", status)
+    context.setContextProperty("serviceModel", services)
+    engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
+    roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
+    if not roots:
+        raise RuntimeError(f"{MAIN_QML} did not load; see the QML errors logged above")
+    window = roots[0]
+    window.setObjectName("kioskWindow")
+    activity_filter = ActivityFilter(view_model, parent=window)
+    window.installEventFilter(activity_filter)
+    view_model.noteActivity()
+
+    ui = KioskUi(
+        app,
+        config,
+        translator,
+        view_model,
+        status,
+        services,
+        qr_provider,
+        engine,
+        window,
+        activity_filter,
+    )
+    if show:
+        ui.show()
+    log.info("kiosk screen loaded (%s, languages %s)", MAIN_QML.name, ", ".join(languages))
+    return ui

@@ -1,0 +1,690 @@
+"""A central server that speaks MQTT contract v1 (DESIGN §5), for tests and the demo.
+
+What it does, as a city's server would:
+
+* its own retained birth and Will on ``kiosk/v1/server/state``;
+* stores every event from ``kiosk/v1/+/evt/#`` once, dropping duplicates by ``(kiosk, seq)``
+  (and counting them), in memory and optionally in a SQLite file;
+* publishes the retained ``kiosk/v1/{id}/ack`` ``{"acked_seq": N}`` with the highest ``N``
+  such that it holds *every* event ``1..N`` (gapless: after a gap it acks up to the gap),
+  after the events are stored;
+* keeps the latest retained ``state`` and ``health`` of every kiosk;
+* publishes the retained ``kiosk/v1/office/{office}/queue`` figures from ``ticket.issued``
+  events: per service, waiting = tickets issued on the latest business day minus tickets
+  called; a simulated counter calls the next ticket every average service time (or when
+  ``call_next`` says so); ``wait_minutes`` = waiting x average minutes.
+
+paho callbacks only enqueue; one worker thread does the work. Test API: ``events()``,
+``wait_for_events()``, ``wait_until()``, ``states``, ``health``, ``duplicates``, ``acked()``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from kiosk.errors import LinkError
+from kiosk.link.topics import (
+    ALL_ACKS,
+    ALL_EVENTS,
+    ALL_HEALTH,
+    ALL_STATES,
+    SERVER_STATE,
+    LinkTopicError,
+    TopicKind,
+    Topics,
+    office_queue,
+    parse_kiosk_topic,
+)
+
+log = logging.getLogger(__name__)
+
+TICKET_ISSUED = "ticket.issued"
+ENVELOPE_KEYS = frozenset({"v", "id", "seq", "session", "kiosk", "ts", "type", "data"})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS event (
+    kiosk    TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    id       TEXT NOT NULL,
+    type     TEXT NOT NULL,
+    ts       TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    received TEXT NOT NULL,
+    PRIMARY KEY (kiosk, seq)
+);
+CREATE TABLE IF NOT EXISTS kiosk_ack (
+    kiosk      TEXT PRIMARY KEY,
+    contiguous INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One event the simulator stored (first arrival only).
+
+    Attributes:
+        kiosk: the kiosk id from the topic (checked against the envelope).
+        category: the topic's event category.
+        seq: the envelope's ``seq``.
+        type: the envelope's ``type``.
+        envelope: the decoded envelope.
+        raw: the exact payload bytes.
+    """
+
+    kiosk: str
+    category: str
+    seq: int
+    type: str
+    envelope: dict[str, Any]
+    raw: bytes
+
+
+@dataclass
+class _ServiceQueue:
+    issued: int = 0
+    called: int = 0
+    next_call_at: float | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.issued - self.called
+
+
+@dataclass
+class _Kiosk:
+    contiguous: int = 0  # every seq 1..contiguous is stored
+    acked_published: int = 0
+    seen: set[int] = field(default_factory=set)  # stored seqs above ``contiguous``
+    duplicates: int = 0
+
+
+# ---- records the paho callbacks put into the worker's queue ------------------------------
+
+
+@dataclass(frozen=True)
+class _Connected:
+    failed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Disconnected:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Subscribed:
+    mid: int
+
+
+@dataclass(frozen=True)
+class _Message:
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class _Call:
+    office: str
+    service: str
+
+
+_STOP = object()
+_Item = _Connected | _Disconnected | _Subscribed | _Message | _Call | object
+
+EventListener = Callable[[StoredEvent], None]
+
+
+class CentralSimulator:
+    """The central-server side of the MQTT contract.
+
+    Args:
+        host: broker host.
+        port: broker port.
+        store_path: SQLite file for events and ack positions; None keeps them in memory.
+        ack_interval_s: how often new ``acked_seq`` values are published.
+        services_avg_min: average service minutes per service id (the counter's pace).
+        default_avg_min: average for services not named in ``services_avg_min``.
+        client_id: the simulator's MQTT client id.
+        on_event: called with each newly stored event, on the worker thread.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        store_path: Path | None = None,
+        ack_interval_s: float = 0.2,
+        services_avg_min: dict[str, float] | None = None,
+        default_avg_min: float = 5.0,
+        client_id: str = "central-sim",
+        on_event: EventListener | None = None,
+    ):
+        self.host = host
+        self.port = port
+        self.store_path = store_path
+        self.ack_interval_s = ack_interval_s
+        self.services_avg_min = dict(services_avg_min or {})
+        self.default_avg_min = default_avg_min
+        self.session = int(time.time())
+        self._event_listener = on_event
+        self._queue: queue.Queue[_Item] = queue.Queue()
+        self._cond = threading.Condition()
+        self._ready = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._started = False
+        self._stopped = False
+        self._db: sqlite3.Connection | None = None
+        self._pending_rows: list[tuple[str, int, str, str, str, str, str]] = []
+
+        # State (guarded by self._cond).
+        self._events: list[StoredEvent] = []
+        self._kiosks: dict[str, _Kiosk] = {}
+        self._states: dict[str, dict[str, Any]] = {}
+        self._state_history: list[tuple[str, dict[str, Any]]] = []
+        self._health: dict[str, dict[str, Any]] = {}
+        self._rejected = 0
+        self._offices: dict[str, str] = {}  # kiosk -> office, from the birth
+        self._queues: dict[str, dict[str, _ServiceQueue]] = {}
+        self._queue_day: dict[str, str] = {}
+        self._dirty_offices: set[str] = set()
+        self._published_queues: dict[str, dict[str, Any]] = {}
+        self._ack_due_at: float | None = None
+        self._sub_mid: int | None = None
+
+        self._client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+        )
+        self._client.enable_logger(logging.getLogger(f"{__name__}.paho"))
+        self._client.will_set(
+            SERVER_STATE, _json({"online": False, "session": self.session}), qos=1, retain=True
+        )
+        self._client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self._client.on_connect = self._cb_connect
+        self._client.on_disconnect = self._cb_disconnect
+        self._client.on_subscribe = self._cb_subscribe
+        self._client.on_message = self._cb_message
+
+    # ---- life cycle ---------------------------------------------------------------------
+
+    def start(self, wait_s: float = 5.0) -> None:
+        """Connect in the background and wait up to ``wait_s`` for the birth to go out.
+
+        When the broker is not there yet, it keeps trying (see ``wait_ready``).
+        """
+        if self._started:
+            raise LinkError("central simulator already started")
+        self._started = True
+        if self.store_path is not None:
+            self._open_store(self.store_path)
+        self._worker = threading.Thread(target=self._work, name="central-sim", daemon=True)
+        self._worker.start()
+        self._client.connect_async(self.host, self.port, keepalive=30, clean_start=True)
+        self._client.loop_start()
+        if not self._ready.wait(wait_s):
+            log.warning(
+                "central simulator not connected to %s:%d after %.1f s; still trying",
+                self.host,
+                self.port,
+                wait_s,
+            )
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until subscribed and the birth is published; False on timeout."""
+        return self._ready.wait(timeout)
+
+    def stop(self) -> None:
+        """Publish ``online: false, reason: shutdown``, disconnect, store what is pending."""
+        if not self._started or self._stopped:
+            return
+        self._stopped = True
+        self._queue.put(_STOP)
+        if self._worker is not None:
+            self._worker.join(10)
+        self._client.loop_stop()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> CentralSimulator:
+        self.start()
+        if not self.wait_ready(10):
+            self.stop()
+            raise LinkError(f"central simulator could not connect to {self.host}:{self.port}")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ---- control and test API -------------------------------------------------------------
+
+    def call_next(self, office: str, service: str) -> None:
+        """A counter calls the next ticket of ``service`` at ``office`` now."""
+        self._queue.put(_Call(office, service))
+
+    def events(self, kiosk: str | None = None, type: str | None = None) -> list[StoredEvent]:
+        """Events stored in this run, in arrival order (duplicates not repeated)."""
+        with self._cond:
+            return [
+                e
+                for e in self._events
+                if (kiosk is None or e.kiosk == kiosk) and (type is None or e.type == type)
+            ]
+
+    def wait_for_events(
+        self, n: int, timeout: float, type: str | None = None, kiosk: str | None = None
+    ) -> list[StoredEvent]:
+        """Wait until at least ``n`` matching events are stored and return them all.
+
+        Raises:
+            TimeoutError: fewer than ``n`` arrived in time (the message says how many).
+        """
+
+        def enough() -> bool:
+            return self._count(kiosk, type) >= n
+
+        with self._cond:
+            if not self._cond.wait_for(enough, timeout):
+                raise TimeoutError(
+                    f"{self._count(kiosk, type)} of {n} events"
+                    f"{f' of type {type}' if type else ''} arrived within {timeout} s"
+                )
+        return self.events(kiosk, type)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until ``predicate()`` (evaluated after each message handled) is true."""
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
+    @property
+    def states(self) -> dict[str, dict[str, Any]]:
+        """The latest ``state`` payload of each kiosk."""
+        with self._cond:
+            return dict(self._states)
+
+    @property
+    def state_history(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every ``state`` payload received, as ``(kiosk, payload)``, in order."""
+        with self._cond:
+            return list(self._state_history)
+
+    @property
+    def health(self) -> dict[str, dict[str, Any]]:
+        """The latest ``health`` snapshot of each kiosk."""
+        with self._cond:
+            return dict(self._health)
+
+    @property
+    def duplicates(self) -> int:
+        """Events received again after they were stored (dropped by ``(kiosk, seq)``)."""
+        with self._cond:
+            return sum(k.duplicates for k in self._kiosks.values())
+
+    @property
+    def rejected(self) -> int:
+        """Event messages that were not a valid envelope for their topic."""
+        with self._cond:
+            return self._rejected
+
+    def acked(self, kiosk: str) -> int:
+        """The last ``acked_seq`` published for ``kiosk`` (0 if none)."""
+        with self._cond:
+            entry = self._kiosks.get(kiosk)
+            return entry.acked_published if entry else 0
+
+    def queue_figures(self, office: str) -> dict[str, Any] | None:
+        """The last queue payload published for ``office``."""
+        with self._cond:
+            return self._published_queues.get(office)
+
+    def _count(self, kiosk: str | None, type: str | None) -> int:
+        return sum(
+            1
+            for e in self._events
+            if (kiosk is None or e.kiosk == kiosk) and (type is None or e.type == type)
+        )
+
+    # ---- paho callbacks: only enqueue ---------------------------------------------------
+
+    def _cb_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        self._queue.put(_Connected(reason_code.is_failure, str(reason_code)))
+
+    def _cb_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Any,
+    ) -> None:
+        self._queue.put(_Disconnected(str(reason_code)))
+
+    def _cb_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Any,
+    ) -> None:
+        self._queue.put(_Subscribed(mid))
+
+    def _cb_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._queue.put(_Message(message.topic, bytes(message.payload)))
+
+    # ---- worker -------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=self._next_tick_in())
+            except queue.Empty:
+                item = None
+            try:
+                if item is _STOP:
+                    self._goodbye()
+                    return
+                with self._cond:
+                    if item is not None:
+                        self._handle(item)
+                    self._tick()
+                    self._cond.notify_all()
+            except Exception:
+                log.exception("central simulator failed handling %r", item)
+
+    def _handle(self, item: _Item) -> None:
+        if isinstance(item, _Message):
+            self._on_message(item.topic, item.payload)
+        elif isinstance(item, _Connected):
+            if item.failed:
+                log.error("broker refused the central simulator: %s", item.reason)
+                return
+            topics = [ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS]
+            result, mid = self._client.subscribe([(t, 1) for t in topics])
+            if result == MQTTErrorCode.MQTT_ERR_SUCCESS:
+                self._sub_mid = mid
+        elif isinstance(item, _Subscribed):
+            if item.mid == self._sub_mid:
+                self._on_subscribed()
+        elif isinstance(item, _Disconnected):
+            self._ready.clear()
+            log.warning("central simulator disconnected: %s", item.reason)
+        elif isinstance(item, _Call):
+            self._call(item.office, item.service, time.monotonic())
+
+    def _on_subscribed(self) -> None:
+        birth = {"online": True, "session": self.session}
+        self._client.publish(SERVER_STATE, _json(birth), qos=1, retain=True)
+        # Re-publish every retained state: a broker without persistence lost them.
+        for kiosk, entry in self._kiosks.items():
+            if entry.acked_published:
+                self._publish_ack(kiosk, entry.acked_published)
+        for office, payload in self._published_queues.items():
+            self._client.publish(office_queue(office), _json(payload), qos=1, retain=True)
+        self._ready.set()
+        log.info(
+            "central simulator online on %s:%d (session %d)", self.host, self.port, self.session
+        )
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        if topic == SERVER_STATE:
+            return  # our own state
+        try:
+            parsed = parse_kiosk_topic(topic)
+        except LinkTopicError as exc:
+            log.warning("ignoring message: %s", exc)
+            return
+        kiosk = parsed.kiosk_id
+        if parsed.kind is TopicKind.EVT:
+            self._on_event(kiosk, parsed.category or "", payload)
+            return
+        body = _json_object(payload) if payload else None
+        if parsed.kind is TopicKind.STATE:
+            if body is None:
+                self._states.pop(kiosk, None)
+                return
+            self._states[kiosk] = body
+            self._state_history.append((kiosk, body))
+            site = body.get("site")
+            if isinstance(site, dict) and isinstance(site.get("office"), str):
+                self._offices[kiosk] = site["office"]
+        elif parsed.kind is TopicKind.HEALTH:
+            if body is not None:
+                self._health[kiosk] = body
+        elif parsed.kind is TopicKind.ACK:
+            # Our own retained ack from an earlier run: where this kiosk's events stood.
+            acked = body.get("acked_seq") if body else None
+            if kiosk not in self._kiosks and isinstance(acked, int) and acked > 0:
+                log.info("kiosk %s: resuming after retained acked_seq %d", kiosk, acked)
+                self._kiosks[kiosk] = _Kiosk(contiguous=acked, acked_published=acked)
+
+    def _on_event(self, kiosk: str, category: str, payload: bytes) -> None:
+        envelope = _json_object(payload)
+        seq = envelope.get("seq") if envelope else None
+        if (
+            envelope is None
+            or not ENVELOPE_KEYS.issubset(envelope)
+            or envelope.get("kiosk") != kiosk
+            or not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or seq < 1
+            or not isinstance(envelope.get("type"), str)
+        ):
+            self._rejected += 1
+            log.warning("kiosk %s: invalid event envelope rejected: %r", kiosk, payload[:200])
+            return
+        entry = self._kiosks.setdefault(kiosk, _Kiosk())
+        if seq <= entry.contiguous or seq in entry.seen:
+            entry.duplicates += 1
+            return
+        entry.seen.add(seq)
+        while entry.contiguous + 1 in entry.seen:
+            entry.contiguous += 1
+            entry.seen.discard(entry.contiguous)
+        event = StoredEvent(kiosk, category, seq, envelope["type"], envelope, payload)
+        self._events.append(event)
+        if self._db is not None:
+            self._pending_rows.append(
+                (
+                    kiosk,
+                    seq,
+                    str(envelope.get("id")),
+                    event.type,
+                    str(envelope.get("ts")),
+                    payload.decode("utf-8"),
+                    _now_text(),
+                )
+            )
+        if entry.contiguous > entry.acked_published and self._ack_due_at is None:
+            self._ack_due_at = time.monotonic() + self.ack_interval_s
+        if event.type == TICKET_ISSUED:
+            self._count_ticket(kiosk, envelope)
+        if self._event_listener is not None:
+            try:
+                self._event_listener(event)
+            except Exception:
+                log.exception("event listener failed on %s seq %d", kiosk, seq)
+
+    # ---- acks -----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if self._ack_due_at is not None and now >= self._ack_due_at and self._ready.is_set():
+            self._ack_due_at = None
+            self._commit()
+            for kiosk, entry in self._kiosks.items():
+                if entry.contiguous > entry.acked_published:
+                    self._publish_ack(kiosk, entry.contiguous)
+                    entry.acked_published = entry.contiguous
+        for office, services in self._queues.items():
+            for service, q in services.items():
+                if q.next_call_at is not None and now >= q.next_call_at:
+                    self._call(office, service, now)
+        if self._ready.is_set():
+            for office in sorted(self._dirty_offices):
+                self._publish_queue(office)
+            self._dirty_offices.clear()
+
+    def _next_tick_in(self) -> float | None:
+        # NOTE: acks wait while disconnected (the reconnect's SUBACK wakes the worker);
+        # only the simulated counters keep their own time.
+        deadlines = []
+        if self._ack_due_at is not None and self._ready.is_set():
+            deadlines.append(self._ack_due_at)
+        with self._cond:
+            deadlines += [
+                q.next_call_at
+                for services in self._queues.values()
+                for q in services.values()
+                if q.next_call_at is not None
+            ]
+        if not deadlines:
+            return None
+        return max(min(deadlines) - time.monotonic(), 0.0) + 0.001
+
+    def _publish_ack(self, kiosk: str, acked: int) -> None:
+        self._client.publish(Topics(kiosk).ack, _json({"acked_seq": acked}), qos=1, retain=True)
+
+    def _commit(self) -> None:
+        if self._db is None:
+            return
+        with self._db:
+            if self._pending_rows:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO event VALUES (?, ?, ?, ?, ?, ?, ?)", self._pending_rows
+                )
+            self._db.executemany(
+                "INSERT INTO kiosk_ack (kiosk, contiguous) VALUES (?, ?) "
+                "ON CONFLICT (kiosk) DO UPDATE SET contiguous = excluded.contiguous",
+                [(kiosk, entry.contiguous) for kiosk, entry in self._kiosks.items()],
+            )
+        self._pending_rows.clear()
+
+    def _open_store(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        for kiosk, contiguous in db.execute("SELECT kiosk, contiguous FROM kiosk_ack"):
+            self._kiosks[kiosk] = _Kiosk(contiguous=contiguous, acked_published=contiguous)
+        for kiosk, seq in db.execute(
+            "SELECT e.kiosk, e.seq FROM event e LEFT JOIN kiosk_ack a ON a.kiosk = e.kiosk "
+            "WHERE e.seq > COALESCE(a.contiguous, 0)"
+        ):
+            self._kiosks.setdefault(kiosk, _Kiosk()).seen.add(seq)
+        self._db = db
+
+    # ---- queue figures -------------------------------------------------------------------
+
+    def _avg_min(self, service: str) -> float:
+        return self.services_avg_min.get(service, self.default_avg_min)
+
+    def _count_ticket(self, kiosk: str, envelope: dict[str, Any]) -> None:
+        office = self._offices.get(kiosk)
+        data = envelope.get("data")
+        service = data.get("service") if isinstance(data, dict) else None
+        day = data.get("business_day") if isinstance(data, dict) else None
+        if office is None or not isinstance(service, str):
+            log.info("ticket from %s not counted (office or service unknown)", kiosk)
+            return
+        if isinstance(day, str):
+            current = self._queue_day.get(office)
+            if current is not None and day < current:
+                return  # a late event of an earlier day
+            if current != day:
+                self._queue_day[office] = day
+                self._queues[office] = {}
+        q = self._queues.setdefault(office, {}).setdefault(service, _ServiceQueue())
+        q.issued += 1
+        if q.next_call_at is None:
+            q.next_call_at = time.monotonic() + self._avg_min(service) * 60
+        self._dirty_offices.add(office)
+
+    def _call(self, office: str, service: str, now: float) -> None:
+        q = self._queues.get(office, {}).get(service)
+        if q is None or q.waiting <= 0:
+            return
+        q.called += 1
+        q.next_call_at = now + self._avg_min(service) * 60 if q.waiting > 0 else None
+        self._dirty_offices.add(office)
+        log.info("office %s calls the next %s ticket; %d waiting", office, service, q.waiting)
+
+    def _publish_queue(self, office: str) -> None:
+        services = {
+            service: {
+                "waiting": q.waiting,
+                "wait_minutes": math.ceil(q.waiting * self._avg_min(service)),
+            }
+            for service, q in sorted(self._queues.get(office, {}).items())
+        }
+        payload = {"v": 1, "ts": _now_text(), "services": services}
+        self._published_queues[office] = payload
+        self._client.publish(office_queue(office), _json(payload), qos=1, retain=True)
+
+    # ---- goodbye --------------------------------------------------------------------------
+
+    def _goodbye(self) -> None:
+        with self._cond:
+            self._commit()
+        if self._ready.is_set():
+            goodbye = {"online": False, "session": self.session, "reason": "shutdown"}
+            info = self._client.publish(SERVER_STATE, _json(goodbye), qos=1, retain=True)
+            try:
+                info.wait_for_publish(2.0)
+            except (RuntimeError, ValueError) as exc:
+                log.warning("central simulator shutdown state not sent: %s", exc)
+        self._ready.clear()
+        self._client.disconnect()
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_object(payload: bytes) -> dict[str, Any] | None:
+    try:
+        body = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        log.warning("payload is not JSON: %r", payload[:200])
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _now_text() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+__all__ = ["CentralSimulator", "EventListener", "StoredEvent"]

@@ -1,0 +1,474 @@
+"""A network ESC/POS ticket printer on TCP (port 9100), for tests and the demo.
+
+It parses what it receives, answers ``DLE EOT n`` from its current state, and renders each cut
+ticket to a PNG plus a JSON record. Faults are switched in-process::
+
+    with PrinterSimulator(port=0, out_dir=Path("printed")) as sim:
+        printer_url = f"tcp://127.0.0.1:{sim.port}"
+        ...
+        sim.set_paper("out")              # DLE EOT 4 says paper end; tickets are not printed
+        sim.set_cover_open(True)
+        sim.set_offline(True)             # a dead printer: no answers, nothing printed
+        sim.drop_connection_after(100)    # close the connection after 100 more bytes
+        ticket = sim.wait_for_tickets(1, timeout=5)[-1]
+        ticket.lines, ticket.qr, ticket.png_path
+
+While the paper is out, the cover open or the cutter jammed, data is accepted but nothing is
+printed (a real printer does not print); status queries are still answered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import selectors
+import socket
+import struct
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from PIL import Image
+
+from simulators.printer.parser import EscPosParser, ParsedTicket, StatusQuery, TicketCut
+from simulators.printer.render import TicketRenderer, raster_records, write_ticket
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 9100
+PAPER_STATES = ("ok", "near_end", "out")
+KEPT_TICKETS = 500  # tickets kept in memory (with their images); files are all kept
+
+
+@dataclass(frozen=True, eq=False)
+class PrintedTicket:
+    """A ticket the simulator printed.
+
+    Attributes:
+        index: 1, 2, 3… in printing order (also in the file name).
+        lines: the decoded text lines.
+        qr: the QR payloads.
+        raster: one ``{"width", "height", "command"}`` per bit image.
+        byte_count: bytes of the job (status queries not counted).
+        cut: False when the connection ended before the cut.
+        image: the rendered ticket (1-bit, 576 dots wide).
+        png_path: where the PNG was written (None without an output folder).
+        json_path: where the JSON record was written.
+        parsed: the parser's view (blocks) for detailed checks.
+    """
+
+    index: int
+    lines: tuple[str, ...]
+    qr: tuple[str, ...]
+    raster: tuple[dict[str, object], ...]
+    byte_count: int
+    cut: bool
+    image: Image.Image
+    png_path: Path | None
+    json_path: Path | None
+    parsed: ParsedTicket = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        """All lines joined by newlines."""
+        return "\n".join(self.lines)
+
+
+@dataclass
+class _Client:
+    sock: socket.socket
+    peer: str
+    parser: EscPosParser = field(default_factory=EscPosParser)
+
+
+class PrinterSimulator:
+    """The simulated printer; see the module docstring.
+
+    Args:
+        port: TCP port; 0 picks a free one (read :attr:`port` after :meth:`start`).
+        host: address to listen on (loopback by default).
+        out_dir: folder for ``ticket-NNNN.png/.json``; None keeps tickets in memory only.
+        font_path: font for drawing text; None finds IPA Gothic.
+    """
+
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        *,
+        host: str = "127.0.0.1",
+        out_dir: Path | None = None,
+        font_path: Path | None = None,
+    ) -> None:
+        self.host = host
+        self.out_dir = out_dir
+        self._requested_port = port
+        self._renderer = TicketRenderer(font_path)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._paper = "ok"
+        self._cover_open = False
+        self._offline = False
+        self._cutter_error = False
+        self._corrupt = False
+        self._unanswered: frozenset[int] = frozenset()
+        self._drop_after: int | None = None
+        self._tickets: deque[PrintedTicket] = deque(maxlen=KEPT_TICKETS)
+        self._printed = 0
+        self._discarded = 0
+        self._received = 0
+        self._connections = 0
+        self._status_queries = 0
+        self._listener: socket.socket | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the real one when 0 was asked for)."""
+        if self._listener is None:
+            return self._requested_port
+        port: int = self._listener.getsockname()[1]
+        return port
+
+    @property
+    def url(self) -> str:
+        """``tcp://host:port`` for the driver."""
+        return f"tcp://{self.host}:{self.port}"
+
+    def start(self) -> PrinterSimulator:
+        """Listen and serve on a background thread; returns self."""
+        if self._thread is not None:
+            return self
+        listener = socket.create_server((self.host, self._requested_port), reuse_port=False)
+        listener.setblocking(False)
+        self._listener = listener
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="printer-sim", daemon=True)
+        self._thread.start()
+        logger.info("printer simulator listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every connection (jobs without a cut are kept as uncut)."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._stopping.set()
+        if self._wake_w is not None:
+            with contextlib.suppress(OSError):
+                self._wake_w.send(b"x")
+        thread.join()
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            if sock is not None:
+                sock.close()
+        self._listener = self._wake_r = self._wake_w = None
+        self._thread = None
+        logger.info("printer simulator stopped")
+
+    def __enter__(self) -> PrinterSimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- control API --------------------------------------------------------------------------
+
+    def set_paper(self, state: str) -> None:
+        """Paper sensor: ``ok``, ``near_end`` or ``out`` (a ``PaperStatus`` value works too)."""
+        value = str(state)
+        if value not in PAPER_STATES:
+            raise ValueError(f"paper state must be one of {', '.join(PAPER_STATES)}, got {value!r}")
+        with self._lock:
+            self._paper = value
+        logger.info("simulator: paper %s", value)
+
+    def set_cover_open(self, is_open: bool) -> None:
+        """Open or close the cover."""
+        with self._lock:
+            self._cover_open = is_open
+        logger.info("simulator: cover %s", "open" if is_open else "closed")
+
+    def set_offline(self, offline: bool) -> None:
+        """A dead printer: no answer to ``DLE EOT`` and nothing printed (connections accepted)."""
+        with self._lock:
+            self._offline = offline
+        logger.info("simulator: %s", "offline (silent)" if offline else "online")
+
+    def set_cutter_error(self, jammed: bool) -> None:
+        """Auto-cutter error (``DLE EOT 3`` bit 3): nothing printed until cleared."""
+        with self._lock:
+            self._cutter_error = jammed
+        logger.info("simulator: cutter %s", "jammed" if jammed else "ok")
+
+    def set_corrupt_replies(self, corrupt: bool) -> None:
+        """Answer every status query with ``0xFF`` (breaks the fixed bits: not a status)."""
+        with self._lock:
+            self._corrupt = corrupt
+
+    def set_unanswered(self, queries: frozenset[int] | set[int]) -> None:
+        """Leave these ``DLE EOT n`` unanswered (a printer that lacks a sensor)."""
+        with self._lock:
+            self._unanswered = frozenset(queries)
+
+    def drop_connection_after(self, n_bytes: int) -> None:
+        """Close the connection after ``n_bytes`` more bytes are received (once)."""
+        if n_bytes < 0:
+            raise ValueError(f"n_bytes must not be negative, got {n_bytes}")
+        with self._lock:
+            self._drop_after = n_bytes
+
+    def reset_faults(self) -> None:
+        """Paper ok, cover closed, online, cutter ok, honest replies, no drop pending."""
+        with self._lock:
+            self._paper = "ok"
+            self._cover_open = self._offline = self._cutter_error = self._corrupt = False
+            self._unanswered = frozenset()
+            self._drop_after = None
+
+    def status_byte(self, n: int) -> int | None:
+        """The byte this printer answers to ``DLE EOT n`` now; None for no answer."""
+        with self._lock:
+            return self._status_byte(n)
+
+    def _status_byte(self, n: int) -> int | None:
+        if self._offline or n in self._unanswered or not 1 <= n <= 4:
+            return None
+        if self._corrupt:
+            return 0xFF
+        paper_out = self._paper == "out"
+        stopped = self._cover_open or paper_out or self._cutter_error
+        value = 0x12
+        if n == 1 and stopped:
+            value |= 0x08
+        elif n == 2:
+            value |= (0x04 if self._cover_open else 0) | (0x20 if paper_out else 0)
+            value |= 0x40 if self._cutter_error else 0
+        elif n == 3:
+            value |= 0x08 if self._cutter_error else 0
+        elif n == 4:
+            value |= 0x0C if self._paper in ("near_end", "out") else 0
+            value |= 0x60 if paper_out else 0
+        return value
+
+    def describe(self) -> str:
+        """The fault switches and counters, one line (for the control command ``status``)."""
+        with self._lock:
+            return (
+                f"paper={self._paper} cover={'open' if self._cover_open else 'closed'} "
+                f"offline={'on' if self._offline else 'off'} "
+                f"cutter={'jammed' if self._cutter_error else 'ok'} "
+                f"printed={self._printed} discarded={self._discarded} "
+                f"received={self._received}B connections={self._connections}"
+            )
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def tickets(self) -> list[PrintedTicket]:
+        """Printed tickets, oldest first (the last 500)."""
+        with self._lock:
+            return list(self._tickets)
+
+    @property
+    def printed_count(self) -> int:
+        """Tickets printed since start (cut or not)."""
+        with self._lock:
+            return self._printed
+
+    @property
+    def discarded_count(self) -> int:
+        """Jobs received while the printer could not print (paper out, cover open, jam)."""
+        with self._lock:
+            return self._discarded
+
+    @property
+    def received_bytes(self) -> int:
+        """Bytes received on all connections."""
+        with self._lock:
+            return self._received
+
+    @property
+    def status_queries(self) -> int:
+        """``DLE EOT`` requests received (answered or not)."""
+        with self._lock:
+            return self._status_queries
+
+    def wait_for_tickets(self, n: int, timeout: float) -> list[PrintedTicket]:
+        """Wait until ``n`` tickets were printed since start; returns :attr:`tickets`.
+
+        Raises:
+            TimeoutError: fewer than ``n`` after ``timeout`` seconds.
+        """
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._printed >= n, timeout):
+                raise TimeoutError(f"printer simulator printed {self._printed} of {n} tickets")
+            return list(self._tickets)
+
+    def wait_for_received(self, n_bytes: int, timeout: float) -> int:
+        """Wait until ``n_bytes`` were received in total; returns the total.
+
+        Raises:
+            TimeoutError: fewer bytes after ``timeout`` seconds.
+        """
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._received >= n_bytes, timeout):
+                raise TimeoutError(f"printer simulator received {self._received} of {n_bytes} B")
+            return self._received
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        assert self._listener is not None and self._wake_r is not None
+        clients: dict[socket.socket, _Client] = {}
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in selector.select():
+                    sock = key.fileobj
+                    if sock is self._wake_r:
+                        with contextlib.suppress(OSError):
+                            self._wake_r.recv(64)
+                    elif sock is self._listener:
+                        self._accept(selector, clients)
+                    elif isinstance(sock, socket.socket) and sock in clients:
+                        self._serve(selector, clients, clients[sock])
+            for client in list(clients.values()):
+                self._disconnect(selector, clients, client, "simulator stopped")
+
+    def _accept(
+        self, selector: selectors.BaseSelector, clients: dict[socket.socket, _Client]
+    ) -> None:
+        assert self._listener is not None
+        try:
+            sock, address = self._listener.accept()
+        except BlockingIOError:
+            return
+        sock.setblocking(True)
+        peer = f"{address[0]}:{address[1]}"
+        clients[sock] = _Client(sock, peer)
+        selector.register(sock, selectors.EVENT_READ)
+        with self._lock:
+            self._connections += 1
+        logger.info("printer simulator: connection from %s", peer)
+
+    def _disconnect(
+        self,
+        selector: selectors.BaseSelector,
+        clients: dict[socket.socket, _Client],
+        client: _Client,
+        why: str,
+    ) -> None:
+        selector.unregister(client.sock)
+        del clients[client.sock]
+        with contextlib.suppress(OSError):
+            client.sock.close()
+        logger.info("printer simulator: %s disconnected (%s)", client.peer, why)
+        partial = client.parser.finish()
+        if partial is not None:
+            self._print(partial)
+
+    def _serve(
+        self,
+        selector: selectors.BaseSelector,
+        clients: dict[socket.socket, _Client],
+        client: _Client,
+    ) -> None:
+        try:
+            data = client.sock.recv(65536)
+        except OSError as exc:
+            self._disconnect(selector, clients, client, str(exc))
+            return
+        if not data:
+            self._disconnect(selector, clients, client, "closed by peer")
+            return
+        drop = False
+        with self._changed:
+            if self._drop_after is not None:
+                if len(data) >= self._drop_after:
+                    data, drop = data[: self._drop_after], True
+                    self._drop_after = None
+                else:
+                    self._drop_after -= len(data)
+            self._received += len(data)
+            self._changed.notify_all()
+        for event in client.parser.feed(data):
+            if isinstance(event, StatusQuery):
+                with self._lock:
+                    self._status_queries += 1
+                    reply = self._status_byte(event.n)
+                if reply is not None:
+                    try:
+                        client.sock.sendall(bytes((reply,)))
+                    except OSError as exc:
+                        self._disconnect(selector, clients, client, str(exc))
+                        return
+            elif isinstance(event, TicketCut):
+                self._print(event.ticket)
+        if drop:
+            # NOTE: linger 0 makes close() send a reset, like a printer whose link went down.
+            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self._disconnect(selector, clients, client, "dropped on purpose")
+
+    def _print(self, parsed: ParsedTicket) -> None:
+        with self._lock:
+            offline = self._offline
+            blocked = [
+                reason
+                for reason, active in (
+                    ("paper out", self._paper == "out"),
+                    ("cover open", self._cover_open),
+                    ("cutter jammed", self._cutter_error),
+                )
+                if active
+            ]
+            if offline or blocked:
+                self._discarded += 1
+            index = self._printed + 1  # only the serving thread prints
+        if offline or blocked:
+            logger.info(
+                "printer simulator: job of %d B not printed (%s)",
+                parsed.byte_count,
+                "offline" if offline else ", ".join(blocked),
+            )
+            return
+        image = self._renderer.render(parsed)
+        png = record = None
+        if self.out_dir is not None:
+            files = write_ticket(image, parsed, index, self.out_dir)
+            png, record = files.png, files.json
+        ticket = PrintedTicket(
+            index=index,
+            lines=tuple(parsed.lines),
+            qr=tuple(parsed.qr_payloads),
+            raster=tuple(raster_records(parsed)),
+            byte_count=parsed.byte_count,
+            cut=parsed.cut,
+            image=image,
+            png_path=png,
+            json_path=record,
+            parsed=parsed,
+        )
+        with self._changed:
+            self._printed += 1
+            self._tickets.append(ticket)
+            self._changed.notify_all()
+        logger.info(
+            "printer simulator: ticket %d printed (%d B, %s)%s",
+            index,
+            parsed.byte_count,
+            "cut" if parsed.cut else "not cut",
+            f" -> {png}" if png else "",
+        )

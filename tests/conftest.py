@@ -1,0 +1,47 @@
+"""Shared fixtures of the test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.mosquitto import BrokerError, MosquittoBroker
+
+# ---- MQTT broker for tests (kiosk/link, simulators/central) ------------------------------
+# A real Mosquitto per test: the `mosquitto` fixture. Its log is attached to the report of a
+# test that fails while using it. A missing mosquitto FAILS the test (CI installs it).
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A running Mosquitto on a free 127.0.0.1 port (stopped after the test)."""
+    try:
+        broker = MosquittoBroker(tmp_path / "mosquitto")
+    except BrokerError as exc:
+        pytest.fail(
+            f"{exc}. The broker tests need the real mosquitto binary "
+            "(/usr/sbin/mosquitto, Debian package 'mosquitto'); they are never skipped.",
+            pytrace=False,
+        )
+    try:
+        broker.start()
+    except BrokerError as exc:
+        pytest.fail(f"mosquitto did not start: {exc}", pytrace=False)
+    yield broker
+    broker.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach the broker's log to the report of a test that failed while using it."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and report.when in ("call", "teardown"):
+        broker = getattr(item, "funcargs", {}).get("mosquitto")
+        if isinstance(broker, MosquittoBroker):
+            report.sections.append(("mosquitto log", broker.log_text()))
+
+
+# ---- end of the MQTT broker block ---------------------------------------------------------

@@ -1,0 +1,168 @@
+"""Fixtures for the screen: real SQLite, the real printer driver on the printer simulator."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Callable, Iterator  # noqa: E402 - after the Qt platform is set
+from dataclasses import dataclass, replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+
+from kiosk.config import KioskConfig, parse_config  # noqa: E402
+from kiosk.core.clock import SystemClock  # noqa: E402
+from kiosk.core.health_events import HealthEventRecorder  # noqa: E402
+from kiosk.core.tickets import TicketService  # noqa: E402
+from kiosk.core.waiting import WaitingBoard  # noqa: E402
+from kiosk.devices.health import HealthBoard  # noqa: E402
+from kiosk.devices.printer.factory import PrinterSettings, open_printer  # noqa: E402
+from kiosk.devices.printer.protocol import TextMode, TicketPrinter  # noqa: E402
+from kiosk.i18n.catalog import Catalog, load_catalogs  # noqa: E402
+from kiosk.store.database import Database  # noqa: E402
+from kiosk.store.kv import begin_session  # noqa: E402
+from kiosk.store.outbox import Outbox  # noqa: E402
+from kiosk.store.tickets import TicketRepository  # noqa: E402
+from kiosk.ui.window import KioskUi, build_ui  # noqa: E402
+from simulators.printer.server import PrinterSimulator  # noqa: E402
+
+TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
+
+
+def ui_config_data(state_dir: Path) -> dict[str, Any]:
+    """The kiosk config of the screen tests, as the parsed TOML document."""
+    return {
+        "kiosk": {
+            "id": "ui-test-kiosk",
+            "office": "chuo",
+            "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
+            "timezone": "Asia/Tokyo",
+            "state_dir": str(state_dir),
+        },
+        "ui": {
+            "languages": ["ja", "en"],
+            "fullscreen": False,
+            "take_ticket_s": TAKE_TICKET_S,
+            "inactivity_s": 30,
+        },
+        "tickets": {"status_url": "https://queue.example.jp/{office}/t/{ticket_id}?n={number}"},
+        "services": [
+            {
+                "id": "certificates",
+                "prefix": "A",
+                "name": {"ja": "住民票・証明書", "en": "Certificates"},
+                "average_service_min": 5,
+            },
+            {
+                "id": "pension",
+                "prefix": "B",
+                "name": {"ja": "保険・年金", "en": "Insurance and pension"},
+                "average_service_min": 10,
+            },
+            {
+                "id": "childcare",
+                "prefix": "C",
+                "name": {"ja": "子育て支援", "en": "Childcare support"},
+                "average_service_min": 12,
+            },
+        ],
+        "printer": {"url": "sim://", "text_mode": "kanji", "status_timeout_s": 0.5},
+        "mqtt": {"broker": "mqtt://127.0.0.1:1883"},
+    }
+
+
+@dataclass
+class KioskParts:
+    """The real parts under the screen, for assertions."""
+
+    config: KioskConfig
+    db: Database
+    outbox: Outbox
+    health: HealthBoard
+    repo: TicketRepository
+    waiting: WaitingBoard
+    printer: TicketPrinter
+    tickets: TicketService
+    catalogs: dict[str, Catalog]
+    printer_sim: PrinterSimulator
+
+
+@pytest.fixture
+def printer_sim(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    """The ESC/POS printer simulator on a free TCP port."""
+    sim = PrinterSimulator(port=0, out_dir=tmp_path / "printed")
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> KioskConfig:
+    """The validated screen-test config."""
+    return parse_config(ui_config_data(tmp_path / "state"), source="tests/ui/conftest.py")
+
+
+@pytest.fixture
+def parts(
+    config: KioskConfig, printer_sim: PrinterSimulator, tmp_path: Path
+) -> Iterator[KioskParts]:
+    """Store, health, waiting board, the printer driver on the simulator, the ticket service."""
+    db = Database(tmp_path / "state" / "kiosk.sqlite3")
+    session = begin_session(db)
+    outbox = Outbox(db, kiosk_id=config.kiosk_id, session=session)
+    health = HealthBoard()
+    HealthEventRecorder(health, db, outbox)
+    repo = TicketRepository(db)
+    clock = SystemClock()
+    waiting = WaitingBoard(config, repo, clock)
+    catalogs = load_catalogs(config.ui.languages)
+    printer = open_printer(
+        PrinterSettings(
+            url=f"tcp://127.0.0.1:{printer_sim.port}",
+            text_mode=TextMode.KANJI,
+            status_timeout_s=config.printer.status_timeout_s,
+        )
+    )
+    tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
+    yield KioskParts(
+        config, db, outbox, health, repo, waiting, printer, tickets, catalogs, printer_sim
+    )
+    printer.close()
+    db.close()
+
+
+UiFactory = Callable[..., KioskUi]
+
+
+@pytest.fixture
+def make_ui(qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts) -> Iterator[UiFactory]:
+    """Builds the kiosk screen on the real parts; ``ui_overrides`` replace ``config.ui`` values."""
+    built: list[KioskUi] = []
+
+    def factory(**ui_overrides: Any) -> KioskUi:
+        config = parts.config
+        if ui_overrides:
+            # NOTE: bypasses validation on purpose, for timings shorter than a person needs.
+            config = replace(config, ui=replace(config.ui, **ui_overrides))
+        ui = build_ui(
+            qapp, config, parts.tickets, parts.waiting, parts.health, parts.catalogs, show=True
+        )
+        built.append(ui)
+        qtbot.waitExposed(ui.window)
+        return ui
+
+    yield factory
+    for ui in built:
+        assert ui.view_model.wait_idle(10), "a ticket worker was still running at the end"
+        ui.close()
+
+
+@pytest.fixture
+def ui(make_ui: UiFactory) -> KioskUi:
+    """The kiosk screen with the test config."""
+    return make_ui()
