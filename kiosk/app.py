@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import sys
@@ -40,7 +41,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     """
     # Qt is imported here, not at module import: `kiosk config check` and `kiosk diag`
     # must work on a machine without a display and start fast.
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
 
     from kiosk.ui.window import build_ui
@@ -48,14 +49,10 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     assert isinstance(app, QGuiApplication)
     app.setApplicationName("lobby-kiosk")
+    if options.windowed:
+        config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
     ui = build_ui(
-        app,
-        config,
-        services.tickets,
-        services.waiting,
-        services.health,
-        services.catalogs,
-        windowed=options.windowed,
+        app, config, services.tickets, services.waiting, services.health, services.catalogs
     )
     if services.link is not None:
         services.link.subscribe_status(ui.status.setLinkStatus)
@@ -88,7 +85,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
             options.on_ready()
 
     services.start()
-    ui.window.frameSwapped.connect(ready, type=_single_shot())
+    ui.window.frameSwapped.connect(ready, type=Qt.ConnectionType.SingleShotConnection)
     if options.quit_after_s is not None:
         QTimer.singleShot(int(options.quit_after_s * 1000), app.quit)
     try:
@@ -98,9 +95,3 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         services.stop()
     del keep
     return int(status)
-
-
-def _single_shot() -> object:
-    from PySide6.QtCore import Qt
-
-    return Qt.ConnectionType.SingleShotConnection

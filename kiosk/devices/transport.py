@@ -497,7 +497,7 @@ class UsbTransport:
 
             out_ep = bulk(usb.util.ENDPOINT_OUT)
             in_ep = bulk(usb.util.ENDPOINT_IN)
-        except (usb.core.USBError, KeyError, ValueError) as exc:
+        except (usb.core.USBError, KeyError, ValueError, NotImplementedError) as exc:
             raise TransportError(f"{self._url}: cannot claim interface: {exc}") from exc
         if out_ep is None:
             raise TransportError(f"{self._url}: interface {self.interface} has no bulk OUT")

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 
 from kiosk.config import KioskConfig
 from kiosk.core.waiting import WaitFigure
+from kiosk.ui.qt_none import none_for_qt
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ class ServiceListModel(QAbstractListModel):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The value of ``role`` for the service at ``index``."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+            return none_for_qt()
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, self.NameRole):
             return row.name
@@ -120,7 +121,7 @@ class ServiceListModel(QAbstractListModel):
             return row.wait_minutes
         if role == self.EstimatedRole:
             return row.estimated
-        return None
+        return none_for_qt()
 
     def roleNames(self) -> dict[int, QByteArray]:  # noqa: N802 - Qt's name
         """QML names of the roles."""
@@ -130,7 +131,11 @@ class ServiceListModel(QAbstractListModel):
 
     def notify_figures_changed(self) -> None:
         """Thread-safe: the figures changed somewhere; refresh on the GUI thread."""
-        self._figuresChanged.emit()
+        try:
+            self._figuresChanged.emit()
+        except RuntimeError:
+            # NOTE: the waiting board outlives the screen at shutdown and has no unsubscribe.
+            log.debug("waiting figures changed after the service list was destroyed")
 
     @Slot()
     def refresh(self) -> None:

@@ -65,14 +65,18 @@ class CatalogTranslator(QTranslator):
         source_text: str,
         disambiguation: str | None = None,
         n: int = -1,
-    ) -> str | None:
-        """The catalogue text for a message id; ``None`` lets Qt use its own text.
+    ) -> str:
+        """The catalogue text for a message id; any other text is returned unchanged.
 
         Qt asks every installed translator for its own strings too (``QIODevice`` errors…);
-        only texts that look like our message ids are answered, and a missing one is logged.
+        only texts that look like our message ids are looked up, and a missing one is logged
+        (and shown as its id, so the gap is visible).
         """
         if not source_text or not MESSAGE_ID_RE.match(source_text):
-            return None
+            # NOTE: not None: PySide6 mishandles the reference count of None returned from
+            # this virtual (CPython 3.11 then aborts in none_dealloc). Qt's own strings come
+            # back unchanged; install a Qt translator *after* this one to translate them.
+            return source_text
         text = self._catalogs[self._language].messages.get(source_text)
         if text is None:
             key = (self._language, source_text)

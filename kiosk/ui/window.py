@@ -108,16 +108,26 @@ class KioskUi:
         return grab_window(self.window, Path(path))
 
     def close(self) -> None:
-        """Close the windows and release the engine (GUI thread, before the app quits)."""
+        """Close the windows and delete the engine and the view-models (GUI thread only).
+
+        Call before the application quits. Everything is deleted here, on the GUI thread:
+        left to Python's garbage collector, the view-models' timers could be destroyed from
+        whichever thread happens to collect them.
+        """
         self.view_model.wait_idle()
+        self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
                 root.close()
-        self.window.removeEventFilter(self.activity_filter)
         self.app.removeTranslator(self.translator)
-        # NOTE: deleted now, not later: bindings must not run against view-models that go
-        # away with this object.
+        # NOTE: the engine goes first: no binding may run against a deleted view-model.
         Shiboken.delete(self.engine)
+        for obj in (*self.extra_objects, self.view_model, self.status, self.services):
+            if Shiboken.isValid(obj):
+                Shiboken.delete(obj)
+        self.extra_objects.clear()
+        Shiboken.delete(self.translator)
+        log.info("kiosk screen closed")
 
 
 def grab_window(window: QQuickWindow, path: Path) -> Path:

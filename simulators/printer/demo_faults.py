@@ -1,70 +1,57 @@
-"""Fault buttons for the demo's simulator panel, on top of :class:`PrinterSimulator`.
+"""The demo panel's view of the printer simulator (``kiosk.ui.demo_panel.PrinterFaults``).
 
-The panel lists :attr:`SimulatorFaults.actions` as buttons (``key``, English ``label``) and
-calls :meth:`SimulatorFaults.apply` with the key; :meth:`SimulatorFaults.recent_tickets`
-feeds its list of printed tickets.
+The UI never imports the simulator; ``kiosk demo`` hands it this adapter: four fault switches
+and a list of the recently printed tickets as text.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from simulators.printer.server import PrintedTicket, PrinterSimulator
 
 logger = logging.getLogger(__name__)
 
+DROP_AFTER_BYTES = 40  # far enough into a ticket to leave a partial print
+RECENT_TICKETS = 5
 
-@dataclass(frozen=True)
-class FaultAction:
-    """One button: a stable key and an English label."""
 
-    key: str
-    label: str
+def describe_ticket(ticket: PrintedTicket) -> str:
+    """One line for the panel: ``#3 A-042 住民票・証明書 (380 B) ticket-0003.png``."""
+    text = " ".join(ticket.lines[:3]) or "(image only)"
+    state = "" if ticket.cut else ", not cut"
+    where = f" {ticket.png_path.name}" if ticket.png_path else ""
+    return f"#{ticket.index} {text} ({ticket.byte_count} B{state}){where}"
 
 
 class SimulatorFaults:
-    """What a person or a fault can do to the simulated printer, by key.
+    """Fault switches and printed tickets of a running :class:`PrinterSimulator`.
 
     Args:
-        simulator: the running simulator.
+        simulator: the simulator the demo started.
     """
 
     def __init__(self, simulator: PrinterSimulator) -> None:
         self.simulator = simulator
-        self._handlers: dict[str, tuple[str, Callable[[], None]]] = {
-            "paper_ok": ("Paper loaded", lambda: simulator.set_paper("ok")),
-            "paper_near_end": ("Paper near end", lambda: simulator.set_paper("near_end")),
-            "paper_out": ("Paper out", lambda: simulator.set_paper("out")),
-            "cover_open": ("Open cover", lambda: simulator.set_cover_open(True)),
-            "cover_closed": ("Close cover", lambda: simulator.set_cover_open(False)),
-            "offline": ("Printer silent", lambda: simulator.set_offline(True)),
-            "online": ("Printer answers", lambda: simulator.set_offline(False)),
-            "cutter_jam": ("Cutter jammed", lambda: simulator.set_cutter_error(True)),
-            "drop_next": ("Drop next ticket", lambda: simulator.drop_connection_after(40)),
-            "reset": ("All good", simulator.reset_faults),
-        }
 
-    @property
-    def actions(self) -> tuple[FaultAction, ...]:
-        """The buttons, in display order."""
-        return tuple(FaultAction(key, label) for key, (label, _) in self._handlers.items())
+    def set_paper(self, state: str) -> None:
+        """Paper sensor: ``ok``, ``near_end`` or ``out``."""
+        self.simulator.set_paper(state)
 
-    def apply(self, key: str) -> None:
-        """Do what the button ``key`` says.
+    def set_cover_open(self, is_open: bool) -> None:
+        """Open or close the cover."""
+        self.simulator.set_cover_open(is_open)
 
-        Raises:
-            KeyError: no such action.
-        """
-        label, handler = self._handlers[key]
-        logger.info("demo panel: %s", label)
-        handler()
+    def set_offline(self, offline: bool) -> None:
+        """Make the printer silent (no status answers, nothing printed) or bring it back."""
+        self.simulator.set_offline(offline)
 
-    def state(self) -> str:
-        """The simulator's switches and counters, one line."""
-        return self.simulator.describe()
+    def drop_next_ticket(self) -> None:
+        """Cut the connection in the middle of the next ticket."""
+        # NOTE: the driver's 4 status queries (12 B) come first; then 28 B of the ticket.
+        self.simulator.drop_connection_after(DROP_AFTER_BYTES)
+        logger.info("demo: the next ticket's connection drops after %d B", DROP_AFTER_BYTES)
 
-    def recent_tickets(self, limit: int = 5) -> list[PrintedTicket]:
-        """The last ``limit`` printed tickets, newest first."""
-        return list(reversed(self.simulator.tickets[-limit:]))
+    def recent_tickets(self) -> list[str]:
+        """The last few printed tickets as text, newest last."""
+        return [describe_ticket(ticket) for ticket in self.simulator.tickets[-RECENT_TICKETS:]]

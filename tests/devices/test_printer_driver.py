@@ -253,7 +253,9 @@ def test_garbled_status_replies_are_unknown_bad_answer(
 ) -> None:
     simulator.set_corrupt_replies(True)
     printer = make_printer(status_timeout_s=0.5)
-    assert printer.status().answered is False
+    status = printer.status()
+    assert status.answered is False
+    assert status.health().reason == "bad_answer"
     health = printer.health()
     assert (health.state, health.reason) == (HealthState.UNKNOWN, "bad_answer")
     assert "0xff" in health.detail
@@ -339,16 +341,19 @@ def test_unprintable_text_is_refused_before_anything_is_sent(
 # -- scripted peer: what the simulator cannot easily stage --------------------------------------
 
 
-def test_paper_out_after_the_cut_returns_the_status_for_the_caller_to_report() -> None:
+def test_paper_out_right_after_the_cut_means_the_ticket_is_not_surely_printed() -> None:
     ok = [b"\x12"] * 4
     paper_out_after = [b"\x1a", b"\x32", b"\x12", b"\x7e"]
     transport = ScriptedTransport(ok + paper_out_after)
     printer = EscPosPrinter(transport)
 
-    status = printer.print_ticket(TICKET)
+    with pytest.raises(PrinterError, match="not surely printed") as caught:
+        printer.print_ticket(TICKET)
 
-    assert status.paper is PaperStatus.OUT
-    assert status.health().reason == "paper_out"
+    assert (caught.value.health.state, caught.value.health.reason) == (
+        HealthState.FAULT,
+        "paper_out",
+    )
     ticket_bytes = TicketLayout(TextMode.KANJI).encode(TICKET)
     assert bytes(transport.written) == (
         b"\x10\x04\x01\x10\x04\x02\x10\x04\x03\x10\x04\x04"
@@ -420,7 +425,9 @@ def test_health_reports_a_refused_connection_as_disconnected() -> None:
     health = printer.health()
     assert (health.state, health.reason) == (HealthState.FAULT, "disconnected")
     assert f"tcp://127.0.0.1:{port}" in health.detail
-    assert printer.status().answered is False
+    status = printer.status()  # what the core's status poll sees
+    assert status.answered is False
+    assert (status.health().state, status.health().reason) == (HealthState.FAULT, "disconnected")
 
 
 # -- factory ------------------------------------------------------------------------------------

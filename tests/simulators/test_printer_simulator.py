@@ -403,18 +403,36 @@ def test_control_port_takes_commands_over_tcp(simulator: PrinterSimulator) -> No
         control.stop()
 
 
-def test_demo_fault_buttons_drive_the_simulator(simulator: PrinterSimulator) -> None:
+def test_demo_faults_drive_the_simulator_and_list_recent_tickets(
+    simulator: PrinterSimulator,
+) -> None:
     faults = SimulatorFaults(simulator)
-    assert [a.key for a in faults.actions][:3] == ["paper_ok", "paper_near_end", "paper_out"]
-    faults.apply("paper_out")
+    faults.set_paper("out")
     assert simulator.status_byte(4) == 0x7E
-    faults.apply("reset")
-    assert simulator.status_byte(4) == 0x12
-    for number in (b"A-001", b"A-002"):
+    faults.set_paper("ok")
+    faults.set_cover_open(True)
+    assert simulator.status_byte(2) == 0x16
+    faults.set_cover_open(False)
+    faults.set_offline(True)
+    assert simulator.status_byte(1) is None
+    faults.set_offline(False)
+    for count, number in enumerate((b"A-001", b"A-002"), start=1):
         with socket.create_connection(("127.0.0.1", simulator.port), timeout=WAIT_S) as conn:
             conn.sendall(b"\x1b@" + number + b"\n\x1dV\x01")
-    simulator.wait_for_tickets(2, WAIT_S)
-    assert [t.lines for t in faults.recent_tickets()] == [("A-002",), ("A-001",)]
+        simulator.wait_for_tickets(count, WAIT_S)
+    assert faults.recent_tickets() == [
+        "#1 A-001 (11 B) ticket-0001.png",
+        "#2 A-002 (11 B) ticket-0002.png",
+    ]
+
+
+def test_demo_drop_next_ticket_leaves_a_partial_print(simulator: PrinterSimulator) -> None:
+    SimulatorFaults(simulator).drop_next_ticket()
+    with socket.create_connection(("127.0.0.1", simulator.port), timeout=WAIT_S) as conn:
+        conn.sendall(b"\x1b@First line\nSecond line" + b"." * 100 + b"\n\x1dV\x01")
+    [ticket] = simulator.wait_for_tickets(1, WAIT_S)
+    assert (ticket.cut, ticket.byte_count) == (False, 40)
+    assert ticket.lines == ("First line", "Second line" + "." * 16)
 
 
 def test_command_line_help_exits_cleanly(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -160,6 +161,8 @@ def make_ui(qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts) -> Iterator[
     for ui in built:
         assert ui.view_model.wait_idle(10), "a ticket worker was still running at the end"
         ui.close()
+    built.clear()
+    gc.collect()  # here, on the GUI thread, not later on a simulator or worker thread
 
 
 @pytest.fixture

@@ -155,18 +155,20 @@ class EscPosPrinter:
         return Health(HealthState.FAULT, "disconnected", f"{where}: {doing}: {exc}")
 
     def _read_status(self) -> tuple[PrinterStatus, Health]:
-        """Status and health; a transport failure gives ``disconnected`` / ``no_answer``."""
+        """Status and its health; a transport failure gives ``disconnected`` / ``no_answer``."""
         if not self.status_supported:
             status = PrinterStatus(paper=PaperStatus.UNSUPPORTED, answered=False)
             return status, status.health()
         try:
             raw, garbled = self._query_status()
         except TransportError as exc:
-            return PrinterStatus(answered=False), self._transport_health(exc, "status")
+            problem = self._transport_health(exc, "status")
+            return PrinterStatus(answered=False, problem=problem), problem
         status = raw.to_status()
-        health = status.health()
         if garbled and not raw.answered:
-            health = Health(HealthState.UNKNOWN, "bad_answer", "; ".join(garbled))
+            problem = Health(HealthState.UNKNOWN, "bad_answer", "; ".join(garbled))
+            status = PrinterStatus(answered=False, problem=problem)
+        health = status.health()
         if raw.answered:
             logger.debug("%s status %s -> %s", self.name, raw.describe(), health.state.value)
         return status, health
@@ -177,7 +179,8 @@ class EscPosPrinter:
             return
         self._last_health = health
         if health.state.usable:
-            logger.info("%s is %s %s", self.name, health.state.value, health.reason)
+            reason = f" ({health.reason})" if health.reason else ""
+            logger.info("%s is %s%s", self.name, health.state.value, reason)
             return
         frames = "\n".join("  " + frame.describe() for frame in self._frames)
         logger.warning(
@@ -196,7 +199,9 @@ class EscPosPrinter:
     def status(self) -> PrinterStatus:
         """Read the real-time status (at most ``status_timeout_s``, plus a reconnect).
 
-        A printer that does not answer, or cannot be reached, gives ``answered=False``.
+        A printer that does not answer, or cannot be reached, gives ``answered=False``; its
+        ``health()`` then says ``unknown/no_answer``, ``unknown/bad_answer`` or
+        ``fault/disconnected``.
         """
         with self._lock:
             status, health = self._read_status()
@@ -204,10 +209,7 @@ class EscPosPrinter:
             return status
 
     def health(self) -> Health:
-        """Read the status and map it onto the shared health model.
-
-        Unlike ``status().health()``, a lost connection is reported as ``fault/disconnected``.
-        """
+        """Read the status and map it onto the shared health model (``status().health()``)."""
         with self._lock:
             _, health = self._read_status()
             self._note(health)
@@ -221,15 +223,16 @@ class EscPosPrinter:
         """Print and cut one ticket, checking the status before and after.
 
         Returns:
-            The status read after the cut (it may say paper near end, or paper out: the ticket
-            was printed, the caller reports the health).
+            The status read after the cut (it may say paper near end: the ticket was printed,
+            the caller reports the health).
 
         Raises:
             PrinterError: the ticket was not (or not surely) printed. ``health`` is the
                 printer's fault (``paper_out``, ``cover_open``, ``printer_error``,
                 ``offline``), ``unknown`` (``no_answer``, ``partial_answer``, ``bad_answer``),
                 ``fault/disconnected``, or ``degraded/unprintable_text`` for text the printer
-                cannot print (nothing was sent then).
+                cannot print (nothing was sent then). A fault read right after the cut also
+                raises: the ticket may have stopped half-way.
         """
         try:
             data = self.encode_ticket(ticket)
@@ -276,12 +279,21 @@ class EscPosPrinter:
                     "disconnected",
                     f"{self._transport.describe()}: connection lost after the ticket was sent",
                 )
-                after = PrinterStatus(answered=False)
+                after = PrinterStatus(answered=False, problem=health)
             self._note(health)
             if not after.answered:
                 raise PrinterError(
                     f"{self.name}: ticket {ticket.number} sent ({len(data)} B) but the printer "
                     f"did not confirm: {health.reason} ({health.detail})",
+                    health,
+                )
+            if health.state is HealthState.FAULT:
+                # NOTE: DLE EOT is answered at once, while the ticket may still be printing:
+                # paper out (or a cover opened) now may have stopped it half-way. The screen
+                # must not say "take your ticket" for a ticket that may not exist.
+                raise PrinterError(
+                    f"{self.name}: ticket {ticket.number} sent ({len(data)} B) but the printer "
+                    f"reports {health.reason} right after it: not surely printed",
                     health,
                 )
             logger.info(

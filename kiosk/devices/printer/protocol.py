@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from kiosk.devices.health import Health, HealthState
@@ -31,7 +31,9 @@ class TextMode(enum.StrEnum):
 class PrinterStatus:
     """A real-time status reading (``DLE EOT 1..4``).
 
-    ``None`` in a field means the printer did not answer that query.
+    ``None`` in a field means the printer did not answer that query. ``problem`` is the
+    driver's own finding when nothing usable was read (the connection was refused or lost:
+    ``fault/disconnected``; replies were not status bytes: ``unknown/bad_answer``).
     """
 
     online: bool | None = None
@@ -39,10 +41,13 @@ class PrinterStatus:
     paper: PaperStatus = PaperStatus.UNKNOWN
     error: bool | None = None  # mechanical/auto-cutter/unrecoverable error bit
     answered: bool = False
+    problem: Health | None = field(default=None, compare=False)
 
     def health(self) -> Health:
         """Map the reading onto the shared health model; no answer is ``unknown``."""
         if not self.answered:
+            if self.problem is not None:
+                return self.problem
             if self.paper is PaperStatus.UNSUPPORTED:
                 return Health(HealthState.UNKNOWN, "status_unsupported", "write-only connection")
             return Health(HealthState.UNKNOWN, "no_answer", "printer did not answer DLE EOT")

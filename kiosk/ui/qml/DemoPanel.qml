@@ -14,7 +14,7 @@ ApplicationWindow {
     height: 760
     visible: false
     title: qsTr("demo.title")
-    font.family: "IPAGothic"
+    font.family: "IPAPGothic"  // IPA P Gothic: proportional Latin, from fonts-ipafont-gothic
     font.pixelSize: 22
 
     ColumnLayout {

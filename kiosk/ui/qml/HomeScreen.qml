@@ -11,9 +11,9 @@ Item {
         anchors.fill: parent
         anchors.leftMargin: theme.margin
         anchors.rightMargin: theme.margin
-        anchors.topMargin: 24
-        anchors.bottomMargin: 24
-        spacing: 20
+        anchors.topMargin: 16
+        anchors.bottomMargin: 16
+        spacing: 16
 
         Rectangle {
             objectName: "printerBanner"
@@ -54,7 +54,7 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
             model: serviceModel
-            spacing: 20
+            spacing: 16
             clip: true
             boundsBehavior: Flickable.StopAtBounds
             interactive: contentHeight > height
@@ -71,7 +71,11 @@ Item {
 
                 objectName: "service_" + serviceId
                 width: ListView.view.width
-                height: theme.touchHeight
+                // As tall as fits (never under the 120 px touch minimum, never over touchHeight).
+                height: Math.max(theme.minTouchHeight,
+                                 Math.min(theme.touchHeight,
+                                          (ListView.view.height - ListView.view.spacing * (ListView.view.count - 1))
+                                          / Math.max(1, ListView.view.count)))
                 enabled: !kioskModel.busy
                 onClicked: kioskModel.requestTicket(serviceId)
 

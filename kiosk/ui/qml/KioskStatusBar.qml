@@ -24,6 +24,7 @@ ToolBar {
             id: offlineLabel
             objectName: "offlineLabel"
             visible: statusModel.linkConfigured && !statusModel.online
+                     && kioskModel.screen !== "out_of_service"
             text: qsTr("status.offline")
             font.pixelSize: theme.fontSmall
             color: theme.text

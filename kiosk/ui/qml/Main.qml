@@ -12,7 +12,7 @@ ApplicationWindow {
     visible: false
     title: qsTr("app.title")
     color: theme.background
-    font.family: "IPAGothic"
+    font.family: "IPAPGothic"  // IPA P Gothic: proportional Latin, from fonts-ipafont-gothic
     font.pixelSize: theme.fontBody
 
     readonly property var screenFiles: ({

@@ -1,4 +1,4 @@
-// The ticket is committed but did not print: show the number and what to do next.
+// The ticket is committed but did not print: show the number, the QR and what to do next.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -6,55 +6,71 @@ import QtQuick.Layouts
 Item {
     objectName: "printerProblemScreen"
 
-    ColumnLayout {
+    RowLayout {
         anchors.fill: parent
         anchors.margins: theme.margin
-        anchors.topMargin: 20
-        anchors.bottomMargin: 20
-        spacing: 16
+        anchors.topMargin: 24
+        anchors.bottomMargin: 24
+        spacing: 28
 
-        Rectangle {
+        ColumnLayout {
+            spacing: 20
             Layout.fillWidth: true
-            implicitHeight: problemColumn.implicitHeight + 32
-            radius: theme.radius
-            color: theme.problemBackground
-            border.color: theme.problemBorder
-            border.width: 3
+            Layout.fillHeight: true
 
-            ColumnLayout {
-                id: problemColumn
-                anchors.fill: parent
-                anchors.margins: 16
-                spacing: 6
-                Label {
-                    text: qsTr("problem.title")
-                    font.pixelSize: theme.fontLarge
-                    font.bold: true
-                    color: theme.text
-                    wrapMode: Text.Wrap
-                    Layout.fillWidth: true
-                }
-                Label {
-                    objectName: "problemText"
-                    text: kioskModel.problemKey ? qsTr(kioskModel.problemKey) : ""
-                    font.pixelSize: theme.fontBody
-                    color: theme.text
-                    wrapMode: Text.Wrap
-                    Layout.fillWidth: true
+            Rectangle {
+                Layout.fillWidth: true
+                implicitHeight: problemColumn.implicitHeight + 32
+                radius: theme.radius
+                color: theme.problemBackground
+                border.color: theme.problemBorder
+                border.width: 3
+
+                ColumnLayout {
+                    id: problemColumn
+                    anchors.fill: parent
+                    anchors.margins: 16
+                    spacing: 6
+                    Label {
+                        text: qsTr("problem.title")
+                        font.pixelSize: theme.fontLarge
+                        font.bold: true
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                    Label {
+                        objectName: "problemText"
+                        text: kioskModel.problemKey ? qsTr(kioskModel.problemKey) : ""
+                        font.pixelSize: theme.fontBody
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
                 }
             }
+            TicketNumberBlock {
+                Layout.fillWidth: true
+            }
+            Item { Layout.fillHeight: true }
         }
-        TicketCard {
-            qrCaption: qsTr("problem.qr")
-            Layout.fillWidth: true
-        }
-        Item { Layout.fillHeight: true }
-        KioskButton {
-            objectName: "doneButton"
-            text: qsTr("common.done")
-            Layout.alignment: Qt.AlignHCenter
+        ColumnLayout {
+            spacing: 20
             Layout.preferredWidth: 360
-            onClicked: kioskModel.done()
+            Layout.maximumWidth: 360
+            Layout.fillHeight: true
+
+            TicketQrBlock {
+                caption: qsTr("problem.qr")
+                Layout.fillWidth: true
+            }
+            Item { Layout.fillHeight: true }
+            KioskButton {
+                objectName: "doneButton"
+                text: qsTr("common.done")
+                Layout.fillWidth: true
+                onClicked: kioskModel.done()
+            }
         }
     }
 }

@@ -6,32 +6,48 @@ import QtQuick.Layouts
 Item {
     objectName: "takeTicketScreen"
 
-    ColumnLayout {
+    RowLayout {
         anchors.fill: parent
         anchors.margins: theme.margin
-        anchors.topMargin: 28
-        anchors.bottomMargin: 28
-        spacing: 24
+        anchors.topMargin: 24
+        anchors.bottomMargin: 24
+        spacing: 28
 
-        Label {
-            text: qsTr("take.title")
-            font.pixelSize: theme.fontTitle
-            font.bold: true
-            color: theme.text
-            horizontalAlignment: Text.AlignHCenter
-            wrapMode: Text.Wrap
+        ColumnLayout {
+            spacing: 20
             Layout.fillWidth: true
+            Layout.fillHeight: true
+
+            Label {
+                objectName: "takeTitle"
+                text: qsTr("take.title")
+                font.pixelSize: theme.fontTitle
+                font.bold: true
+                color: theme.text
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            TicketNumberBlock {
+                Layout.fillWidth: true
+            }
+            Item { Layout.fillHeight: true }
         }
-        TicketCard {
-            Layout.fillWidth: true
-        }
-        Item { Layout.fillHeight: true }
-        KioskButton {
-            objectName: "doneButton"
-            text: qsTr("common.done")
-            Layout.alignment: Qt.AlignHCenter
+        ColumnLayout {
+            spacing: 20
             Layout.preferredWidth: 360
-            onClicked: kioskModel.done()
+            Layout.maximumWidth: 360
+            Layout.fillHeight: true
+
+            TicketQrBlock {
+                Layout.fillWidth: true
+            }
+            Item { Layout.fillHeight: true }
+            KioskButton {
+                objectName: "doneButton"
+                text: qsTr("common.done")
+                Layout.fillWidth: true
+                onClicked: kioskModel.done()
+            }
         }
     }
 }

@@ -21,7 +21,8 @@ QtObject {
     readonly property int fontLarge: 40
     readonly property int fontTitle: 46
     readonly property int fontNumber: 150
-    readonly property int touchHeight: 136   // >= 15 mm on a 10" 1280x800 panel
+    readonly property int touchHeight: 136
+    readonly property int minTouchHeight: 120  // 15 mm on a 10" 1280x800 panel (~96 dpi)
     readonly property int margin: 40
     readonly property int radius: 14
 }

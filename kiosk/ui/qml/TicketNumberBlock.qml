@@ -1,0 +1,62 @@
+// The ticket as shown on screen: number, service, people ahead, expected wait.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+Rectangle {
+    radius: theme.radius
+    color: theme.surface
+    border.color: theme.border
+    border.width: 2
+    implicitHeight: numberColumn.implicitHeight + 40
+
+    ColumnLayout {
+        id: numberColumn
+        anchors.fill: parent
+        anchors.margins: 20
+        anchors.leftMargin: 28
+        spacing: 4
+
+        Label {
+            text: qsTr("card.number")
+            font.pixelSize: theme.fontBody
+            color: theme.textMuted
+        }
+        Label {
+            objectName: "ticketNumber"
+            text: kioskModel.ticketNumber
+            font.pixelSize: theme.fontNumber
+            font.bold: true
+            color: theme.text
+            fontSizeMode: Text.HorizontalFit
+            minimumPixelSize: 60
+            Layout.fillWidth: true
+        }
+        Label {
+            objectName: "ticketService"
+            text: kioskModel.ticketService
+            font.pixelSize: theme.fontLarge
+            font.bold: true
+            color: theme.primary
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+            Layout.bottomMargin: 8
+        }
+        Label {
+            text: qsTr("card.people_ahead").arg(kioskModel.peopleAhead)
+            font.pixelSize: theme.fontBody
+            color: theme.text
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+        }
+        Label {
+            text: kioskModel.waitEstimated
+                  ? qsTr("card.wait_estimated").arg(kioskModel.waitMinutes)
+                  : qsTr("card.wait").arg(kioskModel.waitMinutes)
+            font.pixelSize: theme.fontBody
+            color: theme.text
+            wrapMode: Text.Wrap
+            Layout.fillWidth: true
+        }
+    }
+}

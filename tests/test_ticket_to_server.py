@@ -1,0 +1,95 @@
+"""End to end without a screen: tap → ticket printed → events at the central server over MQTT.
+
+Everything is real: Mosquitto, the central-server simulator, the ESC/POS simulator on TCP, our
+driver, SQLite files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import KioskConfig
+from kiosk.services import KioskServices, build_services
+from simulators.central.server import CentralSimulator
+from simulators.printer.server import PrinterSimulator
+from tests.kiosk_config import make_config
+from tests.mosquitto import MosquittoBroker
+
+ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
+
+
+@pytest.fixture
+def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
+    sim = CentralSimulator("127.0.0.1", mosquitto.port)
+    sim.start()
+    assert sim.wait_ready(10)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
+        yield sim
+
+
+@pytest.fixture
+def config(tmp_path: Path, mosquitto: MosquittoBroker) -> KioskConfig:
+    config = make_config(tmp_path / "state")
+    return dataclasses.replace(
+        config, mqtt=dataclasses.replace(config.mqtt, broker=mosquitto.url, keepalive_s=5)
+    )
+
+
+@pytest.fixture
+def kiosk(config: KioskConfig, printer: PrinterSimulator) -> Iterator[KioskServices]:
+    services = build_services(config, printer_url=printer.url, printer_poll_s=3600)
+    services.start()
+    yield services
+    services.stop()
+
+
+def test_a_ticket_reaches_the_server_with_the_contract_envelope_and_is_acked(
+    kiosk: KioskServices, central: CentralSimulator, printer: PrinterSimulator
+) -> None:
+    outcome = kiosk.tickets.issue("childcare", "ja")
+    assert outcome.printed
+    issued = central.wait_for_events(1, timeout=15, type="ticket.issued")
+    envelope = issued[0].envelope
+    assert set(envelope) == ENVELOPE_KEYS
+    assert envelope["kiosk"] == "test-kiosk-1"
+    assert envelope["session"] == kiosk.session
+    assert envelope["data"]["number"] == "C-001"
+    assert envelope["data"]["service"] == "childcare"
+    printed = central.wait_for_events(1, timeout=15, type="ticket.printed")
+    assert printed[0].seq == issued[0].seq + 1
+    assert "C-001" in printer.wait_for_tickets(1, timeout=5)[0].text
+    # The row leaves the outbox when the server's ack covers it, and only then.
+    assert central.wait_until(lambda: kiosk.outbox.depth() == 0, timeout=15)
+    state = central.states["test-kiosk-1"]
+    assert state["online"] is True
+    assert state["session"] == kiosk.session
+
+
+def test_a_printer_out_of_paper_reaches_the_server_as_a_fault(
+    kiosk: KioskServices, central: CentralSimulator, printer: PrinterSimulator
+) -> None:
+    printer.set_paper("out")
+    outcome = kiosk.tickets.issue("certificates", "en")
+    assert not outcome.printed
+    failed = central.wait_for_events(1, timeout=15, type="ticket.print_failed")
+    assert failed[0].envelope["data"]["reason"] == "paper_out"
+    health = central.wait_for_events(1, timeout=15, type="device.health")
+    assert health[-1].envelope["data"]["device"] == "printer"
+    assert health[-1].envelope["data"]["state"] == "fault"
+    assert central.wait_until(
+        lambda: central.health.get("test-kiosk-1", {}).get("devices", {}).get("printer", {}).get(
+            "state"
+        )
+        == "fault",
+        timeout=15,
+    ), central.health
