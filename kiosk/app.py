@@ -8,10 +8,14 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
 from kiosk.services import KioskServices
 from kiosk.systemd_notify import SystemdNotifier
+
+if TYPE_CHECKING:
+    from kiosk.ui.window import KioskUi
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +29,13 @@ class RunOptions:
         on_ready: called on the GUI thread once the first screen is shown (the demo uses it
             to print where everything is; benchmarks to time the cold start).
         quit_after_s: quit by itself after this many seconds (benchmarks, smoke tests).
-        demo_panel: builds the demo's simulator panel window, given the QML engine's app.
+        demo_panel: builds the demo's simulator panel window, given the kiosk's screens.
     """
 
     windowed: bool = False
     on_ready: Callable[[], None] | None = None
     quit_after_s: float | None = None
-    demo_panel: Callable[[object], object] | None = None
+    demo_panel: Callable[[KioskUi], object] | None = None
 
 
 def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions) -> int:
@@ -58,7 +62,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         services.link.subscribe_status(ui.status.setLinkStatus)
     else:
         ui.status.setLinkStatus(False, "no_broker")
-    panel = options.demo_panel(app) if options.demo_panel is not None else None
+    panel = options.demo_panel(ui) if options.demo_panel is not None else None
 
     notifier = SystemdNotifier()
     keep: list[object] = [ui, panel]
@@ -92,6 +96,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         status = app.exec()
     finally:
         notifier.notify("STOPPING=1")
+        ui.close()  # waits for a ticket still being issued, then deletes the screens
         services.stop()
     del keep
     return int(status)

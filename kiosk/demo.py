@@ -103,7 +103,7 @@ def run_demo(options: DemoOptions) -> int:
             from simulators.printer.demo_faults import SimulatorFaults
 
             faults = SimulatorFaults(simulator)
-            panel = lambda app: build_demo_panel(app, faults, faults.recent_tickets)  # noqa: E731
+            panel = lambda ui: build_demo_panel(ui, faults, faults.recent_tickets)  # noqa: E731
 
         def ready() -> None:
             for line in lines:

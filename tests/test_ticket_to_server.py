@@ -87,9 +87,12 @@ def test_a_printer_out_of_paper_reaches_the_server_as_a_fault(
     assert health[-1].envelope["data"]["device"] == "printer"
     assert health[-1].envelope["data"]["state"] == "fault"
     assert central.wait_until(
-        lambda: central.health.get("test-kiosk-1", {}).get("devices", {}).get("printer", {}).get(
-            "state"
-        )
-        == "fault",
+        lambda: (
+            central.health.get("test-kiosk-1", {})
+            .get("devices", {})
+            .get("printer", {})
+            .get("state")
+            == "fault"
+        ),
         timeout=15,
     ), central.health

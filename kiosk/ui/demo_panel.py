@@ -6,6 +6,8 @@ screen react. The panel talks to the ``PrinterFaults`` Protocol only; the app ad
 printer simulator to it (the UI never imports a driver or a simulator).
 """
 
+# ruff: noqa: N802, N815 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
-from PySide6.QtQml import QQmlComponent
+from PySide6.QtQml import QQmlComponent, QQmlEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.ui.window import QML_DIR, KioskUi, grab_window
@@ -83,7 +85,7 @@ class DemoPanelViewModel(QObject):
         self.refreshTickets()
 
     @Slot(str)
-    def setPaper(self, state: str) -> None:  # noqa: N802 - QML name
+    def setPaper(self, state: str) -> None:
         """Set the paper sensor (``ok``, ``near_end``, ``out``)."""
         if state not in PAPER_STATES or state == self._paper:
             return
@@ -96,7 +98,7 @@ class DemoPanelViewModel(QObject):
         self.paperChanged.emit()
 
     @Slot(bool)
-    def setCoverOpen(self, is_open: bool) -> None:  # noqa: N802 - QML name
+    def setCoverOpen(self, is_open: bool) -> None:
         """Open or close the printer cover."""
         if is_open != self._cover_open:
             self._faults.set_cover_open(is_open)
@@ -104,7 +106,7 @@ class DemoPanelViewModel(QObject):
             self.coverOpenChanged.emit()
 
     @Slot(bool)
-    def setOffline(self, offline: bool) -> None:  # noqa: N802 - QML name
+    def setOffline(self, offline: bool) -> None:
         """Take the printer offline or bring it back."""
         if offline != self._offline:
             self._faults.set_offline(offline)
@@ -112,7 +114,7 @@ class DemoPanelViewModel(QObject):
             self.offlineChanged.emit()
 
     @Slot()
-    def dropNextTicket(self) -> None:  # noqa: N802 - QML name
+    def dropNextTicket(self) -> None:
         """Cut the connection in the middle of the next ticket."""
         self._faults.drop_next_ticket()
         if not self._drop_armed:
@@ -120,7 +122,7 @@ class DemoPanelViewModel(QObject):
             self.dropArmedChanged.emit()
 
     @Slot()
-    def refreshTickets(self) -> None:  # noqa: N802 - QML name
+    def refreshTickets(self) -> None:
         """Read the recent tickets again (a ticket after an armed drop disarms it)."""
         try:
             tickets = list(self._recent_tickets())
@@ -128,7 +130,7 @@ class DemoPanelViewModel(QObject):
             log.exception("demo panel: could not read the printed tickets")
             return
         if tickets != self._ticket_log:
-            if self._drop_armed and len(tickets) != len(self._ticket_log):
+            if self._drop_armed:  # a new (partial) ticket came out: the drop was used
                 self._drop_armed = False
                 self.dropArmedChanged.emit()
             self._ticket_log = tickets
@@ -195,14 +197,17 @@ def build_demo_panel(
     Raises:
         RuntimeError: ``DemoPanel.qml`` did not load.
     """
-    view_model = DemoPanelViewModel(faults, recent_tickets)
+    view_model = DemoPanelViewModel(faults, recent_tickets, parent=ui.engine)
     component = QQmlComponent(ui.engine, QUrl.fromLocalFile(str(DEMO_QML)))
     created = component.createWithInitialProperties({"demo": view_model})
     if not isinstance(created, QQuickWindow):
         errors = "; ".join(error.toString() for error in component.errors())
         raise RuntimeError(f"{DEMO_QML} did not load: {errors or 'not a window'}")
     created.setObjectName("demoPanelWindow")
-    ui.extra_objects.extend([view_model, component, created])
+    # NOTE: owned by us, not by the QML garbage collector, so close() deletes it exactly once;
+    # the view-model and the component are the engine's children and go with it.
+    QQmlEngine.setObjectOwnership(created, QQmlEngine.ObjectOwnership.CppOwnership)
+    ui.extra_objects.append(created)
     panel = DemoPanel(view_model, component, created)
     if show:
         created.show()

@@ -5,6 +5,8 @@ block for seconds, so it runs on a worker thread and its outcome comes back to t
 through a queued signal.
 """
 
+# ruff: noqa: N802, N815 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import enum
@@ -122,7 +124,7 @@ class KioskViewModel(QObject):
     # -- slots for QML ------------------------------------------------------------------------
 
     @Slot(str)
-    def requestTicket(self, service_id: str) -> None:  # noqa: N802 - QML name
+    def requestTicket(self, service_id: str) -> None:
         """A citizen tapped a service: show ``printing`` and issue the ticket off the GUI thread.
 
         A second tap while a ticket is printing, or a tap on any screen but home, is ignored.
@@ -149,7 +151,7 @@ class KioskViewModel(QObject):
         self._worker.start()
 
     @Slot(str)
-    def setLanguage(self, language: str) -> None:  # noqa: N802 - QML name
+    def setLanguage(self, language: str) -> None:
         """Show every text in ``language`` (one of ``languages``)."""
         self.noteActivity()
         self._switch_language(language)
@@ -169,7 +171,7 @@ class KioskViewModel(QObject):
             self.ticketChanged.emit()  # the service name follows the language
 
     @Slot()
-    def toggleLanguage(self) -> None:  # noqa: N802 - QML name
+    def toggleLanguage(self) -> None:
         """Switch to the next configured language."""
         index = self._languages.index(self._language)
         self.setLanguage(self._languages[(index + 1) % len(self._languages)])
@@ -182,12 +184,12 @@ class KioskViewModel(QObject):
             self._finish_journey()
 
     @Slot()
-    def noteActivity(self) -> None:  # noqa: N802 - QML name
+    def noteActivity(self) -> None:
         """Someone touched the screen: restart the inactivity timer."""
         self._inactivity.start()
 
     @Slot(bool, str)
-    def setOutOfService(self, active: bool, reason: str = "closed") -> None:  # noqa: N802
+    def setOutOfService(self, active: bool, reason: str = "closed") -> None:
         """Thread-safe: take the kiosk out of service (or back); ``reason`` picks the text.
 
         A ticket being printed or shown is finished first: its number must reach the citizen.
@@ -251,7 +253,9 @@ class KioskViewModel(QObject):
         self._pending_service = ""
         self.ticketChanged.emit()
         log.error("kiosk out of service after a failed ticket (%s): %s", kind, message)
+        self._screen_timer.stop()
         self._apply_out_of_service(True, "error")
+        self._set_screen(self._resting_screen())  # from "printing" straight to out of service
         if self._on_ticket is not None:
             self._on_ticket()
 

@@ -4,6 +4,8 @@ The ticket's QR (the queue-status URL) is drawn on screen when the printer could
 so a citizen can photograph it or scan it with a phone.
 """
 
+# ruff: noqa: N802 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
@@ -67,9 +69,7 @@ class QrImageProvider(QQuickImageProvider):
     def __init__(self) -> None:
         super().__init__(QQuickImageProvider.ImageType.Image)
 
-    def requestImage(  # noqa: N802 - Qt's name
-        self, image_id: str, size: QSize, requested_size: QSize
-    ) -> QImage:
+    def requestImage(self, image_id: str, size: QSize, requested_size: QSize) -> QImage:
         """Draw the QR for the id (the URL-encoded payload)."""
         # NOTE: Qt may hand the id over partly decoded; unquote is safe either way because
         # a literal '%' in the payload stays '%25' in both forms.

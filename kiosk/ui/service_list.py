@@ -1,10 +1,12 @@
 """The list of services on the home screen, with people waiting and the expected wait."""
 
+# ruff: noqa: N802, N815 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -20,7 +22,6 @@ from PySide6.QtCore import (
 
 from kiosk.config import KioskConfig
 from kiosk.core.waiting import WaitFigure
-from kiosk.ui.qt_none import none_for_qt
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ServiceListModel(QAbstractListModel):
     WaitMinutesRole = Qt.ItemDataRole.UserRole + 5
     EstimatedRole = Qt.ItemDataRole.UserRole + 6
 
-    _ROLE_NAMES: dict[int, bytes] = {
+    _ROLE_NAMES: ClassVar[dict[int, bytes]] = {
         IdRole: b"serviceId",
         PrefixRole: b"prefix",
         NameRole: b"name",
@@ -98,7 +99,7 @@ class ServiceListModel(QAbstractListModel):
 
     # -- QAbstractListModel --------------------------------------------------------------------
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Number of services (0 under any parent: this is a flat list)."""
         if parent.isValid():
             return 0
@@ -107,7 +108,7 @@ class ServiceListModel(QAbstractListModel):
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """The value of ``role`` for the service at ``index``."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return none_for_qt()
+            return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, self.NameRole):
             return row.name
@@ -121,9 +122,9 @@ class ServiceListModel(QAbstractListModel):
             return row.wait_minutes
         if role == self.EstimatedRole:
             return row.estimated
-        return none_for_qt()
+        return None
 
-    def roleNames(self) -> dict[int, QByteArray]:  # noqa: N802 - Qt's name
+    def roleNames(self) -> dict[int, QByteArray]:
         """QML names of the roles."""
         return {role: QByteArray(name) for role, name in self._ROLE_NAMES.items()}
 
@@ -159,7 +160,9 @@ class ServiceListModel(QAbstractListModel):
     def set_language(self, language: str) -> None:
         """Show the service names in ``language``."""
         self._language = language
-        for number, (row, service) in enumerate(zip(self._rows, self._config.services, strict=True)):
+        for number, (row, service) in enumerate(
+            zip(self._rows, self._config.services, strict=True)
+        ):
             self._update(number, replace(row, name=service.name.get(language)))
 
     def service_ids(self) -> list[str]:

@@ -1,5 +1,7 @@
 """The status bar: link to the central server, printer health, the clock."""
 
+# ruff: noqa: N802, N815 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
@@ -77,7 +79,7 @@ class StatusViewModel(QObject):
     # -- entry points from other threads -------------------------------------------------------
 
     @Slot(bool, str)
-    def setLinkStatus(self, online: bool, reason: str = "") -> None:  # noqa: N802 - QML name
+    def setLinkStatus(self, online: bool, reason: str = "") -> None:
         """Thread-safe: the link to the central server is up or down (``reason`` for logs)."""
         self._linkReported.emit(online, reason)
 
@@ -97,7 +99,9 @@ class StatusViewModel(QObject):
     @Slot(bool, str)
     def _apply_link(self, online: bool, reason: str) -> None:
         if online != self._online:
-            log.info("status bar: central server %s (%s)", "online" if online else "offline", reason)
+            log.info(
+                "status bar: central server %s (%s)", "online" if online else "offline", reason
+            )
             self._online = online
             self.onlineChanged.emit()
         if reason != self._link_reason:

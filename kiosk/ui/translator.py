@@ -5,6 +5,8 @@ the id up in the catalogue of the current language, so the screen and the printe
 one catalogue and there are no ``.ts``/``.qm`` files to keep in step.
 """
 
+# ruff: noqa: N802 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
@@ -55,11 +57,11 @@ class CatalogTranslator(QTranslator):
             raise ValueError(f"no catalogue for language {language!r}")
         self._language = language
 
-    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+    def isEmpty(self) -> bool:
         """Never empty: Qt then sends ``LanguageChange`` when it is installed."""
         return False
 
-    def translate(  # type: ignore[override]
+    def translate(
         self,
         context: str,
         source_text: str,
@@ -73,9 +75,8 @@ class CatalogTranslator(QTranslator):
         (and shown as its id, so the gap is visible).
         """
         if not source_text or not MESSAGE_ID_RE.match(source_text):
-            # NOTE: not None: PySide6 mishandles the reference count of None returned from
-            # this virtual (CPython 3.11 then aborts in none_dealloc). Qt's own strings come
-            # back unchanged; install a Qt translator *after* this one to translate them.
+            # NOTE: returned unchanged rather than None (= "not mine"): Qt's own strings stay
+            # as they are. Install a Qt translator *after* this one to translate them.
             return source_text
         text = self._catalogs[self._language].messages.get(source_text)
         if text is None:

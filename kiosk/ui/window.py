@@ -5,6 +5,8 @@ context properties (``kioskModel``, ``statusModel``, ``serviceModel``). Python k
 reference to every exposed object in ``KioskUi`` for as long as the engine lives.
 """
 
+# ruff: noqa: N802 - Qt and QML names are camelCase
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +51,7 @@ class ActivityFilter(QObject):
         super().__init__(parent)
         self._view_model = view_model
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Note activity; never consumes the event."""
         if event.type() in _ACTIVITY_EVENTS:
             self._view_model.noteActivity()
@@ -108,11 +110,10 @@ class KioskUi:
         return grab_window(self.window, Path(path))
 
     def close(self) -> None:
-        """Close the windows and delete the engine and the view-models (GUI thread only).
+        """Close the windows and delete the engine with its view-models (GUI thread only).
 
-        Call before the application quits. Everything is deleted here, on the GUI thread:
-        left to Python's garbage collector, the view-models' timers could be destroyed from
-        whichever thread happens to collect them.
+        Call once ``app.exec()`` has returned: it waits for a ticket being issued, then
+        deletes everything on the GUI thread.
         """
         self.view_model.wait_idle()
         self.window.removeEventFilter(self.activity_filter)
@@ -120,25 +121,25 @@ class KioskUi:
             if isinstance(root, QQuickWindow):
                 root.close()
         self.app.removeTranslator(self.translator)
-        # NOTE: the engine goes first: no binding may run against a deleted view-model.
-        Shiboken.delete(self.engine)
-        for obj in (*self.extra_objects, self.view_model, self.status, self.services):
+        for obj in reversed(self.extra_objects):  # the demo panel: window before view-model
             if Shiboken.isValid(obj):
                 Shiboken.delete(obj)
         self.extra_objects.clear()
+        # NOTE: deletes the QML objects first, then its children: the view-models.
+        Shiboken.delete(self.engine)
         Shiboken.delete(self.translator)
         log.info("kiosk screen closed")
 
 
 def grab_window(window: QQuickWindow, path: Path) -> Path:
-    """Render ``window`` and save it as a PNG (offscreen works too).
+    """Render ``window`` and save it; the format follows the suffix (``.png``). Works offscreen.
 
     Raises:
         OSError: the image could not be written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     image = window.grabWindow()
-    if image.isNull() or not image.save(str(path), "PNG"):
+    if image.isNull() or not image.save(str(path)):
         raise OSError(f"could not save a screenshot of {window.objectName() or 'window'} to {path}")
     log.debug("screenshot %s (%dx%d)", path, image.width(), image.height())
     return path
@@ -179,16 +180,19 @@ def build_ui(
     )
     app.installTranslator(translator)
 
-    services = ServiceListModel(config, ticket_service, languages[0])
+    # NOTE: the view-models are children of the engine: Qt deletes them after the engine's
+    # QML objects (no binding then reads a deleted view-model), on the GUI thread, and never
+    # from whichever thread Python's garbage collector happens to run on.
+    engine = QQmlApplicationEngine()
+    services = ServiceListModel(config, ticket_service, languages[0], parent=engine)
     waiting_board.subscribe(services.notify_figures_changed)
     status = StatusViewModel(
         health_board,
         clock or SystemClock(),
         config.timezone,
         link_configured=bool(config.mqtt.broker),
+        parent=engine,
     )
-
-    engine = QQmlApplicationEngine()
 
     def switch_language(language: str) -> None:
         translator.set_language(language)
@@ -196,7 +200,11 @@ def build_ui(
         engine.retranslate()
 
     view_model = KioskViewModel(
-        config, ticket_service, on_language=switch_language, on_ticket=services.refresh
+        config,
+        ticket_service,
+        on_language=switch_language,
+        on_ticket=services.refresh,
+        parent=engine,
     )
     qr_provider = QrImageProvider()
     engine.addImageProvider(PROVIDER_ID, qr_provider)

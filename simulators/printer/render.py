@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import qrcode  # type: ignore[import-untyped]
+import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from simulators.printer.parser import (

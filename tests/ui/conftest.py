@@ -7,30 +7,30 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator  # noqa: E402 - after the Qt platform is set
-from dataclasses import dataclass, replace  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from PySide6.QtGui import QGuiApplication  # noqa: E402
-from pytestqt.qtbot import QtBot  # noqa: E402
+import pytest
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
 
-from kiosk.config import KioskConfig, parse_config  # noqa: E402
-from kiosk.core.clock import SystemClock  # noqa: E402
-from kiosk.core.health_events import HealthEventRecorder  # noqa: E402
-from kiosk.core.tickets import TicketService  # noqa: E402
-from kiosk.core.waiting import WaitingBoard  # noqa: E402
-from kiosk.devices.health import HealthBoard  # noqa: E402
-from kiosk.devices.printer.factory import PrinterSettings, open_printer  # noqa: E402
-from kiosk.devices.printer.protocol import TextMode, TicketPrinter  # noqa: E402
-from kiosk.i18n.catalog import Catalog, load_catalogs  # noqa: E402
-from kiosk.store.database import Database  # noqa: E402
-from kiosk.store.kv import begin_session  # noqa: E402
-from kiosk.store.outbox import Outbox  # noqa: E402
-from kiosk.store.tickets import TicketRepository  # noqa: E402
-from kiosk.ui.window import KioskUi, build_ui  # noqa: E402
-from simulators.printer.server import PrinterSimulator  # noqa: E402
+from kiosk.config import KioskConfig, parse_config
+from kiosk.core.clock import SystemClock
+from kiosk.core.health_events import HealthEventRecorder
+from kiosk.core.tickets import TicketService
+from kiosk.core.waiting import WaitingBoard
+from kiosk.devices.health import HealthBoard
+from kiosk.devices.printer.factory import PrinterSettings, open_printer
+from kiosk.devices.printer.protocol import TextMode, TicketPrinter
+from kiosk.i18n.catalog import Catalog, load_catalogs
+from kiosk.store.database import Database
+from kiosk.store.kv import begin_session
+from kiosk.store.outbox import Outbox
+from kiosk.store.tickets import TicketRepository
+from kiosk.ui.window import KioskUi, build_ui
+from simulators.printer.server import PrinterSimulator
 
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
 

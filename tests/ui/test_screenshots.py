@@ -63,9 +63,7 @@ def test_every_screen_is_captured_in_each_language(
 
     parts.printer_sim.set_paper("out")
     vm.requestTicket("pension")
-    qtbot.waitUntil(
-        lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS)
     qtbot.waitUntil(lambda: find_item(ui, "ticketQr").property("paintedWidth") > 0)
     _shot(ui, language, "4-printer-problem")
     vm.done()

@@ -8,6 +8,8 @@ import threading
 import zxingcpp
 from pytestqt.qtbot import QtBot
 
+from kiosk.core.clock import SystemClock
+from kiosk.core.numbering import business_day
 from kiosk.devices.health import Health, HealthState
 from kiosk.ui.kiosk_view_model import Screen
 from tests.ui.conftest import TAKE_TICKET_S, KioskParts, UiFactory
@@ -76,9 +78,7 @@ def test_printer_out_of_paper_shows_the_number_and_its_qr_on_the_problem_screen(
 
     vm.requestTicket("pension")
 
-    qtbot.waitUntil(
-        lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS)
     outcome = vm.last_outcome
     assert outcome is not None and not outcome.printed
     assert outcome.ticket.number == "B-001"
@@ -97,9 +97,10 @@ def test_printer_out_of_paper_shows_the_number_and_its_qr_on_the_problem_screen(
     health_events = [data for kind, data in events if kind == "device.health"]
     assert health_events[-1]["device"] == "printer"
     assert (health_events[-1]["state"], health_events[-1]["reason"]) == ("fault", "paper_out")
-    assert ("ticket.print_failed", {
-        "ticket_id": outcome.ticket.id, "number": "B-001", "reason": "paper_out"
-    }) in events
+    assert (
+        "ticket.print_failed",
+        {"ticket_id": outcome.ticket.id, "number": "B-001", "reason": "paper_out"},
+    ) in events
 
     tap(qtbot, ui, "doneButton")
     assert vm.current_screen is Screen.HOME
@@ -115,9 +116,7 @@ def test_the_problem_screen_stays_three_times_longer_than_the_ticket_screen(
 
     vm.requestTicket("childcare")
 
-    qtbot.waitUntil(
-        lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS)
     assert vm.property("problemKey") == "problem.cover_open"
     assert vm.property("screenSeconds") == round(TAKE_TICKET_S * 3)
     qtbot.wait(round(TAKE_TICKET_S * 1000) + 500)  # longer than the ticket screen would stay
@@ -183,12 +182,8 @@ def test_a_ticket_that_cannot_be_committed_takes_the_kiosk_out_of_service(
 
 
 def _today(parts: KioskParts) -> str:
-    from kiosk.core.numbering import business_day
-
     cfg = parts.config
-    return business_day(
-        parts.tickets._clock.now(), cfg.timezone, cfg.tickets.reset_time
-    ).isoformat()
+    return business_day(SystemClock().now(), cfg.timezone, cfg.tickets.reset_time).isoformat()
 
 
 def test_the_app_can_take_the_kiosk_out_of_service_from_another_thread(

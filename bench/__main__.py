@@ -1,0 +1,18 @@
+"""Run every benchmark in turn: ``.venv/bin/python -m bench`` (``make bench``)."""
+
+from __future__ import annotations
+
+import importlib
+
+BENCHMARKS = ("ticket_bytes", "tap_to_print", "startup_idle")
+
+
+def main() -> None:
+    for name in BENCHMARKS:
+        print(f"== bench.{name}", flush=True)
+        importlib.import_module(f"bench.{name}").main()
+        print(flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The demo's simulator panel drives the real printer simulator through ``PrinterFaults``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtQuick import QQuickItem
+from pytestqt.qtbot import QtBot
+
+from kiosk.ui.demo_panel import DemoPanel, PrinterFaults, build_demo_panel
+from kiosk.ui.kiosk_view_model import Screen
+from simulators.printer.demo_faults import SimulatorFaults
+from tests.ui.conftest import KioskParts, UiFactory
+
+
+def panel_item(panel: DemoPanel, name: str) -> QQuickItem:
+    def walk(item: QQuickItem) -> list[QQuickItem]:
+        found = [item] if item.objectName() == name else []
+        for child in item.childItems():
+            found.extend(walk(child))
+        return found
+
+    found = walk(panel.window.contentItem())
+    assert len(found) == 1, name
+    return found[0]
+
+
+def click(qtbot: QtBot, panel: DemoPanel, name: str) -> None:
+    item = panel_item(panel, name)
+    centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+    qtbot.mouseClick(panel.window, Qt.MouseButton.LeftButton, pos=QPoint(centre))
+
+
+def test_paper_out_on_the_demo_panel_makes_the_next_ticket_a_screen_only_ticket(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts
+) -> None:
+    ui = make_ui()
+    sim = parts.printer_sim
+    adapter = SimulatorFaults(sim)  # what `kiosk demo` hands the panel
+    faults: PrinterFaults = adapter
+    panel = build_demo_panel(ui, faults, adapter.recent_tickets)
+    qtbot.waitExposed(panel.window)
+
+    ui.view_model.requestTicket("certificates")
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.TAKE_TICKET, timeout=10_000)
+    qtbot.waitUntil(lambda: "A-001" in str(panel_item(panel, "ticketLog").property("text")))
+    ui.view_model.done()
+
+    click(qtbot, panel, "paper_out")
+    assert panel.view_model.property("paper") == "out"
+    assert sim.status_byte(4) == 0x7E  # the simulator's paper sensor says "out"
+
+    ui.view_model.requestTicket("certificates")
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.PRINTER_PROBLEM, timeout=10_000)
+    assert ui.view_model.property("problemKey") == "problem.paper_out"
+    qtbot.waitUntil(lambda: "paper_out" in str(panel_item(panel, "demoHealth").property("text")))
+
+    panel.grab(Path(__file__).resolve().parents[2] / "screenshots" / "demo-panel.png")
+    click(qtbot, panel, "paper_ok")
+    assert sim.status_byte(4) == 0x12
+    assert sim.printed_count == 1
+
+
+def test_cut_off_next_ticket_on_the_demo_panel_leaves_a_partial_ticket_and_rearms(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts
+) -> None:
+    ui = make_ui()
+    sim = parts.printer_sim
+    adapter = SimulatorFaults(sim)
+    panel = build_demo_panel(ui, adapter, adapter.recent_tickets)
+    qtbot.waitExposed(panel.window)
+
+    click(qtbot, panel, "dropButton")
+    assert panel.view_model.property("dropArmed") is True
+    assert not panel_item(panel, "dropButton").isEnabled()
+
+    ui.view_model.requestTicket("pension")
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.PRINTER_PROBLEM, timeout=10_000)
+    outcome = ui.view_model.last_outcome
+    assert outcome is not None and not outcome.printed
+    qtbot.waitUntil(lambda: panel.view_model.property("dropArmed") is False, timeout=3000)
+    assert "not cut" in str(panel_item(panel, "ticketLog").property("text"))
