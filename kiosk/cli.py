@@ -72,7 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
-    args = _parser().parse_args(argv)
+    # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
+    args, extra = _parser().parse_known_args(argv)
+    if extra and args.command != "sim":
+        _parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "sim":
+        args.args = [*extra, *args.args]
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -205,7 +205,12 @@ class TicketService:
         catalog = self._catalogs[ticket.language]
         service = self._config.service(ticket.service_id)
         local = ticket.issued_at.astimezone(self._config.timezone)
-        wait_key = "ticket.wait_estimated" if ticket.wait_estimated else "ticket.wait"
+        if ticket.wait_minutes <= 0:
+            wait_line = catalog.text("ticket.wait_none")
+        elif ticket.wait_estimated:
+            wait_line = catalog.text("ticket.wait_estimated", ticket.wait_minutes)
+        else:
+            wait_line = catalog.text("ticket.wait", ticket.wait_minutes)
         return Ticket(
             header=self._config.office_name.get(ticket.language),
             title=service.name.get(ticket.language),
@@ -213,7 +218,7 @@ class TicketService:
             lines=(
                 catalog.text("ticket.issued_at", local.strftime("%Y-%m-%d %H:%M")),
                 catalog.text("ticket.people_ahead", ticket.people_ahead),
-                catalog.text(wait_key, ticket.wait_minutes),
+                wait_line,
             ),
             qr=ticket.status_url,
             footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),

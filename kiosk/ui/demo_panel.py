@@ -209,6 +209,8 @@ def build_demo_panel(
     QQmlEngine.setObjectOwnership(created, QQmlEngine.ObjectOwnership.CppOwnership)
     ui.extra_objects.append(created)
     panel = DemoPanel(view_model, component, created)
+    # Beside the kiosk window, not on top of it (there may be no window manager to move it).
+    created.setPosition(ui.window.x() + ui.window.width() + 16, ui.window.y())
     if show:
         created.show()
     log.info("demo panel loaded")

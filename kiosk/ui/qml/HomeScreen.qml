@@ -123,7 +123,9 @@ Item {
                             spacing: 10
                             Layout.alignment: Qt.AlignRight
                             Label {
-                                text: qsTr("home.wait").arg(serviceButton.waitMinutes)
+                                text: serviceButton.waitMinutes > 0
+                                      ? qsTr("home.wait").arg(serviceButton.waitMinutes)
+                                      : qsTr("home.no_wait")
                                 font.pixelSize: theme.fontBody
                                 font.bold: true
                                 color: theme.textOnPrimary

@@ -50,9 +50,11 @@ Rectangle {
             Layout.fillWidth: true
         }
         Label {
-            text: kioskModel.waitEstimated
-                  ? qsTr("card.wait_estimated").arg(kioskModel.waitMinutes)
-                  : qsTr("card.wait").arg(kioskModel.waitMinutes)
+            text: kioskModel.waitMinutes <= 0
+                  ? qsTr("card.wait_none")
+                  : kioskModel.waitEstimated
+                    ? qsTr("card.wait_estimated").arg(kioskModel.waitMinutes)
+                    : qsTr("card.wait").arg(kioskModel.waitMinutes)
             font.pixelSize: theme.fontBody
             color: theme.text
             wrapMode: Text.Wrap
