@@ -1,0 +1,139 @@
+"""Compact JWS (RFC 7515) with Ed25519, the one algorithm we accept (``alg: EdDSA``).
+
+Booking and pickup QR codes and the server's commands are compact JWS signed by the central
+server; the kiosk verifies them offline against the public keys in its config, chosen by the
+``kid`` header (several keys for rotation). The algorithm is pinned: a token that says
+``none``, ``HS256`` or anything but ``EdDSA`` is refused before any key is touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from kiosk.errors import KioskError
+
+ALGORITHM = "EdDSA"
+MAX_TOKEN_LENGTH = 4096  # a QR holds less; anything longer is garbage, refused before parsing
+
+
+class JwsError(KioskError, ValueError):
+    """Raised when a token is not a valid compact JWS signed by a trusted key.
+
+    ``reason`` is a stable code: ``malformed``, ``bad_header``, ``alg_not_allowed``,
+    ``unknown_key``, ``bad_signature``, ``bad_payload``, ``too_long``.
+    """
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature checked out."""
+
+    kid: str
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode base64url without padding; anything else is ``JwsError('malformed')``."""
+    if not text or any(c not in _B64URL for c in text):
+        raise JwsError("malformed", "a JWS part is not base64url")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise JwsError("malformed", "a JWS part is not base64url") from None
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def public_key_from_text(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from its raw 32 bytes in base64url (as written in config).
+
+    Raises:
+        JwsError: not 32 bytes of base64url.
+    """
+    raw = b64url_decode(text.strip())
+    if len(raw) != 32:
+        raise JwsError("bad_key", f"an Ed25519 public key is 32 bytes, got {len(raw)}")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """The raw public key in base64url, the form the config holds."""
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return b64url_encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def sign(claims: Mapping[str, Any], key: Ed25519PrivateKey, kid: str) -> str:
+    """Sign ``claims`` as a compact JWS (the central server and its simulator do this)."""
+    header = {"alg": ALGORITHM, "kid": kid, "typ": "JWT"}
+    signing_input = ".".join(
+        b64url_encode(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
+        for part in (header, claims)
+    )
+    signature = key.sign(signing_input.encode("ascii"))
+    return f"{signing_input}.{b64url_encode(signature)}"
+
+
+def verify(token: str, keys: Mapping[str, Ed25519PublicKey]) -> VerifiedToken:
+    """Check a compact JWS against the trusted keys and return its header and claims.
+
+    Args:
+        token: the text read from a QR code or an MQTT payload.
+        keys: trusted public keys by ``kid``.
+
+    Raises:
+        JwsError: with a ``reason`` saying what is wrong; never any other exception.
+    """
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise JwsError("too_long", f"token of {len(token)} characters is longer than any QR")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise JwsError("malformed", f"a compact JWS has 3 parts, this has {len(parts)}")
+    header = _json_object(b64url_decode(parts[0]), "bad_header", "header")
+    alg = header.get("alg")
+    if alg != ALGORITHM:
+        raise JwsError("alg_not_allowed", f"algorithm {alg!r} is not accepted (only EdDSA)")
+    if "crit" in header:
+        raise JwsError("bad_header", "critical header extensions are not supported")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise JwsError("bad_header", "the header has no key id (kid)")
+    key = keys.get(kid)
+    if key is None:
+        raise JwsError("unknown_key", f"key id {kid!r} is not trusted here")
+    signature = b64url_decode(parts[2])
+    try:
+        key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except InvalidSignature:
+        raise JwsError("bad_signature", f"signature does not match key {kid!r}") from None
+    claims = _json_object(b64url_decode(parts[1]), "bad_payload", "payload")
+    return VerifiedToken(kid=kid, header=header, claims=claims)
+
+
+def _json_object(raw: bytes, reason: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise JwsError(reason, f"the {what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise JwsError(reason, f"the {what} is not a JSON object")
+    return value
