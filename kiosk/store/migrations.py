@@ -44,4 +44,29 @@ MIGRATIONS: tuple[str, ...] = (
         envelope  TEXT NOT NULL              -- the exact JSON sent
     );
     """,
+    # 2: used booking ids (check-in), server commands (at most once), applied config versions.
+    """
+    CREATE TABLE used_booking (
+        booking_id   TEXT PRIMARY KEY,
+        office       TEXT NOT NULL,
+        used_at      TEXT NOT NULL,          -- RFC 3339 UTC of the accepted check-in
+        outcome      TEXT NOT NULL,          -- accepted | unverified (offline short code)
+        detail       TEXT NOT NULL DEFAULT '{}'  -- JSON: service, slot, queue position…
+    );
+    CREATE TABLE command (
+        cmd_id       TEXT PRIMARY KEY,
+        action       TEXT NOT NULL,
+        ctr          INTEGER NOT NULL,
+        received_at  TEXT NOT NULL,
+        state        TEXT NOT NULL,          -- started | done | failed | refused | interrupted
+        result       TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE config_version (
+        version      INTEGER PRIMARY KEY,
+        received_at  TEXT NOT NULL,
+        state        TEXT NOT NULL,          -- applied | rejected
+        detail       TEXT NOT NULL DEFAULT '',
+        document     TEXT NOT NULL           -- the desired config as received (JSON)
+    );
+    """,
 )
