@@ -58,9 +58,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     ui = build_ui(
         app, config, services.tickets, services.waiting, services.health, services.catalogs
     )
-    if services.link is not None:
-        services.link.subscribe_status(ui.status.setLinkStatus)
-    else:
+    if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
     panel = options.demo_panel(ui) if options.demo_panel is not None else None
 
@@ -84,11 +82,13 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     keep.append(tick)
 
     def ready() -> None:
+        # NOTE: the link and the printer poll start once the first screen is up: a citizen
+        # sees the kiosk sooner, and nothing they can tap needs the network.
+        services.start(on_link_status=ui.status.setLinkStatus)
         notifier.notify("READY=1")
         if options.on_ready is not None:
             options.on_ready()
 
-    services.start()
     ui.window.frameSwapped.connect(ready, type=Qt.ConnectionType.SingleShotConnection)
     if options.quit_after_s is not None:
         QTimer.singleShot(int(options.quit_after_s * 1000), app.quit)

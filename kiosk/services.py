@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.config import KioskConfig
@@ -17,11 +19,13 @@ from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TicketPrinter
 from kiosk.i18n.catalog import Catalog, load_catalogs
-from kiosk.link.mqtt_link import MqttLink
 from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
+
+if TYPE_CHECKING:
+    from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +45,35 @@ class KioskServices:
     waiting: WaitingBoard
     tickets: TicketService
     catalogs: dict[str, Catalog]
-    link: MqttLink | None
     printer_poll_s: float = 30.0
+    link: MqttLink | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Start the link and the periodic printer status poll."""
-        if self.link is not None:
+    def start(self, on_link_status: Callable[[bool, str], None] | None = None) -> None:
+        """Start the link (when a broker is configured) and the periodic printer poll.
+
+        Args:
+            on_link_status: gets ``(online, reason)`` on every change of the link.
+        """
+        if self.config.mqtt.broker:
+            # NOTE: built here, not in build_services: paho and the network are not needed
+            # for the first screen, and the kiosk starts faster without them.
+            from kiosk.link.mqtt_link import MqttLink
+
+            self.link = MqttLink(
+                self.config.mqtt,
+                kiosk_id=self.config.kiosk_id,
+                office=self.config.office,
+                session=self.session,
+                outbox=self.outbox,
+                health=self.health,
+                waiting=self.waiting,
+                version=__version__,
+            )
+            self.db.add_commit_listener(self.link.notify_outbox)
+            if on_link_status is not None:
+                self.link.subscribe_status(on_link_status)
             self.link.start()
         self._poller = threading.Thread(target=self._poll_printer, name="printer-poll", daemon=True)
         self._poller.start()
@@ -110,19 +135,6 @@ def build_services(
     waiting = WaitingBoard(config, TicketRepository(db), clock)
     tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
     tickets.settle_interrupted()
-    link = None
-    if config.mqtt.broker:
-        link = MqttLink(
-            config.mqtt,
-            kiosk_id=config.kiosk_id,
-            office=config.office,
-            session=session,
-            outbox=outbox,
-            health=health,
-            waiting=waiting,
-            version=__version__,
-        )
-        db.add_commit_listener(link.notify_outbox)
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
         config=config,
@@ -134,6 +146,5 @@ def build_services(
         waiting=waiting,
         tickets=tickets,
         catalogs=catalogs,
-        link=link,
         printer_poll_s=printer_poll_s,
     )

@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, unquote
 
-import qrcode
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtQuick import QQuickImageProvider
-from qrcode.constants import ERROR_CORRECT_M
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +31,9 @@ def qr_source(payload: str) -> str:
 
 def qr_matrix(payload: str) -> list[list[bool]]:
     """The QR modules of ``payload`` (True = dark), with the quiet zone."""
+    import qrcode  # NOTE: here, not at import: the home screen needs no QR (cold start)
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE_MODULES)
     code.add_data(payload)
     code.make(fit=True)

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.devices.printer import commands as cmd
 from kiosk.devices.printer.kanji import encode_kanji_line, is_plain_ascii
 from kiosk.devices.printer.protocol import TextMode, Ticket
-from kiosk.devices.printer.raster import RasterText
+
+if TYPE_CHECKING:
+    from kiosk.devices.printer.raster import RasterText
 
 logger = logging.getLogger(__name__)
 
@@ -82,11 +85,13 @@ class TicketLayout:
         self.text_mode = text_mode
         self.paper_width_dots = paper_width_dots
         self.qr_module_size = qr_module_size
-        self._raster = (
-            RasterText(raster_font, paper_width_dots=paper_width_dots)
-            if text_mode is TextMode.RASTER
-            else None
-        )
+        self._raster: RasterText | None = None
+        if text_mode is TextMode.RASTER:
+            # NOTE: imported here: Pillow is only needed for raster printers, and the
+            # kiosk's cold start should not pay for it.
+            from kiosk.devices.printer.raster import RasterText
+
+            self._raster = RasterText(raster_font, paper_width_dots=paper_width_dots)
 
     def _lines(self, items: list[tuple[str, int, bool]]) -> bytes:
         """Encode ``(text, scale, bold)`` lines, sending size and weight only when they change."""
