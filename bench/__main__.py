@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("ticket_bytes", "tap_to_print", "startup_idle")
+BENCHMARKS = (
+    "ticket_bytes",
+    "tap_to_print",
+    "startup_idle",
+    "scan_latency",
+    "qr_decoders",
+)
 
 
 def main() -> None:

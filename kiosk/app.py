@@ -56,10 +56,17 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     if options.windowed:
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
     ui = build_ui(
-        app, config, services.tickets, services.waiting, services.health, services.catalogs
+        app,
+        config,
+        services.tickets,
+        services.waiting,
+        services.health,
+        services.catalogs,
+        checkin_service=services.checkin,
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
+    services.config_listeners.append(ui.services.notify_config_changed)
     panel = options.demo_panel(ui) if options.demo_panel is not None else None
 
     notifier = SystemdNotifier()
@@ -84,7 +91,10 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     def ready() -> None:
         # NOTE: the link and the printer poll start once the first screen is up: a citizen
         # sees the kiosk sooner, and nothing they can tap needs the network.
-        services.start(on_link_status=ui.status.setLinkStatus)
+        services.start(
+            on_link_status=ui.status.setLinkStatus,
+            on_code=ui.checkin.on_scanned_code if ui.checkin is not None else None,
+        )
         notifier.notify("READY=1")
         if options.on_ready is not None:
             options.on_ready()

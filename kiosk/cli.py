@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config
+from kiosk.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config, read_config_document
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the kiosk on simulated devices")
     demo.add_argument("--broker", help="use this broker (mqtt://host:port) instead of our own")
     demo.add_argument("--printer", help="use this printer URL instead of the simulator")
+    demo.add_argument("--scanner", help="use this scanner URL (e.g. socket://host:7000)")
     demo.add_argument("--state-dir", type=Path, help="where the demo keeps its state")
     demo.add_argument("--fullscreen", action="store_true", help="full screen, as on a kiosk")
     demo.add_argument("--quit-after", type=float, help=argparse.SUPPRESS)
@@ -61,10 +62,17 @@ def _parser() -> argparse.ArgumentParser:
         "--text-mode", choices=["kanji", "raster"], help="override the printer profile"
     )
 
+    token = sub.add_parser(
+        "token", help="print a demo booking token signed with the key kiosk demo trusts"
+    )
+    token.add_argument("args", nargs=argparse.REMAINDER)
+
     sim = sub.add_parser("sim", help="device and server simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True, metavar="DEVICE")
     sim_printer = sim_sub.add_parser("printer", help="ESC/POS printer simulator on TCP")
     sim_printer.add_argument("args", nargs=argparse.REMAINDER)
+    sim_scanner = sim_sub.add_parser("scanner", help="serial code-scanner simulator on TCP")
+    sim_scanner.add_argument("args", nargs=argparse.REMAINDER)
     sim_central = sim_sub.add_parser("central", help="central-server simulator")
     sim_central.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -74,9 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command != "sim":
+    if extra and args.command not in ("sim", "token"):
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "sim":
+    if args.command in ("sim", "token"):
         args.args = [*extra, *args.args]
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
@@ -101,6 +109,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "sim":
         return _sim(args)
+    if args.command == "token":
+        from kiosk.token_cli import main as token_main
+
+        return token_main([a for a in args.args if a != "--"])
     if args.command == "demo":
         from kiosk.demo import DemoOptions, default_state_dir, run_demo
 
@@ -109,6 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 state_dir=args.state_dir or default_state_dir(),
                 broker=args.broker,
                 printer=args.printer,
+                scanner=args.scanner,
                 windowed=not args.fullscreen,
                 quit_after_s=args.quit_after,
             )
@@ -121,8 +134,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kiosk.services import build_services
 
         announce = (lambda: print("first-frame", flush=True)) if args.announce_ready else None
+        services = build_services(
+            config, document=read_config_document(args.config), base_dir=args.config.parent
+        )
         return run_kiosk(
-            config, build_services(config), RunOptions(windowed=args.windowed, on_ready=announce)
+            services.config, services, RunOptions(windowed=args.windowed, on_ready=announce)
         )
     raise AssertionError(args.command)  # pragma: no cover - argparse limits the choices
 
@@ -133,6 +149,10 @@ def _sim(args: argparse.Namespace) -> int:
         from simulators.printer.__main__ import main as printer_main
 
         return printer_main(rest)
+    if args.sim_command == "scanner":
+        from simulators.scanner.__main__ import main as scanner_main
+
+        return scanner_main(rest)
     from simulators.central.__main__ import main as central_main
 
     return central_main(rest)

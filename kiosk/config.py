@@ -11,11 +11,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core.jws import JwsError, public_key_from_text
 from kiosk.devices.printer.protocol import TextMode
 from kiosk.devices.url import parse_device_url
 from kiosk.errors import ConfigError, DeviceUrlError
@@ -74,13 +75,42 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class ScannerConfig:
+    """The entrance code scanner (a device URL; empty = none fitted)."""
+
+    url: str = ""
+    suffix: str = "cr"
+    repeat_window_s: float = 1.5
+
+
+@dataclass(frozen=True)
 class MqttConfig:
-    """The link to the central server; ``broker`` empty means offline."""
+    """The link to the central server; ``broker`` empty means offline.
+
+    Attributes:
+        broker: ``mqtt://host:port`` or ``mqtts://host:port``; empty = offline.
+        keepalive_s: MQTT keep-alive in seconds.
+        username: defaults to the kiosk id (with TLS the broker takes it from the cert).
+        password: empty = none.
+        ca_file: CA bundle that signed the broker's certificate (``mqtts://``); None = the
+            system's CAs.
+        cert_file: the kiosk's client certificate (PEM; its CN is the kiosk id).
+        key_file: the private key of ``cert_file`` (PEM).
+        command_keys: the server's command signing keys, ``kid`` -> raw Ed25519 public key
+            in base64url (several for rotation).
+        command_rate_per_min: commands accepted per minute per action; the key
+            ``default`` applies to actions not named.
+    """
 
     broker: str
     keepalive_s: int
     username: str
     password: str
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    command_keys: Mapping[str, str] = field(default_factory=dict)
+    command_rate_per_min: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +121,47 @@ class UiConfig:
     inactivity_s: float
     take_ticket_s: float
     fullscreen: bool
+
+
+@dataclass(frozen=True)
+class CheckInWindow:
+    """How long before and after a booking's slot start check-in is open (minutes)."""
+
+    before_min: int
+    after_min: int
+
+
+@dataclass(frozen=True)
+class CheckInConfig:
+    """Booking check-in at the entrance scanner (``[checkin]``).
+
+    Attributes:
+        trusted_keys: Ed25519 public keys (raw 32 bytes, base64url) by ``kid``; several
+            for rotation. Empty: every booking QR is ``unknown_key``.
+        trust_list_issued: when the central server issued this key list (None: unknown).
+        trust_max_age_days: a key list older than this is reported as degraded health.
+        window: the default check-in window around the slot start.
+        service_windows: per-service windows, by service id.
+        dedupe_s: the same booking scanned again within this many seconds of its acceptance
+            is the same scan (scanners repeat; people hold the phone twice).
+        print_slip: print a small check-in slip after an accepted check-in.
+        screen_s: seconds a check-in result stays on screen.
+        office_names: names of other offices by office code, for "this booking is for …".
+    """
+
+    trusted_keys: Mapping[str, str] = field(default_factory=dict)
+    trust_list_issued: datetime | None = None
+    trust_max_age_days: float = 30.0
+    window: CheckInWindow = CheckInWindow(30, 15)
+    service_windows: Mapping[str, CheckInWindow] = field(default_factory=dict)
+    dedupe_s: float = 5.0
+    print_slip: bool = False
+    screen_s: float = 8.0
+    office_names: Mapping[str, LocalText] = field(default_factory=dict)
+
+    def window_for(self, service_id: str) -> CheckInWindow:
+        """The check-in window of a service (its own, else the default)."""
+        return self.service_windows.get(service_id, self.window)
 
 
 @dataclass(frozen=True)
@@ -107,6 +178,8 @@ class KioskConfig:
     printer: PrinterConfig
     mqtt: MqttConfig
     ui: UiConfig
+    checkin: CheckInConfig = field(default_factory=CheckInConfig)
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
     source: str = field(default="<memory>", compare=False)
 
     def service(self, service_id: str) -> ServiceConfig:
@@ -201,6 +274,67 @@ def _kind_name(kind: type) -> str:
     return _KIND_NAMES.get(kind, kind.__name__)
 
 
+def _existing_file(reader: _Reader, name: str, base_dir: Path | None) -> Path | None:
+    """An optional file path (relative to the config file's folder) that must exist."""
+    text = reader.text(name, "")
+    if not text:
+        return None
+    path = Path(text)
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        raise reader.fail(name, text, f"file {path} does not exist")
+    return path
+
+
+def certificate_common_name(path: Path) -> str:
+    """The subject CN of a PEM certificate (the kiosk id, for a kiosk's client certificate).
+
+    Raises:
+        ConfigError: the file is not a PEM certificate or has no CN.
+    """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cert = x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError("mqtt.cert_file", str(path), f"is not a PEM certificate: {exc}") from None
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not names:
+        raise ConfigError("mqtt.cert_file", str(path), "the certificate has no CN")
+    value = names[0].value
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
+
+
+def _command_keys(reader: _Reader) -> dict[str, str]:
+    """``[mqtt.command_keys]``: ``kid = "raw Ed25519 public key, base64url"``."""
+    from kiosk.core.jws import JwsError, public_key_from_text
+
+    keys: dict[str, str] = {}
+    for kid in reader.table:
+        text = reader.text(kid)
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", kid):
+            raise reader.fail(kid, text, "a key id may hold only A-Z, a-z, 0-9, '.', '_', '-'")
+        try:
+            public_key_from_text(text)
+        except JwsError as exc:
+            raise reader.fail(kid, text, f"is not an Ed25519 public key: {exc}") from None
+        keys[kid] = text.strip()
+    return keys
+
+
+def _rates(reader: _Reader) -> dict[str, int]:
+    """``[mqtt.command_rate_per_min]``: ``"action" = N`` (``default`` for the others)."""
+    rates: dict[str, int] = {}
+    for action in list(reader.table):
+        value = reader.number(action, low=0, high=600)
+        if value != int(value):
+            raise reader.fail(action, value, "must be a whole number of commands per minute")
+        rates[action] = int(value)
+    return rates
+
+
 def load_config(path: Path) -> KioskConfig:
     """Read and validate a config file.
 
@@ -208,9 +342,19 @@ def load_config(path: Path) -> KioskConfig:
         ConfigError: the file is missing, not TOML, or a value is wrong; the message names
             the file, the key, the value and the problem.
     """
+    return parse_config(read_config_document(path), source=str(path), base_dir=path.parent)
+
+
+def read_config_document(path: Path) -> dict[str, Any]:
+    """The config file as a TOML document, not yet validated (the desired config from the
+    server is merged into it and validated with ``parse_config``).
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not UTF-8 or not TOML.
+    """
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("file", source, "does not exist", source=source) from None
     except OSError as exc:
@@ -221,7 +365,6 @@ def load_config(path: Path) -> KioskConfig:
         raise ConfigError("file", source, "is not UTF-8 text", source=source) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("file", source, f"is not valid TOML: {exc}", source=source) from None
-    return parse_config(data, source=source, base_dir=path.parent)
 
 
 def parse_config(
@@ -337,15 +480,58 @@ def parse_config(
     )
     pr.check_unknown()
 
+    sc = top.sub("scanner", required=False)
+    scanner_url = sc.text("url", "")
+    if scanner_url:
+        try:
+            parse_device_url(scanner_url)
+        except DeviceUrlError as exc:
+            raise sc.fail("url", scanner_url, str(exc)) from None
+    suffix = sc.text("suffix", "cr")
+    if suffix not in ("cr", "crlf", "lf", "none"):
+        raise sc.fail("suffix", suffix, "must be 'cr', 'crlf', 'lf' or 'none'")
+    scanner = ScannerConfig(
+        url=scanner_url,
+        suffix=suffix,
+        repeat_window_s=sc.number("repeat_window_s", 1.5, low=0, high=30),
+    )
+    sc.check_unknown()
+
     mq = top.sub("mqtt", required=False)
     broker = mq.text("broker", "")
     if broker and not re.fullmatch(r"mqtts?://[^/\s:]+(:\d{1,5})?/?", broker):
         raise mq.fail("broker", broker, "must look like mqtt://host:1883 or mqtts://host:8883")
+    ca_file, cert_file, key_file = (
+        _existing_file(mq, name, base_dir) for name in ("ca_file", "cert_file", "key_file")
+    )
+    if (cert_file is None) != (key_file is None):
+        raise mq.fail(
+            "cert_file" if cert_file is None else "key_file",
+            "",
+            "cert_file and key_file go together (the kiosk's client certificate and its key)",
+        )
+    tls_file = next((f for f in (ca_file, cert_file) if f is not None), None)
+    if tls_file is not None and not broker.startswith("mqtts://"):
+        raise mq.fail("broker", broker, "TLS files are set: the broker must be mqtts://host:8883")
+    if cert_file is not None:
+        common_name = certificate_common_name(cert_file)
+        if common_name != kiosk_id:
+            raise mq.fail(
+                "cert_file",
+                str(cert_file),
+                f"certificate CN is {common_name!r} but the kiosk id is {kiosk_id!r}; "
+                "the broker takes the user name from the CN (DESIGN §5): they must be equal",
+            )
     mqtt = MqttConfig(
         broker=broker,
         keepalive_s=int(mq.number("keepalive_s", 30, low=5, high=600)),
         username=mq.text("username", ""),
         password=mq.text("password", ""),
+        ca_file=ca_file,
+        cert_file=cert_file,
+        key_file=key_file,
+        command_keys=_command_keys(mq.sub("command_keys", required=False)),
+        command_rate_per_min=_rates(mq.sub("command_rate_per_min", required=False)),
     )
     mq.check_unknown()
 
@@ -356,6 +542,7 @@ def parse_config(
         fullscreen=ui.typed("fullscreen", bool, True),
     )
     ui.check_unknown()
+    checkin = _parse_checkin(top.sub("checkin", required=False), services, languages)
     top.check_unknown()
     return KioskConfig(
         kiosk_id=kiosk_id,
@@ -366,7 +553,74 @@ def parse_config(
         services=tuple(services),
         tickets=TicketConfig(reset_time, number_format, status_url),
         printer=printer,
+        scanner=scanner,
         mqtt=mqtt,
         ui=ui_cfg,
+        checkin=checkin,
         source=source,
     )
+
+
+def _parse_checkin(
+    ck: _Reader, services: list[ServiceConfig], languages: tuple[str, ...]
+) -> CheckInConfig:
+    """The ``[checkin]`` table (every key optional)."""
+    keys_raw = ck.raw("trusted_keys", {})
+    if not isinstance(keys_raw, Mapping):
+        raise ck.fail("trusted_keys", keys_raw, 'must be a table like {kid = "base64url key"}')
+    trusted: dict[str, str] = {}
+    for kid, text in keys_raw.items():
+        if not isinstance(text, str):
+            raise ck.fail(f"trusted_keys.{kid}", text, "must be a text (base64url)")
+        try:
+            public_key_from_text(text)
+        except JwsError as exc:
+            raise ck.fail(
+                f"trusted_keys.{kid}", text, f"is not an Ed25519 public key: {exc}"
+            ) from None
+        trusted[str(kid)] = text.strip()
+    issued_text = ck.text("trust_list_issued", "")
+    issued: datetime | None = None
+    if issued_text:
+        try:
+            issued = datetime.fromisoformat(issued_text.replace("Z", "+00:00"))
+        except ValueError:
+            issued = None
+        if issued is None or issued.tzinfo is None:
+            raise ck.fail(
+                "trust_list_issued", issued_text, "must be an RFC 3339 time with an offset"
+            )
+    default_window = CheckInWindow(
+        int(ck.number("window_before_min", 30, low=0, high=24 * 60)),
+        int(ck.number("window_after_min", 15, low=0, high=24 * 60)),
+    )
+    windows_reader = ck.sub("service_windows", required=False)
+    service_windows: dict[str, CheckInWindow] = {}
+    known = {s.id for s in services}
+    for sid in list(windows_reader.table):
+        if sid not in known:
+            raise windows_reader.fail(sid, windows_reader.table[sid], "is not a service id")
+        entry = windows_reader.sub(sid)
+        service_windows[sid] = CheckInWindow(
+            int(entry.number("before_min", default_window.before_min, low=0, high=24 * 60)),
+            int(entry.number("after_min", default_window.after_min, low=0, high=24 * 60)),
+        )
+        entry.check_unknown()
+    names_reader = ck.sub("office_names", required=False)
+    office_names = {
+        str(code): names_reader.local_text(str(code), languages)
+        for code in list(names_reader.table)
+    }
+    result = CheckInConfig(
+        trusted_keys=trusted,
+        trust_list_issued=issued,
+        trust_max_age_days=ck.number("trust_max_age_days", 30, low=1, high=3650),
+        window=default_window,
+        service_windows=service_windows,
+        dedupe_s=ck.number("dedupe_s", 5, low=0, high=600),
+        print_slip=ck.typed("print_slip", bool, False),
+        screen_s=ck.number("screen_s", 8, low=2, high=120),
+        office_names=office_names,
+    )
+    ck.check_unknown()
+    return result

@@ -11,15 +11,20 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.app import RunOptions, run_kiosk
 from kiosk.config import KioskConfig, parse_config
 from kiosk.link.broker_url import parse_broker_url
 from kiosk.services import build_services
+
+if TYPE_CHECKING:
+    from simulators.scanner.server import ScannerSimulator
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ class DemoOptions:
     state_dir: Path
     broker: str | None = None
     printer: str | None = None
+    scanner: str | None = None
     windowed: bool = True
     quit_after_s: float | None = None
 
@@ -43,13 +49,44 @@ def default_state_dir() -> Path:
     return Path(base) / "kiosk-demo"
 
 
-def demo_config(state_dir: Path, broker: str) -> KioskConfig:
-    """The bundled demo config with this run's state folder and broker."""
+def demo_document(state_dir: Path, broker: str) -> dict[str, Any]:
+    """The bundled demo config with this run's state folder, broker and DEMO keys."""
+    from simulators.demo_keys import demo_command_keys, demo_trusted_keys
+
     data: dict[str, Any] = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     data["kiosk"]["state_dir"] = str(state_dir)
-    data.setdefault("mqtt", {})["broker"] = broker
+    mqtt = data.setdefault("mqtt", {})
+    mqtt["broker"] = broker
+    # NOTE: the demo's keys are public (simulators/demo_keys.py): demo only.
+    mqtt["command_keys"] = demo_command_keys()
+    checkin = data.setdefault("checkin", {})
+    checkin["trusted_keys"] = demo_trusted_keys()
+    checkin["trust_list_issued"] = datetime.now(UTC).isoformat(timespec="seconds")
     data.setdefault("ui", {})["fullscreen"] = False
-    return parse_config(data, source=f"{EXAMPLE_CONFIG} (demo)")
+    return data
+
+
+def demo_config(state_dir: Path, broker: str) -> KioskConfig:
+    """The demo configuration, validated."""
+    return parse_config(demo_document(state_dir, broker), source=f"{EXAMPLE_CONFIG} (demo)")
+
+
+def _demo_scanner(sim: ScannerSimulator, config: KioskConfig) -> Callable[[str], None]:
+    """The demo panel's scan buttons: booking QR codes signed with the DEMO key, and noise."""
+    from simulators.central.server import issue_booking_token
+
+    service = config.services[1].id if len(config.services) > 1 else config.services[0].id
+
+    def scan(kind: str) -> None:
+        now = datetime.now(UTC)
+        if kind == "garbage":
+            sim.garbage(4096)
+            return
+        slot = now + (timedelta(hours=3) if kind == "too_early" else timedelta(minutes=10))
+        office = "shisui" if kind == "wrong_office" else config.office
+        sim.scan(issue_booking_token(office, service, slot))
+
+    return scan
 
 
 def run_demo(options: DemoOptions) -> int:
@@ -57,6 +94,7 @@ def run_demo(options: DemoOptions) -> int:
     from simulators.central.server import CentralSimulator
     from simulators.mosquitto import BrokerError, MosquittoProcess
     from simulators.printer.server import PrinterSimulator
+    from simulators.scanner.server import ScannerSimulator
 
     state_dir = options.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +111,19 @@ def run_demo(options: DemoOptions) -> int:
             stack.callback(simulator.stop)
             printer_url = f"tcp://127.0.0.1:{simulator.port}"
             lines.append(f"  printer:      simulator on {printer_url}, tickets in {out_dir}")
+
+        scanner_sim: ScannerSimulator | None = None
+        if options.scanner:
+            scanner_url = options.scanner
+            lines.append(f"  scanner:      {scanner_url}")
+        else:
+            scanner_sim = ScannerSimulator(port=0, suffix="cr").start()
+            stack.callback(scanner_sim.stop)
+            scanner_url = scanner_sim.url
+            lines.append(
+                f"  scanner:      simulator on {scanner_url}; scan from the panel, "
+                "or `kiosk token` for a booking code"
+            )
 
         broker = options.broker or ""
         if not broker:
@@ -95,15 +146,26 @@ def run_demo(options: DemoOptions) -> int:
             stack.callback(central.stop)
             lines.append("  central:      central-server simulator (acks, queue figures)")
 
-        config = demo_config(state_dir, broker)
-        services = build_services(config, printer_url=printer_url, printer_poll_s=5.0)
+        document = demo_document(state_dir, broker)
+        config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)")
+        services = build_services(
+            config,
+            printer_url=printer_url,
+            scanner_url=scanner_url,
+            printer_poll_s=5.0,
+            document=document,
+        )
+        config = services.config
         panel = None
         if simulator is not None:
             from kiosk.ui.demo_panel import build_demo_panel
             from simulators.printer.demo_faults import SimulatorFaults
 
             faults = SimulatorFaults(simulator)
-            panel = lambda ui: build_demo_panel(ui, faults, faults.recent_tickets)  # noqa: E731
+            scan = _demo_scanner(scanner_sim, config) if scanner_sim is not None else None
+            panel = lambda ui: build_demo_panel(  # noqa: E731
+                ui, faults, faults.recent_tickets, scan=scan
+            )
 
         def ready() -> None:
             for line in lines:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.config import KioskConfig
+from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.command_handlers import register_standard_handlers
+from kiosk.core.commands import CommandError, CommandProcessor
+from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TicketPrinter
+from kiosk.devices.scanner.protocol import CodeListener, CodeScanner
+from kiosk.errors import ConfigError
 from kiosk.i18n.catalog import Catalog, load_catalogs
 from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
@@ -47,15 +53,28 @@ class KioskServices:
     catalogs: dict[str, Catalog]
     printer_poll_s: float = 30.0
     link: MqttLink | None = None
+    checkin: CheckInService | None = None
+    scanner_url: str = ""
+    scanner: CodeScanner | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    desired: DesiredConfigService | None = None
+    config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
 
-    def start(self, on_link_status: Callable[[bool, str], None] | None = None) -> None:
-        """Start the link (when a broker is configured) and the periodic printer poll.
+    def start(
+        self,
+        on_link_status: Callable[[bool, str], None] | None = None,
+        on_code: CodeListener | None = None,
+    ) -> None:
+        """Start the link (when a broker is configured), the scanner and the printer poll.
 
         Args:
             on_link_status: gets ``(online, reason)`` on every change of the link.
+            on_code: gets every code the scanner reads (on the scanner's thread).
         """
+        if self.scanner_url and on_code is not None:
+            self._start_scanner(on_code)
         if self.config.mqtt.broker:
             # NOTE: built here, not in build_services: paho and the network are not needed
             # for the first screen, and the kiosk starts faster without them.
@@ -74,9 +93,74 @@ class KioskServices:
             self.db.add_commit_listener(self.link.notify_outbox)
             if on_link_status is not None:
                 self.link.subscribe_status(on_link_status)
+            if self.checkin is not None:
+                checkin = self.checkin
+                self.link.subscribe_status(lambda online, _reason: checkin.set_link_online(online))
+            self._wire_commands(self.link)
             self.link.start()
         self._poller = threading.Thread(target=self._poll_printer, name="printer-poll", daemon=True)
         self._poller.start()
+
+    def _start_scanner(self, on_code: CodeListener) -> None:
+        from kiosk.devices.scanner.factory import ScannerSettings, open_scanner
+
+        settings = ScannerSettings(
+            suffix=self.config.scanner.suffix,
+            repeat_window_s=self.config.scanner.repeat_window_s,
+        )
+        self.health.register(settings.name)
+        self.scanner = open_scanner(self.scanner_url, settings)
+        self.scanner.start(on_code, self.health.report)
+
+    def _wire_commands(self, link: MqttLink) -> None:
+        """Signed server commands and the desired configuration (DESIGN §5)."""
+        processor = CommandProcessor.from_config(
+            self.config.mqtt,
+            kiosk_id=self.config.kiosk_id,
+            db=self.db,
+            outbox=self.outbox,
+            clock=self.clock,
+        )
+        # NOTE: before the link starts: a command cut off by a crash is reported as
+        # interrupted, never run again, and its redelivery is refused as a duplicate.
+        processor.settle_interrupted()
+        register_standard_handlers(
+            processor,
+            tickets=self.tickets,
+            languages=self.config.ui.languages,
+            reload_config=self._reload_config,
+            republish_state=link.republish_state,
+            resend_outbox=link.resend_outbox,
+        )
+        link.on_command(processor.handle_payload)
+        if self.desired is not None:
+            self.desired.set_applier(self.apply_config)
+            self.desired.set_reporter(link.report_config)
+            link.on_config_desired(self.desired.handle_payload)
+
+    def _reload_config(self) -> None:
+        """``config.reload``: the file is read again by a restart (systemd restarts us)."""
+        raise CommandError(
+            "restart_required", "the configuration file is read at start; restart the kiosk"
+        )
+
+    def apply_config(self, new: KioskConfig, changed: Collection[str]) -> None:
+        """Put a desired configuration in force (on the link's worker thread).
+
+        Services, ticket numbering and the QR address change at once; screen timings and
+        languages are read when the screens are built, so those are refused (not faked).
+
+        Raises:
+            ConfigError: a change this kiosk cannot apply while running.
+        """
+        if "ui" in changed and new.ui != self.config.ui:
+            raise ConfigError("ui", "…", "screen settings are changed in the file, not remotely")
+        self.config = new
+        self.tickets.set_config(new)
+        self.waiting.set_config(new)
+        for listener in list(self.config_listeners):
+            listener(new)
+        log.info("desired configuration applied: %s", ", ".join(sorted(changed)) or "nothing")
 
     def _poll_printer(self) -> None:
         # NOTE: one poll at a time by construction (one thread); a poll never overlaps a
@@ -91,6 +175,8 @@ class KioskServices:
     def stop(self) -> None:
         """Stop cleanly: the link says ``online:false, reason: shutdown`` first."""
         self._stop.set()
+        if self.scanner is not None:
+            self.scanner.stop()
         if self.link is not None:
             self.link.stop()
         if self._poller is not None:
@@ -105,13 +191,21 @@ def build_services(
     printer_url: str | None = None,
     clock: Clock | None = None,
     printer_poll_s: float = 30.0,
+    scanner_url: str | None = None,
+    document: Mapping[str, Any] | None = None,
+    base_dir: Path | None = None,
 ) -> KioskServices:
     """Wire the kiosk's services from a validated config.
 
     Args:
-        config: the validated configuration.
+        config: the validated configuration (from the file).
+        document: the config file as read; with it the server's desired configuration
+            (``config/desired``) is applied on top, and the last applied version is in
+            force from the start.
+        base_dir: the config file's folder (relative paths in it start there).
         printer_url: overrides ``config.printer.url`` (the demo resolves ``sim://`` to the
             simulator it started; a technician names a real printer).
+        scanner_url: overrides ``config.scanner.url`` likewise.
         clock: the time source (tests cross midnight with their own).
         printer_poll_s: seconds between printer status polls.
     """
@@ -119,6 +213,17 @@ def build_services(
     db = Database(Path(config.state_dir) / DB_NAME)
     session = begin_session(db)
     outbox = Outbox(db, kiosk_id=config.kiosk_id, session=session)
+    desired = None
+    if document is not None:
+        desired = DesiredConfigService(
+            file_document=document,
+            db=db,
+            outbox=outbox,
+            clock=clock,
+            source=config.source,
+            base_dir=base_dir,
+        )
+        config = desired.config
     health = HealthBoard()
     HealthEventRecorder(health, db, outbox)
     printer = open_printer(
@@ -135,6 +240,9 @@ def build_services(
     waiting = WaitingBoard(config, TicketRepository(db), clock)
     tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
     tickets.settle_interrupted()
+    checkin = CheckInService(
+        config, db, outbox, catalogs, clock, health=health, slip_printer=tickets
+    )
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
         config=config,
@@ -146,5 +254,9 @@ def build_services(
         waiting=waiting,
         tickets=tickets,
         catalogs=catalogs,
+        clock=clock,
+        desired=desired,
+        checkin=checkin,
+        scanner_url=scanner_url if scanner_url is not None else config.scanner.url,
         printer_poll_s=printer_poll_s,
     )

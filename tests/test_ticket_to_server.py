@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import KioskConfig
+from kiosk.config import KioskConfig, parse_config
 from kiosk.services import KioskServices, build_services
 from simulators.central.server import CentralSimulator
 from simulators.printer.server import PrinterSimulator
@@ -96,3 +96,60 @@ def test_a_printer_out_of_paper_reaches_the_server_as_a_fault(
         ),
         timeout=15,
     ), central.health
+
+
+@pytest.fixture
+def managed_kiosk(
+    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+) -> Iterator[KioskServices]:
+    """A kiosk built as `kiosk run` builds it: from the file document, with server commands."""
+    from simulators.demo_keys import demo_command_keys
+    from tests.kiosk_config import config_data
+
+    document = config_data(tmp_path / "state")
+    document["mqtt"] = {
+        "broker": mosquitto.url,
+        "keepalive_s": 5,
+        "command_keys": demo_command_keys(),
+    }
+    config = parse_config(document, source="test")
+    services = build_services(
+        config, printer_url=printer.url, printer_poll_s=3600, document=document
+    )
+    services.start()
+    yield services
+    services.stop()
+
+
+def test_a_signed_test_print_command_prints_and_reports_one_result(
+    managed_kiosk: KioskServices, central: CentralSimulator, printer: PrinterSimulator
+) -> None:
+    central.send_command("test-kiosk-1", "diag.print_test")
+    results = central.wait_for_events(1, timeout=15, type="cmd.result")
+    assert results[0].envelope["data"]["ok"] is True
+    assert results[0].envelope["data"]["action"] == "diag.print_test"
+    assert len(printer.wait_for_tickets(1, timeout=5)) == 1
+    assert "テスト印刷" in printer.tickets[0].text
+
+
+def test_a_desired_config_adds_a_service_that_tickets_can_be_taken_for(
+    managed_kiosk: KioskServices, central: CentralSimulator
+) -> None:
+    from tests.kiosk_config import config_data
+
+    services = config_data(Path("unused"))["services"]
+    services.append(
+        {
+            "id": "tax",
+            "prefix": "D",
+            "name": {"ja": "税務", "en": "Taxes"},
+            "average_service_min": 6,
+        }
+    )
+    central.publish_desired_config("test-kiosk-1", {"version": 3, "services": services})
+    assert central.wait_until(
+        lambda: (central.config_reported("test-kiosk-1") or {}).get("state") == "applied",
+        timeout=15,
+    ), central.config_reported("test-kiosk-1")
+    assert managed_kiosk.config.service("tax").prefix == "D"
+    assert managed_kiosk.tickets.issue("tax", "ja").ticket.number == "D-001"

@@ -89,6 +89,10 @@ class TicketService:
         self._printer_lock = threading.Lock()
         health.register(PRINTER)
 
+    def set_config(self, config: KioskConfig) -> None:
+        """Use a new configuration from now on (a desired config from the server)."""
+        self._config = config
+
     def issue(self, service_id: str, language: str) -> TicketOutcome:
         """Take a number for ``service_id``, commit it, print it.
 
@@ -223,6 +227,21 @@ class TicketService:
             qr=ticket.status_url,
             footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
         )
+
+    def print_slip(self, layout: Ticket) -> bool:
+        """Print a slip that is not a queue ticket (a check-in slip); True when it was cut.
+
+        Shares the printer lock with tickets and status polls; nothing is committed.
+        """
+        try:
+            with self._printer_lock:
+                status = self._printer.print_ticket(layout)
+        except PrinterError as exc:
+            log.warning("slip %r not printed: %s (%s)", layout.title, exc, exc.health.reason)
+            self._health.report(PRINTER, exc.health)
+            return False
+        self._health.report(PRINTER, status.health())
+        return True
 
     def wait_figure(self, service_id: str) -> WaitFigure:
         """The waiting figure shown on the service's button."""

@@ -45,6 +45,10 @@ class WaitingBoard:
         self._server_at: datetime | None = None
         self._listeners: list[WaitListener] = []
 
+    def set_config(self, config: KioskConfig) -> None:
+        """Use a new configuration from now on (a desired config from the server)."""
+        self._config = config
+
     def subscribe(self, listener: WaitListener) -> None:
         """Call ``listener()`` whenever the server's figures change."""
         self._listeners.append(listener)

@@ -7,6 +7,7 @@ Examples::
     socket://127.0.0.1:7000            any pyserial URL is a serial device too
     usb://04b8:0e15                    USB vendor:product (hex)
     file:///dev/usb/lp0                a character device written as a file
+    hid:///dev/input/by-id/…-event-kbd a USB HID scanner, read grabbed through evdev
     sim://                             the simulator that ``kiosk demo`` starts itself
 """
 
@@ -23,7 +24,7 @@ from kiosk.errors import DeviceUrlError
 PYSERIAL_SCHEMES = frozenset({"socket", "rfc2217", "loop", "spy", "alt", "hwgrep", "cp2110"})
 _USB_ID = re.compile(r"[0-9A-Fa-f]{1,4}")
 KNOWN_SCHEMES = (
-    frozenset({"tcp", "serial", "usb", "file", "sim", "camera", "gpio"}) | PYSERIAL_SCHEMES
+    frozenset({"tcp", "serial", "usb", "file", "sim", "camera", "gpio", "hid"}) | PYSERIAL_SCHEMES
 )
 
 

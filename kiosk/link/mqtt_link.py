@@ -45,6 +45,7 @@ from kiosk.core.waiting import WaitFigure, WaitingBoard
 from kiosk.devices.health import Health, HealthBoard
 from kiosk.errors import LinkError
 from kiosk.link.broker_url import parse_broker_url
+from kiosk.link.tls import TlsErrorRecordingSocket, build_tls_context
 from kiosk.link.topics import SERVER_STATE, Topics, office_queue, validate_id
 from kiosk.store.outbox import Outbox, rfc3339
 from kiosk.uuid7 import uuid7
@@ -80,7 +81,7 @@ class LinkReason(enum.StrEnum):
 StatusListener = Callable[[bool, str], None]
 """``listener(online, reason)``: called on the link's worker thread; must only hand over."""
 
-PayloadHandler = Callable[[bytes], None]
+PayloadHandler = Callable[[bytes], object]
 """A command or configuration handler; gets the raw payload, on the link's worker thread."""
 
 
@@ -151,6 +152,7 @@ class _Connected:
 class _ConnectFailed:
     gen: int
     detail: str
+    auth: bool = False  # a TLS error: the broker (or we) refused the certificate
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,9 @@ class _Wake(enum.Enum):
     HEALTH = "health"
     CONNECTING = "connecting"
     STOP = "stop"
+    REPUBLISH = "republish"
+    RESEND = "resend"
+    REPORT_CONFIG = "report_config"
 
 
 _Item = _Connected | _ConnectFailed | _Disconnected | _Subscribed | _Published | _Message | _Wake
@@ -207,7 +212,8 @@ class MqttLink:
         version: program version for the birth.
         protocol: MQTT 5 (default) or 3.1.1.
         boot_id: for the birth; defaults to the operating system's boot id.
-        tls_context: for ``mqtts://``; defaults to ``ssl.create_default_context()``.
+        tls_context: for ``mqtts://``; defaults to ``build_tls_context`` of the
+            ``[mqtt]`` TLS files (client certificate, CA, TLS >= 1.2, host name check).
         tuning: windows and timings.
         rng: random source for the back-off jitter (tests pass a seeded one).
 
@@ -261,7 +267,13 @@ class MqttLink:
         self._keepalive_s = int(mqtt_config.keepalive_s)
         self._version = version
         self._boot_id = boot_id or read_boot_id()
+        if self.broker.tls and tls_context is None:
+            tls_context = build_tls_context(mqtt_config, kiosk_id)
+        if tls_context is not None and tls_context.sslsocket_class is ssl.SSLSocket:
+            # NOTE: lets the link tell a refused certificate from a lost connection.
+            tls_context.sslsocket_class = TlsErrorRecordingSocket
         self._tls_context = tls_context
+        self._config_reported: bytes | None = None  # retained config/reported, re-sent
         self._t = tuning or LinkTuning()
         self._rng = rng or random.Random()
 
@@ -338,6 +350,25 @@ class MqttLink:
         if self._running and not self._flush_requested.is_set():
             self._flush_requested.set()
             self._queue.put(_Wake.FLUSH)
+
+    def republish_state(self) -> dict[str, Any]:
+        """Publish the retained birth and health snapshot again (the ``state.republish``
+        command). Thread-safe; the worker does it on its next turn if connected."""
+        self._queue.put(_Wake.REPUBLISH)
+        return {"queued": True, "online": self.online}
+
+    def resend_outbox(self) -> dict[str, Any]:
+        """Send every event above the server's ``acked_seq`` again (the ``outbox.resend``
+        command; the server drops duplicates by ``(kiosk, seq)``). Thread-safe."""
+        self._queue.put(_Wake.RESEND)
+        return {"queued": True, "from_seq": self._outbox.acked_seq() + 1}
+
+    def report_config(self, body: dict[str, Any]) -> None:
+        """Publish ``body`` as the retained ``config/reported``, now if connected and again
+        after every reconnect. Thread-safe."""
+        with self._lock:
+            self._config_reported = self._json(body)
+        self._queue.put(_Wake.REPORT_CONFIG)
 
     def wait_ready(self, timeout: float) -> bool:
         """Wait until the birth is published on a connection; False on timeout."""
@@ -510,14 +541,26 @@ class MqttLink:
                 )
             else:
                 client.connect(self.broker.host, self.broker.port, self._keepalive_s)
+        except ssl.SSLError as exc:
+            log.error("TLS handshake with %s failed for %s: %s", self.broker, self.kiosk_id, exc)
+            self._queue.put(_ConnectFailed(gen, str(exc), auth=True))
+            return False
         except (OSError, ValueError) as exc:
             log.warning("MQTT broker %s unreachable: %s", self.broker, exc)
             self._queue.put(_ConnectFailed(gen, str(exc)))
             return False
+        sock = client.socket()
         try:
-            return self._drive(client, gen)
+            established = self._drive(client, gen)
         finally:
             _close_quietly(client)
+        tls_error = getattr(sock, "tls_error", None)
+        if not established and tls_error is not None:
+            log.error(
+                "broker %s refused the TLS session of %s: %s", self.broker, self.kiosk_id, tls_error
+            )
+            self._queue.put(_ConnectFailed(gen, str(tls_error), auth=True))
+        return established
 
     def _drive(self, client: mqtt.Client, gen: int) -> bool:
         """Run paho's loop until the connection ends; True if the CONNACK accepted us."""
@@ -568,12 +611,18 @@ class MqttLink:
                 self._publish_health()
             elif item is _Wake.CONNECTING:
                 self._set_status(False, LinkReason.CONNECTING)
+            elif item is _Wake.REPUBLISH:
+                self._publish_birth()
+            elif item is _Wake.RESEND:
+                self._resend()
+            elif item is _Wake.REPORT_CONFIG:
+                self._publish_config_reported()
             return
         if isinstance(item, _Connected):
             self._on_connected(item)
             return
         if isinstance(item, _ConnectFailed):
-            self._set_status(False, LinkReason.UNREACHABLE)
+            self._set_status(False, LinkReason.AUTH_FAILED if item.auth else LinkReason.UNREACHABLE)
             return
         if item.gen != self._active_gen:
             return  # from a client we already gave up on
@@ -629,6 +678,20 @@ class MqttLink:
             # NOTE: keep going: the events must still reach the server, and the health
             # snapshot tells it which subscription its ACL refused.
             log.error("broker refused subscriptions of %s: %s", self.kiosk_id, item.failures)
+        self._born = True
+        self._publish_birth()
+        self._acked = self._outbox.acked_seq()
+        self._last_sent = self._acked
+        self._ready.set()
+        log.info("birth published for %s session %d", self.kiosk_id, self.session)
+        self._flush()
+
+    def _publish_birth(self) -> None:
+        """The retained birth, the health snapshot and ``config/reported``: after the
+        SUBACK of each connection, and for the ``state.republish`` command."""
+        client = self._client
+        if client is None or not self._born:
+            return  # the next connection publishes them
         birth = {
             "online": True,
             "session": self.session,
@@ -636,13 +699,26 @@ class MqttLink:
             "version": self._version,
             "site": {"office": self.office},
         }
-        self._client.publish(self.topics.state, self._json(birth), qos=1, retain=True)
-        self._born = True
+        client.publish(self.topics.state, self._json(birth), qos=1, retain=True)
         self._publish_health()
+        self._publish_config_reported()
+
+    def _publish_config_reported(self) -> None:
+        with self._lock:
+            body = self._config_reported
+        client = self._client
+        if client is None or not self._born or body is None:
+            return  # published after the birth of the next connection
+        client.publish(self.topics.config_reported, body, qos=1, retain=True)
+
+    def _resend(self) -> None:
+        if not self._can_flush():
+            log.info("resend requested while not sending; the next connection resends")
+            return
         self._acked = self._outbox.acked_seq()
+        log.info("resending %s from seq %d on request", self.kiosk_id, self._acked + 1)
         self._last_sent = self._acked
-        self._ready.set()
-        log.info("birth published for %s session %d", self.kiosk_id, self.session)
+        self._ack_wait_since = time.monotonic()
         self._flush()
 
     def _on_disconnected(self, item: _Disconnected) -> None:

@@ -121,6 +121,7 @@ ALL_EVENTS = f"{PREFIX}/+/{TopicKind.EVT}/#"
 ALL_STATES = f"{PREFIX}/+/{TopicKind.STATE}"
 ALL_HEALTH = f"{PREFIX}/+/{TopicKind.HEALTH}"
 ALL_ACKS = f"{PREFIX}/+/{TopicKind.ACK}"
+ALL_CONFIG_REPORTED = f"{PREFIX}/+/{TopicKind.CONFIG_REPORTED}"
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def parse_office_queue(topic: str) -> str:
 
 __all__ = [
     "ALL_ACKS",
+    "ALL_CONFIG_REPORTED",
     "ALL_EVENTS",
     "ALL_HEALTH",
     "ALL_STATES",

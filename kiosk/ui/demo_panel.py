@@ -52,6 +52,14 @@ RecentTickets = Callable[[], Sequence[str]]
 """Returns descriptions of the most recently printed tickets, newest last."""
 
 
+DEMO_SCANS = ("valid", "too_early", "wrong_office", "garbage")
+"""What the demo panel can make the scanner read: a booking to check in now, one for later
+today, one for another office, and 4 KB of noise."""
+
+DemoScan = Callable[[str], None]
+"""Sends one of ``DEMO_SCANS`` down the scanner simulator's line (the demo provides it)."""
+
+
 class DemoPanelViewModel(QObject):
     """State of the demo panel: the fault switches as set here, and the printed tickets.
 
@@ -69,9 +77,11 @@ class DemoPanelViewModel(QObject):
         faults: PrinterFaults,
         recent_tickets: RecentTickets,
         parent: QObject | None = None,
+        scan: DemoScan | None = None,
     ) -> None:
         super().__init__(parent)
         self._faults = faults
+        self._scan = scan
         self._recent_tickets = recent_tickets
         self._paper = "ok"
         self._cover_open = False
@@ -120,6 +130,21 @@ class DemoPanelViewModel(QObject):
         if not self._drop_armed:
             self._drop_armed = True
             self.dropArmedChanged.emit()
+
+    @Slot(result=bool)
+    def canScan(self) -> bool:
+        """True when the demo has a scanner simulator to send codes down."""
+        return self._scan is not None
+
+    @Slot(str)
+    def scanDemo(self, kind: str) -> None:
+        """Send a demo code down the scanner simulator's serial line (``DEMO_SCANS``)."""
+        if self._scan is None or kind not in DEMO_SCANS:
+            return
+        try:
+            self._scan(kind)
+        except Exception:  # NOTE: the demo panel must not take the kiosk screen down
+            log.exception("demo panel: could not send the %s scan", kind)
 
     @Slot()
     def refreshTickets(self) -> None:
@@ -188,6 +213,7 @@ def build_demo_panel(
     recent_tickets: RecentTickets,
     *,
     show: bool = True,
+    scan: DemoScan | None = None,
 ) -> DemoPanel:
     """Load the demo panel into the kiosk's QML engine as a second window.
 
@@ -197,7 +223,7 @@ def build_demo_panel(
     Raises:
         RuntimeError: ``DemoPanel.qml`` did not load.
     """
-    view_model = DemoPanelViewModel(faults, recent_tickets, parent=ui.engine)
+    view_model = DemoPanelViewModel(faults, recent_tickets, parent=ui.engine, scan=scan)
     component = QQmlComponent(ui.engine, QUrl.fromLocalFile(str(DEMO_QML)))
     created = component.createWithInitialProperties({"demo": view_model})
     if not isinstance(created, QQuickWindow):

@@ -75,6 +75,7 @@ class ServiceListModel(QAbstractListModel):
     }
 
     _figuresChanged = Signal()  # from any thread; queued to the GUI thread
+    _configChanged = Signal(object)  # a new KioskConfig, from any thread
 
     def __init__(
         self,
@@ -91,6 +92,7 @@ class ServiceListModel(QAbstractListModel):
             _Row(s.id, s.prefix, s.name.get(language), 0, 0, True) for s in config.services
         ]
         self._figuresChanged.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
+        self._configChanged.connect(self._apply_config, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setInterval(FIGURES_REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
@@ -156,6 +158,20 @@ class ServiceListModel(QAbstractListModel):
                     estimated=figure.estimated,
                 ),
             )
+
+    def notify_config_changed(self, config: KioskConfig) -> None:
+        """Thread-safe: the services changed (a desired config); rebuild on the GUI thread."""
+        self._configChanged.emit(config)
+
+    @Slot(object)
+    def _apply_config(self, config: KioskConfig) -> None:
+        self.beginResetModel()
+        self._config = config
+        self._rows = [
+            _Row(s.id, s.prefix, s.name.get(self._language), 0, 0, True) for s in config.services
+        ]
+        self.endResetModel()
+        self.refresh()
 
     def set_language(self, language: str) -> None:
         """Show the service names in ``language``."""

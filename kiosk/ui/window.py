@@ -1,8 +1,9 @@
 """Builds the kiosk's Qt Quick screen for the composition root (``kiosk/app.py``).
 
 QML never creates back-end objects: the view-models are made here and handed to QML as
-context properties (``kioskModel``, ``statusModel``, ``serviceModel``). Python keeps a
-reference to every exposed object in ``KioskUi`` for as long as the engine lives.
+context properties (``kioskModel``, ``statusModel``, ``serviceModel``, ``checkinModel``).
+Python keeps a reference to every exposed object in ``KioskUi`` for as long as the engine
+lives.
 """
 
 # ruff: noqa: N802 - Qt and QML names are camelCase
@@ -19,11 +20,13 @@ from PySide6.QtQuick import QQuickWindow
 from shiboken6 import Shiboken
 
 from kiosk.config import KioskConfig
+from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.i18n.catalog import Catalog
+from kiosk.ui.checkin_view_model import CheckInViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
 from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
 from kiosk.ui.service_list import ServiceListModel
@@ -81,6 +84,7 @@ class KioskUi:
         engine: QQmlApplicationEngine,
         window: QQuickWindow,
         activity_filter: ActivityFilter,
+        checkin: CheckInViewModel | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -92,6 +96,7 @@ class KioskUi:
         self.engine = engine
         self.window = window
         self.activity_filter = activity_filter
+        self.checkin = checkin  # the check-in screens (``checkinModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
 
     def show(self) -> None:
@@ -116,6 +121,8 @@ class KioskUi:
         deletes everything on the GUI thread.
         """
         self.view_model.wait_idle()
+        if self.checkin is not None:
+            self.checkin.wait_idle()
         self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
@@ -155,6 +162,7 @@ def build_ui(
     *,
     clock: Clock | None = None,
     show: bool = True,
+    checkin_service: CheckInService | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -167,6 +175,8 @@ def build_ui(
         catalogs: one message catalogue per configured language.
         clock: the time source of the status bar clock (the system clock by default).
         show: show the window at once (full screen if configured).
+        checkin_service: checks bookings in (scans and the keypad); None hides the home
+            screen's booking button. Hand scanned codes to ``ui.checkin.on_scanned_code``.
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -206,12 +216,14 @@ def build_ui(
         on_ticket=services.refresh,
         parent=engine,
     )
+    checkin = CheckInViewModel(config, checkin_service, view_model, parent=engine)
     qr_provider = QrImageProvider()
     engine.addImageProvider(PROVIDER_ID, qr_provider)
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
     context.setContextProperty("serviceModel", services)
+    context.setContextProperty("checkinModel", checkin)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
     if not roots:
@@ -233,6 +245,7 @@ def build_ui(
         engine,
         window,
         activity_filter,
+        checkin=checkin,
     )
     if show:
         ui.show()

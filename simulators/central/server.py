@@ -24,23 +24,31 @@ import json
 import logging
 import math
 import queue
+import secrets
 import sqlite3
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from kiosk.core.booking_codes import make_booking_code
+from kiosk.core.jws import sign
 from kiosk.errors import LinkError
 from kiosk.link.topics import (
     ALL_ACKS,
+    ALL_CONFIG_REPORTED,
     ALL_EVENTS,
     ALL_HEALTH,
     ALL_STATES,
@@ -50,6 +58,13 @@ from kiosk.link.topics import (
     Topics,
     office_queue,
     parse_kiosk_topic,
+)
+from kiosk.uuid7 import uuid7
+from simulators.demo_keys import (
+    DEMO_COMMAND_KID,
+    DEMO_KID,
+    demo_command_private_key,
+    demo_private_key,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +109,23 @@ class StoredEvent:
     type: str
     envelope: dict[str, Any]
     raw: bytes
+
+
+@dataclass(frozen=True)
+class SignedCommand:
+    """A command the simulator signed.
+
+    Attributes:
+        cmd_id: its id.
+        ctr: its counter.
+        token: the compact JWS (the MQTT payload).
+        exp_s: its lifetime in seconds (and the MQTT message expiry).
+    """
+
+    cmd_id: str
+    ctr: int
+    token: str
+    exp_s: float
 
 
 @dataclass
@@ -164,6 +196,11 @@ class CentralSimulator:
         default_avg_min: average for services not named in ``services_avg_min``.
         client_id: the simulator's MQTT client id.
         on_event: called with each newly stored event, on the worker thread.
+        mqtt5: speak MQTT 5 (default); False for MQTT 3.1.1 (brokers such as NATS speak
+            only that).
+        command_key: signs commands (default: the DEMO-ONLY key of ``simulators.demo_keys``).
+        command_kid: the ``kid`` of ``command_key``.
+        tls_context: for a TLS listener (the server's own client certificate).
     """
 
     def __init__(
@@ -177,6 +214,10 @@ class CentralSimulator:
         default_avg_min: float = 5.0,
         client_id: str = "central-sim",
         on_event: EventListener | None = None,
+        mqtt5: bool = True,
+        command_key: Ed25519PrivateKey | None = None,
+        command_kid: str = DEMO_COMMAND_KID,
+        tls_context: ssl.SSLContext | None = None,
     ):
         self.host = host
         self.port = port
@@ -202,6 +243,7 @@ class CentralSimulator:
         self._state_history: list[tuple[str, dict[str, Any]]] = []
         self._health: dict[str, dict[str, Any]] = {}
         self._rejected = 0
+        self._stale_states = 0
         self._offices: dict[str, str] = {}  # kiosk -> office, from the birth
         self._queues: dict[str, dict[str, _ServiceQueue]] = {}
         self._queue_day: dict[str, str] = {}
@@ -209,17 +251,24 @@ class CentralSimulator:
         self._published_queues: dict[str, dict[str, Any]] = {}
         self._ack_due_at: float | None = None
         self._sub_mid: int | None = None
+        self._command_key = command_key or demo_command_private_key()
+        self._command_kid = command_kid
+        self._command_ctr: dict[str, int] = {}
+        self._config_reported: dict[str, dict[str, Any]] = {}
+        self._config_reported_history: list[tuple[str, dict[str, Any]]] = []
 
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,
-            protocol=MQTTProtocolVersion.MQTTv5,
+            protocol=MQTTProtocolVersion.MQTTv5 if mqtt5 else MQTTProtocolVersion.MQTTv311,
         )
         self._client.enable_logger(logging.getLogger(f"{__name__}.paho"))
         self._client.will_set(
             SERVER_STATE, _json({"online": False, "session": self.session}), qos=1, retain=True
         )
         self._client.reconnect_delay_set(min_delay=1, max_delay=2)
+        if tls_context is not None:
+            self._client.tls_set_context(tls_context)
         self._client.on_connect = self._cb_connect
         self._client.on_disconnect = self._cb_disconnect
         self._client.on_subscribe = self._cb_subscribe
@@ -239,7 +288,10 @@ class CentralSimulator:
             self._open_store(self.store_path)
         self._worker = threading.Thread(target=self._work, name="central-sim", daemon=True)
         self._worker.start()
-        self._client.connect_async(self.host, self.port, keepalive=30, clean_start=True)
+        if self._client.protocol == MQTTProtocolVersion.MQTTv5:
+            self._client.connect_async(self.host, self.port, keepalive=30, clean_start=True)
+        else:
+            self._client.connect_async(self.host, self.port, keepalive=30)
         self._client.loop_start()
         if not self._ready.wait(wait_s):
             log.warning(
@@ -346,6 +398,12 @@ class CentralSimulator:
             return sum(k.duplicates for k in self._kiosks.values())
 
     @property
+    def stale_states(self) -> int:
+        """``state`` messages ignored because their session is older than the kept one."""
+        with self._cond:
+            return self._stale_states
+
+    @property
     def rejected(self) -> int:
         """Event messages that were not a valid envelope for their topic."""
         with self._cond:
@@ -361,6 +419,99 @@ class CentralSimulator:
         """The last queue payload published for ``office``."""
         with self._cond:
             return self._published_queues.get(office)
+
+    # ---- commands and desired configuration (DESIGN §5) ---------------------------------
+
+    def sign_command(
+        self,
+        kiosk: str,
+        action: str,
+        args: dict[str, Any] | None = None,
+        *,
+        exp_s: float = 60.0,
+        cmd_id: str | None = None,
+        ctr: int | None = None,
+        iat: float | None = None,
+        aud: str | None = None,
+    ) -> SignedCommand:
+        """A signed command for ``kiosk`` (not sent); the arguments after ``exp_s`` let
+        tests forge wrong ones. ``ctr`` defaults to the next counter for the kiosk (never
+        below the current time in milliseconds, so a restarted server keeps going up)."""
+        now = time.time() if iat is None else iat
+        if ctr is None:
+            ctr = max(self._command_ctr.get(kiosk, 0) + 1, time.time_ns() // 1_000_000)
+        self._command_ctr[kiosk] = max(self._command_ctr.get(kiosk, 0), ctr)
+        claims = {
+            "cmd_id": cmd_id or uuid7(),
+            "aud": kiosk if aud is None else aud,
+            "action": action,
+            "args": args or {},
+            "iat": int(now),
+            "exp": int(now + exp_s),
+            "ctr": ctr,
+        }
+        token = sign(claims, self._command_key, self._command_kid)
+        return SignedCommand(str(claims["cmd_id"]), ctr, token, exp_s)
+
+    def send_command(
+        self,
+        kiosk: str,
+        action: str,
+        args: dict[str, Any] | None = None,
+        *,
+        exp_s: float = 60.0,
+    ) -> SignedCommand:
+        """Sign and publish a command to ``kiosk/v1/{kiosk}/cmd`` (QoS 1, not retained,
+        MQTT 5 message expiry = its lifetime); waits for the PUBACK."""
+        command = self.sign_command(kiosk, action, args, exp_s=exp_s)
+        self.publish_command(kiosk, command.token, expiry_s=exp_s)
+        return command
+
+    def publish_command(self, kiosk: str, token: str | bytes, *, expiry_s: float = 60.0) -> None:
+        """Publish a command payload as it is (also a forged or repeated one).
+
+        Raises:
+            LinkError: no PUBACK within 5 s.
+        """
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        props.MessageExpiryInterval = max(1, math.ceil(expiry_s))
+        payload = token.encode("ascii") if isinstance(token, str) else token
+        info = self._client.publish(Topics(kiosk).cmd, payload, qos=1, properties=props)
+        info.wait_for_publish(5.0)
+        if not info.is_published():
+            raise LinkError(f"command to {kiosk} not acknowledged by the broker")
+
+    def publish_desired_config(self, kiosk: str, document: dict[str, Any]) -> None:
+        """Publish the retained ``config/desired`` of ``kiosk`` (QoS 1); waits for the PUBACK.
+
+        Raises:
+            LinkError: no PUBACK within 5 s.
+        """
+        info = self._client.publish(
+            Topics(kiosk).config_desired, _json(document), qos=1, retain=True
+        )
+        info.wait_for_publish(5.0)
+        if not info.is_published():
+            raise LinkError(f"desired config for {kiosk} not acknowledged by the broker")
+
+    def command_results(self, kiosk: str | None = None) -> list[dict[str, Any]]:
+        """The ``data`` of every ``cmd.result`` event stored, in arrival order."""
+        return [e.envelope["data"] for e in self.events(kiosk, "cmd.result")]
+
+    def command_refusals(self, kiosk: str | None = None) -> list[dict[str, Any]]:
+        """The ``data`` of every ``cmd.refused`` event stored, in arrival order."""
+        return [e.envelope["data"] for e in self.events(kiosk, "cmd.refused")]
+
+    def config_reported(self, kiosk: str) -> dict[str, Any] | None:
+        """The latest ``config/reported`` of ``kiosk``."""
+        with self._cond:
+            return self._config_reported.get(kiosk)
+
+    @property
+    def config_reported_history(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every ``config/reported`` received, as ``(kiosk, body)``, in order."""
+        with self._cond:
+            return list(self._config_reported_history)
 
     def _count(self, kiosk: str | None, type: str | None) -> int:
         return sum(
@@ -431,7 +582,7 @@ class CentralSimulator:
             if item.failed:
                 log.error("broker refused the central simulator: %s", item.reason)
                 return
-            topics = [ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS]
+            topics = [ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS, ALL_CONFIG_REPORTED]
             result, mid = self._client.subscribe([(t, 1) for t in topics])
             if result == MQTTErrorCode.MQTT_ERR_SUCCESS:
                 self._sub_mid = mid
@@ -475,14 +626,24 @@ class CentralSimulator:
             if body is None:
                 self._states.pop(kiosk, None)
                 return
-            self._states[kiosk] = body
             self._state_history.append((kiosk, body))
+            if _session_of(body) < _session_of(self._states.get(kiosk, {})):
+                # NOTE: a Will of an older session delivered after a newer birth (a late
+                # Will after a fast restart): the newer session's state stays.
+                self._stale_states += 1
+                log.warning("kiosk %s: stale state of an older session ignored: %r", kiosk, body)
+                return
+            self._states[kiosk] = body
             site = body.get("site")
             if isinstance(site, dict) and isinstance(site.get("office"), str):
                 self._offices[kiosk] = site["office"]
         elif parsed.kind is TopicKind.HEALTH:
             if body is not None:
                 self._health[kiosk] = body
+        elif parsed.kind is TopicKind.CONFIG_REPORTED:
+            if body is not None:
+                self._config_reported[kiosk] = body
+                self._config_reported_history.append((kiosk, body))
         elif parsed.kind is TopicKind.ACK:
             # Our own retained ack from an earlier run: where this kiosk's events stood.
             acked = body.get("acked_seq") if body else None
@@ -670,6 +831,53 @@ class CentralSimulator:
         self._client.disconnect()
 
 
+# ---- booking tokens for the demo and tests -------------------------------------------------
+
+
+def issue_booking_token(
+    office: str,
+    service: str,
+    slot: datetime,
+    *,
+    booking_id: str | None = None,
+    code: str | None = None,
+    window: tuple[int, int] | None = None,
+    expires: datetime | None = None,
+    typ: str = "booking",
+    key: Ed25519PrivateKey | None = None,
+    kid: str = DEMO_KID,
+) -> str:
+    """A signed booking token (compact JWS, EdDSA) as the central server would issue it.
+
+    Args:
+        office: office code the booking is for.
+        service: service id.
+        slot: slot start (timezone-aware).
+        booking_id: the booking id (a new random one by default).
+        code: the short booking code printed under the QR (a new valid one by default).
+        window: ``(before, after)`` minutes for the ``win`` claim; None leaves it to the
+            kiosk's config.
+        expires: ``exp`` (default: a day after the slot).
+        typ: token type (``booking``; ``pickup`` for passport pick-up notices).
+        key: the signing key (default: the DEMO-ONLY key of ``simulators.demo_keys``).
+        kid: the key id in the header.
+    """
+    if slot.tzinfo is None:
+        raise ValueError("the slot needs a time zone")
+    claims: dict[str, Any] = {
+        "typ": typ,
+        "bid": booking_id or f"bk-{secrets.token_hex(6)}",
+        "office": office,
+        "svc": service,
+        "slot": slot.isoformat(timespec="seconds"),
+        "exp": int((expires or slot + timedelta(days=1)).timestamp()),
+        "code": code or make_booking_code(secrets.randbelow(10**7)),
+    }
+    if window is not None:
+        claims["win"] = {"before": window[0], "after": window[1]}
+    return sign(claims, key or demo_private_key(), kid)
+
+
 def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -683,8 +891,20 @@ def _json_object(payload: bytes) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def _session_of(body: dict[str, Any]) -> int:
+    """The ``session`` of a state payload (0 when missing or not a number)."""
+    session = body.get("session")
+    return session if isinstance(session, int) and not isinstance(session, bool) else 0
+
+
 def _now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-__all__ = ["CentralSimulator", "EventListener", "StoredEvent"]
+__all__ = [
+    "CentralSimulator",
+    "EventListener",
+    "SignedCommand",
+    "StoredEvent",
+    "issue_booking_token",
+]

@@ -9,14 +9,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import KioskConfig, parse_config
+from kiosk.config import CheckInConfig, KioskConfig, LocalText, parse_config
+from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import SystemClock
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.tickets import TicketService
@@ -29,7 +32,9 @@ from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
+from kiosk.ui.checkin_view_model import CheckInViewModel
 from kiosk.ui.window import KioskUi, build_ui
+from simulators.demo_keys import demo_trusted_keys
 from simulators.printer.server import PrinterSimulator
 
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
@@ -169,3 +174,78 @@ def make_ui(qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts) -> Iterator[
 def ui(make_ui: UiFactory) -> KioskUi:
     """The kiosk screen with the test config."""
     return make_ui()
+
+
+# ---- check-in screens (booking QR scans and the keypad) ------------------------------------
+
+CHECKIN_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+"""The check-in service's fixed time in the screen tests (tokens are issued around it)."""
+
+
+class FixedCheckInClock:
+    """The check-in service's clock in the screen tests: 10:00 in Tokyo, whatever the day."""
+
+    def now(self) -> datetime:
+        return CHECKIN_NOW
+
+
+@dataclass
+class CheckInUi:
+    """The kiosk screen with check-in, and the service behind it."""
+
+    ui: KioskUi
+    service: CheckInService
+
+    @property
+    def vm(self) -> CheckInViewModel:
+        assert self.ui.checkin is not None
+        return self.ui.checkin
+
+
+CheckInUiFactory = Callable[..., CheckInUi]
+
+
+@pytest.fixture
+def make_checkin_ui(
+    qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts
+) -> Iterator[CheckInUiFactory]:
+    """Builds the screen with a real CheckInService trusting the demo key (``demo-1``)."""
+    built: list[KioskUi] = []
+
+    def factory(**checkin_overrides: Any) -> CheckInUi:
+        checkin = CheckInConfig(
+            trusted_keys=demo_trusted_keys(),
+            trust_list_issued=CHECKIN_NOW,
+            office_names={"shisui": LocalText({"ja": "四街道支所", "en": "Shisui branch"})},
+        )
+        config = replace(parts.config, checkin=replace(checkin, **checkin_overrides))
+        service = CheckInService(
+            config,
+            parts.db,
+            parts.outbox,
+            parts.catalogs,
+            FixedCheckInClock(),
+            health=parts.health,
+            slip_printer=parts.tickets,
+        )
+        ui = build_ui(
+            qapp,
+            config,
+            parts.tickets,
+            parts.waiting,
+            parts.health,
+            parts.catalogs,
+            show=True,
+            checkin_service=service,
+        )
+        built.append(ui)
+        qtbot.waitExposed(ui.window)
+        return CheckInUi(ui, service)
+
+    yield factory
+    for ui in built:
+        assert ui.view_model.wait_idle(10), "a ticket worker was still running at the end"
+        assert ui.checkin is None or ui.checkin.wait_idle(10), "a check-in was still running"
+        ui.close()
+    built.clear()
+    gc.collect()

@@ -7,6 +7,7 @@ that each screen was reached and each file written.
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.devices.health import Health, HealthState
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
-from tests.ui.conftest import KioskParts, UiFactory
+from simulators.central.server import issue_booking_token
+from tests.ui.conftest import CHECKIN_NOW, CheckInUiFactory, KioskParts, UiFactory
 from tests.ui.screen_support import find_item
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
@@ -26,6 +28,17 @@ def _from_thread(target: object, *args: object) -> None:
     worker = threading.Thread(target=target, args=args)  # type: ignore[arg-type]
     worker.start()
     worker.join()
+
+
+def _checkin_token(minutes: int, booking_id: str, **kwargs: object) -> str:
+    """A demo-signed booking for the screenshots (slot ``minutes`` after 10:00)."""
+    return issue_booking_token(
+        str(kwargs.pop("office", "chuo")),
+        "pension",
+        CHECKIN_NOW + timedelta(minutes=minutes),
+        booking_id=booking_id,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def _shot(ui: KioskUi, language: str, name: str) -> Path:
@@ -81,3 +94,60 @@ def test_every_screen_is_captured_in_each_language(
     _from_thread(vm.set_out_of_service, True, "error")
     qtbot.waitUntil(lambda: vm.current_screen is Screen.OUT_OF_SERVICE)
     _shot(ui, language, "7-out-of-service")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_check_in_screen_is_captured_in_each_language(
+    qtbot: QtBot, make_checkin_ui: CheckInUiFactory, language: str
+) -> None:
+    screen = make_checkin_ui()
+    ui, vm = screen.ui, screen.vm
+    ui.view_model.setLanguage(language)
+    qtbot.waitUntil(lambda: find_item(ui, "checkinButton").isVisible())
+    _shot(ui, language, "c1-home-with-booking-button")
+
+    vm.openKeypad()
+    for digit in "123456":
+        vm.pressDigit(digit)
+    _shot(ui, language, "c2-keypad")
+    vm.pressDigit("7")
+    vm.pressDigit("2")
+    with qtbot.waitSignal(vm.checkinFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.submitCode()
+    qtbot.waitUntil(lambda: find_item(ui, "keypadError").isVisible())
+    qtbot.waitUntil(lambda: not vm.property("busy"))
+    _shot(ui, language, "c3-keypad-mistyped")
+    vm.deleteDigit()
+    vm.pressDigit("1")
+    with qtbot.waitSignal(vm.checkinFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.submitCode()
+    _shot(ui, language, "c4-code-unverified")
+    answer = threading.Thread(
+        target=screen.service.apply_server_answer,
+        args=("code:12345671",),
+        kwargs={"accepted": True, "position": 4, "wait_minutes": 20, "service_id": "pension"},
+    )
+    answer.start()
+    answer.join()
+    qtbot.waitUntil(lambda: find_item(ui, "checkinDetail").isVisible())
+    _shot(ui, language, "c5-code-confirmed-with-position")
+
+    shots = [
+        ("c6-accepted", _checkin_token(10, "bk-shot-1")),
+        ("c7-too-early", _checkin_token(120, "bk-shot-2")),
+        ("c8-wrong-day", _checkin_token(6 * 24 * 60, "bk-shot-3")),
+        ("c9-already-used", _checkin_token(10, "bk-shot-7")),
+        ("c10-wrong-office", _checkin_token(10, "bk-shot-4", office="shisui")),
+        ("c11-bad-signature", _checkin_token(10, "bk-shot-5")[:-3] + "AAA"),
+        ("c12-not-a-booking", _checkin_token(10, "bk-shot-6", typ="pickup")),
+        ("c13-unreadable", "\x1b[A\x00\x07"),
+    ]
+    for name, text in shots:
+        if name == "c9-already-used":  # checked in at 09:55, five minutes before this scan
+            screen.service.check_in(text, CHECKIN_NOW - timedelta(minutes=5))
+        with qtbot.waitSignal(vm.checkinFinished, timeout=SCREEN_TIMEOUT_MS):
+            _from_thread(vm.submit_scan, text)
+        qtbot.waitUntil(lambda: not vm.property("busy"))
+        assert vm.property("resultCode") == name.split("-", 1)[1].replace("-", "_")
+        _shot(ui, language, name)
+    vm.done()

@@ -108,3 +108,18 @@ def test_server_figures_from_another_thread_reach_the_buttons(
     assert ui.services.row_of("pension")["waitMinutes"] == 35
     assert ui.services.row_of("pension")["estimated"] is False
     assert find_item(ui, "service_pension").isVisible()
+
+
+def test_a_desired_config_from_another_thread_rebuilds_the_rows_on_the_gui_thread(
+    qapp: QApplication, qtbot: QtBot, parts: KioskParts
+) -> None:
+    from dataclasses import replace
+
+    model = ServiceListModel(parts.config, parts.tickets, "en")
+    fewer = replace(parts.config, services=parts.config.services[:1])
+    worker = threading.Thread(target=model.notify_config_changed, args=(fewer,))
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        worker.start()
+    worker.join()
+    assert model.service_ids() == ["certificates"]
+    assert model.row_of("certificates")["name"] == parts.config.services[0].name.get("en")

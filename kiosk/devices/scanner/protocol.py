@@ -31,7 +31,7 @@ class ScannedCode:
 
 
 CodeListener = Callable[[ScannedCode], None]
-HealthCallback = Callable[[str, Health], None]
+HealthCallback = Callable[[str, Health], object]
 
 
 class CodeScanner(Protocol):

@@ -80,6 +80,27 @@ ApplicationWindow {
             onToggled: kioskModel.setOutOfService(checked, "maintenance")
         }
         Label {
+            visible: panel.demo.canScan()
+            text: qsTr("demo.scanner")
+            font.bold: true
+        }
+        GridLayout {
+            visible: panel.demo.canScan()
+            columns: 2
+            Layout.fillWidth: true
+            Repeater {
+                model: ["valid", "too_early", "wrong_office", "garbage"]
+                delegate: Button {
+                    required property string modelData
+                    objectName: "scan_" + modelData
+                    text: qsTr("demo.scan_" + modelData)
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 48
+                    onClicked: panel.demo.scanDemo(modelData)
+                }
+            }
+        }
+        Label {
             text: qsTr("demo.tickets")
             font.bold: true
         }

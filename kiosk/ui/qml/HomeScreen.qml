@@ -38,14 +38,28 @@ Item {
             }
         }
 
-        Label {
-            objectName: "homeTitle"
-            text: qsTr("home.title")
-            font.pixelSize: theme.fontTitle
-            font.bold: true
-            color: theme.text
-            wrapMode: Text.Wrap
+        RowLayout {
+            spacing: 24
             Layout.fillWidth: true
+
+            Label {
+                objectName: "homeTitle"
+                text: qsTr("home.title")
+                font.pixelSize: theme.fontTitle
+                font.bold: true
+                color: theme.text
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            KioskButton {
+                objectName: "checkinButton"
+                visible: checkinModel.available
+                primary: false
+                text: qsTr("home.checkin_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: checkinModel.openKeypad()
+            }
         }
 
         ListView {

@@ -1,5 +1,6 @@
 // The kiosk window: header, the current screen, the status bar.
-// Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel.
+// Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel,
+// checkinModel.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -20,7 +21,11 @@ ApplicationWindow {
         "printing": "PrintingScreen.qml",
         "take_ticket": "TakeTicketScreen.qml",
         "printer_problem": "PrinterProblemScreen.qml",
-        "out_of_service": "OutOfServiceScreen.qml"
+        "out_of_service": "OutOfServiceScreen.qml",
+        "checkin_keypad": "CheckInKeypadScreen.qml",
+        "checkin_accepted": "CheckInAcceptedScreen.qml",
+        "checkin_rejected": "CheckInRejectedScreen.qml",
+        "checkin_unreadable": "CheckInUnreadableScreen.qml"
     })
 
     Theme { id: theme }
@@ -54,7 +59,8 @@ ApplicationWindow {
             KioskButton {
                 objectName: "languageButton"
                 primary: false
-                visible: kioskModel.screen === "home" && kioskModel.languages.length > 1
+                visible: kioskModel.screen === "home" && checkinModel.screen === ""
+                         && kioskModel.languages.length > 1
                 text: qsTr("language.switch")
                 implicitHeight: 80
                 implicitWidth: 220
@@ -67,7 +73,8 @@ ApplicationWindow {
         id: screenLoader
         objectName: "screenLoader"
         anchors.fill: parent
-        source: window.screenFiles[kioskModel.screen]
+        // A check-in screen (scan or keypad) shows over the ticket journey while it lasts.
+        source: window.screenFiles[checkinModel.screen || kioskModel.screen]
     }
 
     footer: KioskStatusBar {}

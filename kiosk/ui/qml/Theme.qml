@@ -15,6 +15,9 @@ QtObject {
     readonly property color problemBackground: "#FDECEA"
     readonly property color problemBorder: "#B3261E"
     readonly property color statusBackground: "#E4E9EF"
+    readonly property color successBackground: "#E3F4E6"  // check-in accepted
+    readonly property color successBorder: "#1E7B34"
+    readonly property color infoBackground: "#EAF1F8"  // check-in refused: calm, not alarming
 
     readonly property int fontBody: 30
     readonly property int fontSmall: 26

@@ -1,0 +1,292 @@
+"""Booking tokens: the signed QR a resident brings to the entrance scanner (DESIGN §4).
+
+A booking token is a compact JWS (``kiosk.core.jws``, EdDSA pinned, ``kid`` header) signed by
+the central server. Its claims:
+
+=========  ===========================================================================
+``typ``    ``"booking"`` (``"pickup"`` tokens exist for passport pick-up: not a booking)
+``bid``    booking id (text), remembered once used
+``office`` office code the booking is for (``[kiosk] office``)
+``svc``    service id
+``slot``   slot start, RFC 3339 with an offset
+``win``    optional check-in window: ``{"before": min, "after": min}`` (else per service
+           config, else the ``[checkin]`` default)
+``exp``    expiry, seconds since the epoch (JWT NumericDate)
+``code``   optional short booking code printed under the QR (``booking_codes``)
+=========  ===========================================================================
+
+The trusted keys come from ``[checkin] trusted_keys`` and, later, from ``config/desired``
+(``TrustList.replace``). A key list older than ``trust_max_age_days`` is reported as a
+degraded ``booking_keys`` health.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.config import CheckInConfig, CheckInWindow
+from kiosk.core import jws
+from kiosk.devices.health import Health, HealthState
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+BOOKING = "booking"
+PICKUP = "pickup"
+MAX_WINDOW_MIN = 24 * 60
+TRUST_HEALTH = "booking_keys"
+"""The health board's device name for the trust list."""
+
+_B64URL_DOT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+_SIGNATURE_BYTES = 64
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+MIN_READABLE_LENGTH = 6  # shorter leftovers are scraps of a bad read, not a code anyone printed
+
+
+class BookingTokenError(KioskError, ValueError):
+    """Raised when a scanned text is not a booking token this kiosk can trust.
+
+    ``reason`` is stable: ``unreadable`` (cut off, too long, noise), ``not_a_token`` (a
+    readable text that is no JWS: a URL, a product barcode), ``bad_signature`` (also a
+    refused ``alg``), ``unknown_key``, ``not_a_booking`` (another token type or claims we
+    cannot use). ``detail`` is the lower-level reason for logs and events.
+    """
+
+    def __init__(self, reason: str, detail: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class BookingToken:
+    """A verified booking token's claims, typed.
+
+    Attributes:
+        kid: the key that signed it.
+        booking_id: ``bid``.
+        office: ``office``.
+        service: ``svc``.
+        slot: ``slot`` start (timezone-aware).
+        window: ``win`` when the token sets it, else None (config decides).
+        expires: ``exp`` (UTC).
+        code: ``code`` (empty when absent).
+    """
+
+    kid: str
+    booking_id: str
+    office: str
+    service: str
+    slot: datetime
+    window: CheckInWindow | None
+    expires: datetime
+    code: str = ""
+
+
+class TrustList:
+    """The public keys booking tokens are checked against, by ``kid`` (thread-safe).
+
+    Args:
+        keys: ``kid`` -> raw Ed25519 public key in base64url (as in the config).
+        issued: when the server issued this list (None: unknown, which never counts as
+            fresh).
+        max_age: a list older than this is stale (degraded health).
+
+    Raises:
+        jws.JwsError: a key is not a 32-byte Ed25519 key in base64url.
+    """
+
+    def __init__(
+        self,
+        keys: Mapping[str, str],
+        *,
+        issued: datetime | None = None,
+        max_age: timedelta = timedelta(days=30),
+    ):
+        self._lock = threading.Lock()
+        self._max_age = max_age
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        self._issued: datetime | None = None
+        self.replace(keys, issued=issued)
+
+    @classmethod
+    def from_config(cls, config: CheckInConfig) -> TrustList:
+        """The trust list of ``[checkin]``."""
+        return cls(
+            config.trusted_keys,
+            issued=config.trust_list_issued,
+            max_age=timedelta(days=config.trust_max_age_days),
+        )
+
+    def replace(self, keys: Mapping[str, str], *, issued: datetime | None = None) -> None:
+        """Swap in a new key set at once (key rotation, ``config/desired``).
+
+        Every key is checked first: a bad key leaves the old set in place.
+
+        Raises:
+            jws.JwsError: a key is not a 32-byte Ed25519 key in base64url.
+        """
+        parsed = {str(kid): jws.public_key_from_text(text) for kid, text in keys.items()}
+        with self._lock:
+            self._keys = parsed
+            self._issued = issued
+        log.info("booking token keys: %s (issued %s)", sorted(parsed) or "none", issued)
+
+    @property
+    def kids(self) -> list[str]:
+        """The trusted key ids."""
+        with self._lock:
+            return sorted(self._keys)
+
+    def keys(self) -> dict[str, Ed25519PublicKey]:
+        """A copy of the current keys by ``kid``."""
+        with self._lock:
+            return dict(self._keys)
+
+    def health(self, now: datetime) -> Health:
+        """``ok``; ``degraded`` when empty, of unknown age or older than the maximum age."""
+        with self._lock:
+            count, issued = len(self._keys), self._issued
+        if count == 0:
+            return Health(HealthState.DEGRADED, "no_trusted_keys", "no booking token keys")
+        if issued is None:
+            return Health(HealthState.DEGRADED, "trust_list_age_unknown", "no issue time")
+        age = now - issued
+        if age > self._max_age:
+            return Health(
+                HealthState.DEGRADED,
+                "trust_list_stale",
+                f"key list issued {issued.isoformat()}, {age.days} days ago "
+                f"(limit {self._max_age.days})",
+            )
+        return Health(HealthState.OK)
+
+
+def read_booking_token(text: str, trust: TrustList) -> BookingToken:
+    """Verify a scanned text and return its booking claims.
+
+    Args:
+        text: what the scanner read (control characters already stripped or not).
+        trust: the trusted keys.
+
+    Raises:
+        BookingTokenError: with a ``reason`` (see the class); never any other exception.
+    """
+    cleaned = "".join(c for c in _ANSI_ESCAPE.sub("", text) if c.isprintable()).strip()
+    if not cleaned:
+        raise BookingTokenError("unreadable", "empty", "nothing readable was scanned")
+    if len(cleaned) > jws.MAX_TOKEN_LENGTH:
+        raise BookingTokenError("unreadable", "too_long", f"{len(cleaned)} characters")
+    looks_like_jws = cleaned.startswith("eyJ") and set(cleaned) <= _B64URL_DOT
+    if not looks_like_jws:
+        # NOTE: a QR that reads cleanly but is something else (a URL, a product code) is
+        # "not a booking"; noise with odd characters or a cut-off token is "unreadable".
+        had_controls = len(cleaned) != len(text.strip())
+        if had_controls or len(cleaned) < MIN_READABLE_LENGTH or _looks_like_noise(cleaned):
+            raise BookingTokenError("unreadable", "noise", "the scan is not readable text")
+        raise BookingTokenError("not_a_booking", "not_a_token", "the code is not a token")
+    parts = cleaned.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise BookingTokenError("unreadable", "truncated", f"{len(parts)} parts, need 3")
+    try:
+        if len(jws.b64url_decode(parts[2])) != _SIGNATURE_BYTES:
+            raise BookingTokenError("unreadable", "truncated", "signature of the wrong length")
+        verified = jws.verify(cleaned, trust.keys())
+    except jws.JwsError as exc:
+        raise _from_jws_error(exc) from None
+    return _claims(verified)
+
+
+def _looks_like_noise(text: str) -> bool:
+    """True for scans that are not text anyone meant to encode (replacement chars, junk)."""
+    if "\ufffd" in text:
+        return True
+    odd = sum(1 for c in text if not (c.isalnum() or c in " -_.:/?&=#%+@,;~()[]'\"!*$"))
+    return odd * 4 > len(text)
+
+
+def _from_jws_error(exc: jws.JwsError) -> BookingTokenError:
+    reason = {
+        "unknown_key": "unknown_key",
+        "bad_signature": "bad_signature",
+        "alg_not_allowed": "bad_signature",
+        "bad_payload": "not_a_booking",
+        "too_long": "unreadable",
+    }.get(exc.reason)
+    if reason is None:
+        # malformed, bad_header: a header we cannot read is a cut-off or mangled scan,
+        # except a readable header without a key id, which no trusted key can match.
+        reason = "unknown_key" if "kid" in str(exc) else "unreadable"
+    return BookingTokenError(reason, exc.reason, str(exc))
+
+
+def _claims(verified: jws.VerifiedToken) -> BookingToken:
+    claims = verified.claims
+    typ = claims.get("typ")
+    if typ != BOOKING:
+        raise BookingTokenError(
+            "not_a_booking", f"typ_{typ}" if typ == PICKUP else "typ", f"token type {typ!r}"
+        )
+    bid = _text(claims, "bid")
+    office = _text(claims, "office")
+    service = _text(claims, "svc")
+    slot_text = _text(claims, "slot")
+    try:
+        slot = datetime.fromisoformat(slot_text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad_claims("slot", slot_text) from None
+    if slot.tzinfo is None:
+        raise _bad_claims("slot", slot_text)
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+        raise _bad_claims("exp", exp)
+    try:
+        expires = datetime.fromtimestamp(exp, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _bad_claims("exp", exp) from None
+    code = claims.get("code", "")
+    if not isinstance(code, str):
+        raise _bad_claims("code", code)
+    return BookingToken(
+        kid=verified.kid,
+        booking_id=bid,
+        office=office,
+        service=service,
+        slot=slot,
+        window=_window(claims.get("win")),
+        expires=expires,
+        code=code,
+    )
+
+
+def _text(claims: Mapping[str, Any], name: str) -> str:
+    value = claims.get(name)
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise _bad_claims(name, value)
+    return value
+
+
+def _window(value: object) -> CheckInWindow | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad_claims("win", value)
+    before, after = value.get("before"), value.get("after")
+    for part in (before, after):
+        if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part <= MAX_WINDOW_MIN:
+            raise _bad_claims("win", value)
+    assert isinstance(before, int) and isinstance(after, int)
+    return CheckInWindow(before, after)
+
+
+def _bad_claims(name: str, value: object) -> BookingTokenError:
+    return BookingTokenError("not_a_booking", "bad_claims", f"claim {name} = {value!r:.60}")

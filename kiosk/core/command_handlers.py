@@ -1,0 +1,94 @@
+"""The command handlers for what the kiosk can do so far, for ``CommandProcessor.register``.
+
+Actions: ``diag.print_test`` (a test ticket), ``config.reload`` (the app's reload
+callback), ``state.republish`` (birth and health again), ``outbox.resend`` (resend from the
+server's ``acked_seq``). There is deliberately no remote "open doors" action.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kiosk.core.commands import CommandError, CommandHandler, CommandProcessor
+from kiosk.core.tickets import TicketService
+
+log = logging.getLogger(__name__)
+
+PRINT_TEST = "diag.print_test"
+CONFIG_RELOAD = "config.reload"
+STATE_REPUBLISH = "state.republish"
+OUTBOX_RESEND = "outbox.resend"
+
+Action = Callable[[], Mapping[str, Any] | None]
+"""A callback without arguments; what it returns is the command's result."""
+
+
+def print_test_handler(tickets: TicketService, languages: tuple[str, ...]) -> CommandHandler:
+    """``diag.print_test``: print a test ticket; ``args.language`` picks the language.
+
+    Fails with ``bad_args`` for a language the kiosk does not have and ``printer_fault``
+    (with the printer's health reason) when the ticket did not come out.
+    """
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        language = args.get("language", languages[0])
+        if language not in languages:
+            raise CommandError("bad_args", f"language {language!r} is not one of {languages}")
+        outcome = tickets.print_test(str(language))
+        if not outcome.printed:
+            reason = outcome.problem.reason if outcome.problem else "unknown"
+            raise CommandError("printer_fault", f"the test ticket was not printed: {reason}")
+        printer = outcome.problem.as_dict() if outcome.problem else {"state": "ok"}
+        return {"printed": True, "language": language, "printer": printer}
+
+    return handle
+
+
+def callback_handler(action: Action, name: str) -> CommandHandler:
+    """A handler that takes no arguments and calls ``action()``; ``name`` is for the log."""
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        if args:
+            log.info("%s ignores its arguments %r", name, sorted(args))
+        return dict(action() or {})
+
+    return handle
+
+
+def register_standard_handlers(
+    processor: CommandProcessor,
+    *,
+    tickets: TicketService,
+    languages: tuple[str, ...],
+    reload_config: Action,
+    republish_state: Action,
+    resend_outbox: Action,
+) -> None:
+    """Register the four actions that exist so far.
+
+    Args:
+        processor: the kiosk's command processor.
+        tickets: for the test print.
+        languages: the UI languages (the first is the default for the test ticket).
+        reload_config: the app's "read the configuration again" callback.
+        republish_state: the link's ``republish_state``.
+        resend_outbox: the link's ``resend_outbox``.
+    """
+    processor.register(PRINT_TEST, print_test_handler(tickets, languages))
+    processor.register(CONFIG_RELOAD, callback_handler(reload_config, CONFIG_RELOAD))
+    processor.register(STATE_REPUBLISH, callback_handler(republish_state, STATE_REPUBLISH))
+    processor.register(OUTBOX_RESEND, callback_handler(resend_outbox, OUTBOX_RESEND))
+
+
+__all__ = [
+    "CONFIG_RELOAD",
+    "OUTBOX_RESEND",
+    "PRINT_TEST",
+    "STATE_REPUBLISH",
+    "Action",
+    "callback_handler",
+    "print_test_handler",
+    "register_standard_handlers",
+]

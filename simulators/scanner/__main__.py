@@ -1,0 +1,85 @@
+"""``python -m simulators.scanner`` / ``kiosk sim scanner``: the serial scanner simulator.
+
+Serves a serial line over TCP (``socket://127.0.0.1:PORT`` for the driver) and, with
+``--pty-link PATH``, on a pty behind that symlink. Type commands on stdin (``scan TEXT``,
+``burst 3 TEXT``, ``garbage``, ``silent``, ``back``, ``help``). Stops on Ctrl-C, SIGTERM or
+``quit``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from simulators.scanner.control import HELP, apply_command
+from simulators.scanner.server import DEFAULT_PORT, SUFFIXES, ScannerSimulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk sim scanner", description="serial code scanner simulator (TCP and pty)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = free)")
+    parser.add_argument("--suffix", choices=sorted(SUFFIXES), default="cr", help="code suffix")
+    parser.add_argument(
+        "--pty-link", type=Path, default=None, help="also serve on a pty behind this symlink"
+    )
+    parser.add_argument("--encoding", default="utf-8", help="encoding of typed payloads")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def _read_commands(simulator: ScannerSimulator, stop: threading.Event) -> None:
+    for line in sys.stdin:
+        if line.strip().lower() in ("quit", "exit"):
+            stop.set()
+            return
+        reply = apply_command(simulator, line)
+        if reply:
+            print(reply, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the simulator until interrupted; returns the exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    simulator = ScannerSimulator(
+        args.port,
+        host=args.host,
+        suffix=args.suffix,
+        pty_link=args.pty_link,
+        encoding=args.encoding,
+    )
+    try:
+        simulator.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    print(f"scanner simulator on {simulator.url} (suffix {args.suffix})", flush=True)
+    if args.pty_link is not None:
+        print(f"pty: {simulator.pty_url} -> {simulator.pty_path}", flush=True)
+    print(HELP, flush=True)
+    threading.Thread(
+        target=_read_commands, args=(simulator, stop), name="scanner-sim-stdin", daemon=True
+    ).start()
+    try:
+        stop.wait()
+    finally:
+        simulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

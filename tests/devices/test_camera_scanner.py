@@ -1,0 +1,127 @@
+"""Camera scanner: generated phone-screen frames through the default decoder; lost camera."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from bench.qr_frames import CONDITIONS, make_frame
+from kiosk.devices.scanner.camera_scanner import CameraScanner, Frame, to_gray
+from kiosk.devices.scanner.decoders import (
+    DEFAULT_DECODER,
+    available_decoders,
+    make_decoder,
+)
+from kiosk.devices.scanner.factory import open_scanner
+from kiosk.errors import ConfigError
+from tests.devices.scanner_support import ScanRecorder
+
+FAST_BACKOFF = (0.02, 0.1)
+
+
+class ListSource:
+    """Frames from a list; then None (lost) or the last frame forever."""
+
+    def __init__(self, frames: list[Frame], *, lose_at_end: bool) -> None:
+        self.frames = list(frames)
+        self.lose_at_end = lose_at_end
+        self.closed = threading.Event()
+        self._last = frames[-1]
+
+    def read(self) -> Frame | None:
+        if self.frames:
+            self._last = self.frames.pop(0)
+            return self._last
+        return None if self.lose_at_end else self._last
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def _opener(sources: list[ListSource]) -> Callable[[], ListSource]:
+    def open_next() -> ListSource:
+        if not sources:
+            raise OSError("camera not found")
+        return sources.pop(0)
+
+    return open_next
+
+
+@pytest.mark.parametrize("condition", ["clean", "dark_mode", "small_modules", "busy_frame"])
+def test_the_default_decoder_reads_generated_phone_frames(condition: str) -> None:
+    frame = make_frame(condition, 0)
+    assert frame.image.shape == (720, 1280)
+    assert make_decoder().decode(frame.image) == [frame.payload]
+
+
+def test_zxing_is_the_default_decoder_and_all_four_adapters_are_available() -> None:
+    assert DEFAULT_DECODER == "zxing"
+    assert available_decoders() == ["zxing", "pyzbar", "opencv", "opencv-aruco"]
+
+
+def test_an_unknown_decoder_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="nope"):
+        make_decoder("nope")
+
+
+def test_frames_become_one_scan_per_code_held_in_view_and_stop_closes_the_source() -> None:
+    first, second = make_frame("clean", 1), make_frame("rotated", 2)
+    blank = np.full((720, 1280), 128, dtype=np.uint8)
+    source = ListSource([first.image] * 3 + [blank, second.image], lose_at_end=False)
+    recorder = ScanRecorder()
+    scanner = CameraScanner(_opener([source]), repeat_window_s=60.0)
+    scanner.start(recorder.on_code, recorder.on_health)
+    try:
+        assert recorder.wait_for_codes(2) == [first.payload, second.payload]
+        assert recorder.codes[0].source == "camera"
+    finally:
+        scanner.stop()
+    assert source.closed.is_set()
+    assert scanner.counters.repeats_dropped >= 2
+
+
+def test_a_lost_camera_is_a_fault_and_is_opened_again() -> None:
+    code = make_frame("clean", 3)
+    lost = ListSource([code.image], lose_at_end=True)
+    blank = np.full((720, 1280), 128, dtype=np.uint8)
+    again = ListSource([blank, code.image], lose_at_end=False)
+    recorder = ScanRecorder()
+    scanner = CameraScanner(
+        _opener([lost, again]), repeat_window_s=0.0, reopen_backoff_s=FAST_BACKOFF
+    )
+    scanner.start(recorder.on_code, recorder.on_health)
+    try:
+        assert recorder.wait_for(lambda: len(recorder.health) >= 3)
+        assert recorder.health[:3] == [("ok", ""), ("fault", "disconnected"), ("ok", "")]
+        assert recorder.wait_for_codes(2)[:2] == [code.payload, code.payload]
+    finally:
+        scanner.stop()
+    assert lost.closed.is_set()
+
+
+def test_a_missing_camera_url_reports_disconnected() -> None:
+    recorder = ScanRecorder()
+    scanner = open_scanner("camera:///dev/no-such-video")
+    scanner.start(recorder.on_code, recorder.on_health)
+    try:
+        assert recorder.wait_for_health("fault", "disconnected")
+    finally:
+        scanner.stop()
+
+
+def test_colour_frames_are_turned_to_gray() -> None:
+    gray = make_frame("clean", 4).image
+    bgr = np.dstack([gray, gray, gray])
+    assert np.array_equal(to_gray(bgr), gray)
+    assert to_gray(gray) is gray
+
+
+def test_the_frame_generator_covers_every_condition_reproducibly() -> None:
+    assert len(CONDITIONS) == 9
+    a, b = make_frame("perspective", 5), make_frame("perspective", 5)
+    assert a.payload == b.payload
+    assert np.array_equal(a.image, b.image)
+    assert 240 <= len(a.payload) <= 260
