@@ -17,6 +17,7 @@ from kiosk.core.command_handlers import register_standard_handlers
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
+from kiosk.core.jws import JwsError
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
@@ -131,6 +132,7 @@ class KioskServices:
             reload_config=self._reload_config,
             republish_state=link.republish_state,
             resend_outbox=link.resend_outbox,
+            checkin=self.checkin,
         )
         link.on_command(processor.handle_payload)
         if self.desired is not None:
@@ -155,6 +157,11 @@ class KioskServices:
         """
         if "ui" in changed and new.ui != self.config.ui:
             raise ConfigError("ui", "…", "screen settings are changed in the file, not remotely")
+        if self.checkin is not None:
+            try:
+                self.checkin.set_config(new)
+            except JwsError as exc:
+                raise ConfigError("checkin.trusted_keys", "…", str(exc)) from exc
         self.config = new
         self.tickets.set_config(new)
         self.waiting.set_config(new)

@@ -153,3 +153,44 @@ def test_a_desired_config_adds_a_service_that_tickets_can_be_taken_for(
     ), central.config_reported("test-kiosk-1")
     assert managed_kiosk.config.service("tax").prefix == "D"
     assert managed_kiosk.tickets.issue("tax", "ja").ticket.number == "D-001"
+
+
+def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
+    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from simulators.central.server import issue_booking_token
+    from simulators.demo_keys import demo_command_keys, demo_trusted_keys
+    from tests.kiosk_config import config_data
+
+    document = config_data(tmp_path / "state")
+    document["mqtt"] = {
+        "broker": mosquitto.url,
+        "keepalive_s": 5,
+        "command_keys": demo_command_keys(),
+    }
+    document["checkin"] = {"trusted_keys": demo_trusted_keys()}
+    kiosk = build_services(
+        parse_config(document, source="test"),
+        printer_url=printer.url,
+        printer_poll_s=3600,
+        document=document,
+    )
+    assert kiosk.checkin is not None
+    answers: list[int | None] = []
+    kiosk.checkin.subscribe(lambda outcome: answers.append(outcome.position))
+    with CentralSimulator("127.0.0.1", mosquitto.port) as central:
+        kiosk.start()
+        try:
+            token = issue_booking_token(
+                "chuo", "insurance", datetime.now(UTC) + timedelta(minutes=5)
+            )
+            outcome = kiosk.checkin.check_in(token)
+            assert outcome.result.value == "accepted"
+            results = central.wait_for_events(1, timeout=15, type="cmd.result")
+            assert results[0].envelope["data"]["action"] == "checkin.answer"
+            assert results[0].envelope["data"]["ok"] is True
+            assert answers[-1] == 1
+        finally:
+            kiosk.stop()

@@ -211,6 +211,15 @@ class CheckInService:
         """True when an accepted check-in prints a slip."""
         return self._config.checkin.print_slip and self._slip_printer is not None
 
+    def set_config(self, config: KioskConfig) -> None:
+        """Use a new configuration (a desired config): windows, offices and trusted keys.
+
+        Raises:
+            JwsError: a key is not an Ed25519 public key; nothing changes then.
+        """
+        self.replace_trusted_keys(config.checkin.trusted_keys, config.checkin.trust_list_issued)
+        self._config = config
+
     def replace_trusted_keys(self, keys: Mapping[str, str], issued: datetime | None) -> None:
         """Swap the token keys (``config/desired``); a bad key leaves the old ones in place.
 

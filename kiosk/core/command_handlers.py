@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kiosk.core.checkin import CheckInService
 from kiosk.core.commands import CommandError, CommandHandler, CommandProcessor
 from kiosk.core.tickets import TicketService
 
@@ -20,6 +21,7 @@ PRINT_TEST = "diag.print_test"
 CONFIG_RELOAD = "config.reload"
 STATE_REPUBLISH = "state.republish"
 OUTBOX_RESEND = "outbox.resend"
+CHECKIN_ANSWER = "checkin.answer"
 
 Action = Callable[[], Mapping[str, Any] | None]
 """A callback without arguments; what it returns is the command's result."""
@@ -46,6 +48,40 @@ def print_test_handler(tickets: TicketService, languages: tuple[str, ...]) -> Co
     return handle
 
 
+def checkin_answer_handler(checkin: CheckInService) -> CommandHandler:
+    """``checkin.answer``: the server's word on a check-in (queue position, expected wait).
+
+    Args (of the command): ``ref`` (a booking id, or ``code:<digits>`` for a typed code),
+    ``accepted`` (False: the server does not know the booking), ``position``,
+    ``wait_minutes``, ``service``. The screen shows the position if the resident's result is
+    still on it. Fails with ``bad_args`` or ``unknown_ref``.
+    """
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        ref = args.get("ref")
+        accepted = args.get("accepted", True)
+        position = args.get("position")
+        wait = args.get("wait_minutes")
+        if not isinstance(ref, str) or not ref or not isinstance(accepted, bool):
+            raise CommandError("bad_args", "checkin.answer needs a text ref and a boolean")
+        if position is not None and (not isinstance(position, int) or position < 0):
+            raise CommandError("bad_args", f"position must be a whole number, got {position!r}")
+        if wait is not None and (not isinstance(wait, int) or wait < 0):
+            raise CommandError("bad_args", f"wait_minutes must be a whole number, got {wait!r}")
+        outcome = checkin.apply_server_answer(
+            ref,
+            accepted=accepted,
+            position=position,
+            wait_minutes=wait,
+            service_id=str(args.get("service", "")),
+        )
+        if outcome is None:
+            raise CommandError("unknown_ref", f"no check-in {ref!r} on this kiosk")
+        return {"ref": ref, "result": outcome.result.value}
+
+    return handle
+
+
 def callback_handler(action: Action, name: str) -> CommandHandler:
     """A handler that takes no arguments and calls ``action()``; ``name`` is for the log."""
 
@@ -65,6 +101,7 @@ def register_standard_handlers(
     reload_config: Action,
     republish_state: Action,
     resend_outbox: Action,
+    checkin: CheckInService | None = None,
 ) -> None:
     """Register the four actions that exist so far.
 
@@ -80,6 +117,8 @@ def register_standard_handlers(
     processor.register(CONFIG_RELOAD, callback_handler(reload_config, CONFIG_RELOAD))
     processor.register(STATE_REPUBLISH, callback_handler(republish_state, STATE_REPUBLISH))
     processor.register(OUTBOX_RESEND, callback_handler(resend_outbox, OUTBOX_RESEND))
+    if checkin is not None:
+        processor.register(CHECKIN_ANSWER, checkin_answer_handler(checkin))
 
 
 __all__ = [

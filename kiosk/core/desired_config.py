@@ -44,7 +44,8 @@ from kiosk.store.outbox import Outbox, rfc3339
 
 log = logging.getLogger(__name__)
 
-REMOTE_SECTIONS: tuple[str, ...] = ("services", "ui", "tickets")
+# checkin: the trusted booking-token keys rotate through here (DESIGN §4).
+REMOTE_SECTIONS: tuple[str, ...] = ("services", "ui", "tickets", "checkin")
 """Top-level sections the server may set; each is an attribute of ``KioskConfig``."""
 
 ConfigApplier = Callable[[KioskConfig, frozenset[str]], None]

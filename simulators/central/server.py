@@ -70,6 +70,7 @@ from simulators.demo_keys import (
 log = logging.getLogger(__name__)
 
 TICKET_ISSUED = "ticket.issued"
+CHECKIN_TO_ANSWER = frozenset({"checkin.accepted", "checkin.code_entered"})
 ENVELOPE_KEYS = frozenset({"v", "id", "seq", "session", "kiosk", "ts", "type", "data"})
 
 _SCHEMA = """
@@ -200,6 +201,8 @@ class CentralSimulator:
             only that).
         command_key: signs commands (default: the DEMO-ONLY key of ``simulators.demo_keys``).
         command_kid: the ``kid`` of ``command_key``.
+        answer_checkins: answer each check-in with a ``checkin.answer`` command (a queue
+            position), as the city's server would.
         tls_context: for a TLS listener (the server's own client certificate).
     """
 
@@ -218,10 +221,12 @@ class CentralSimulator:
         command_key: Ed25519PrivateKey | None = None,
         command_kid: str = DEMO_COMMAND_KID,
         tls_context: ssl.SSLContext | None = None,
+        answer_checkins: bool = True,
     ):
         self.host = host
         self.port = port
         self.store_path = store_path
+        self.answer_checkins = answer_checkins
         self.ack_interval_s = ack_interval_s
         self.services_avg_min = dict(services_avg_min or {})
         self.default_avg_min = default_avg_min
@@ -692,11 +697,40 @@ class CentralSimulator:
             self._ack_due_at = time.monotonic() + self.ack_interval_s
         if event.type == TICKET_ISSUED:
             self._count_ticket(kiosk, envelope)
+        if self.answer_checkins and event.type in CHECKIN_TO_ANSWER:
+            self._answer_checkin(kiosk, envelope)
         if self._event_listener is not None:
             try:
                 self._event_listener(event)
             except Exception:
                 log.exception("event listener failed on %s seq %d", kiosk, seq)
+
+    def _answer_checkin(self, kiosk: str, envelope: dict[str, Any]) -> None:
+        """Answer a check-in with a queue position, as the city's server would (a command).
+
+        The simulator knows no booking register: it accepts every booking and typed code and
+        puts the resident behind the tickets waiting for the booking's service.
+        """
+        data = envelope.get("data") or {}
+        if envelope["type"] == "checkin.code_entered":
+            ref = f"code:{data.get('code', '')}"
+        else:
+            ref = str(data.get("booking_id", ""))
+        service = str(data.get("service", ""))
+        office = self._offices.get(kiosk, "")
+        waiting = self._queues.get(office, {}).get(service)
+        position = (waiting.waiting if waiting is not None else 0) + 1
+        args = {
+            "ref": ref,
+            "accepted": True,
+            "position": position,
+            "wait_minutes": position * 5,
+            "service": service,
+        }
+        try:
+            self.send_command(kiosk, "checkin.answer", args)
+        except LinkError:
+            log.warning("could not answer check-in %s of %s", ref, kiosk)
 
     # ---- acks -----------------------------------------------------------------------------
 
