@@ -9,6 +9,7 @@ BENCHMARKS = (
     "tap_to_print",
     "startup_idle",
     "scan_latency",
+    "scan_to_screen",
     "qr_decoders",
 )
 
