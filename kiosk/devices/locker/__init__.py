@@ -1,0 +1,1 @@
+"""Lockers: lock-control boards (Kerong KR-CU16 family over RS-485) and GPIO relays."""
