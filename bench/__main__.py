@@ -11,7 +11,9 @@ BENCHMARKS = (
     "scan_latency",
     "scan_to_screen",
     "qr_decoders",
+    "outbox_rates",
 )
+# bench.fleet (1,000 kiosks, minutes) runs on its own: python -m bench.fleet
 
 
 def main() -> None:

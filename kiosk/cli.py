@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     sim_printer.add_argument("args", nargs=argparse.REMAINDER)
     sim_scanner = sim_sub.add_parser("scanner", help="serial code-scanner simulator on TCP")
     sim_scanner.add_argument("args", nargs=argparse.REMAINDER)
+    sim_fleet = sim_sub.add_parser("fleet", help="many simulated kiosks on one broker")
+    sim_fleet.add_argument("args", nargs=argparse.REMAINDER)
     sim_central = sim_sub.add_parser("central", help="central-server simulator")
     sim_central.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -149,6 +151,10 @@ def _sim(args: argparse.Namespace) -> int:
         from simulators.printer.__main__ import main as printer_main
 
         return printer_main(rest)
+    if args.sim_command == "fleet":
+        from simulators.fleet.__main__ import main as fleet_main
+
+        return fleet_main(rest)
     if args.sim_command == "scanner":
         from simulators.scanner.__main__ import main as scanner_main
 

@@ -17,6 +17,8 @@ DEB_PACKAGES=(
   fonts-ipafont-gothic
   # the MQTT broker the demo and the tests start; a virtual screen for screenshots
   mosquitto xvfb
+  # NATS with JetStream and its MQTT interface: the contract tests run against it too
+  nats-server
   # the ZBar library behind pyzbar (one of the QR decoders the benchmark compares)
   libzbar0
 )

@@ -1,0 +1,1 @@
+"""Fixtures of the contract tests (the broker fixture comes from tests/conftest.py)."""
