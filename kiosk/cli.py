@@ -67,12 +67,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("args", nargs=argparse.REMAINDER)
 
+    locker = diag_sub.add_parser("locker", help="the compartment locker")
+    locker_sub = locker.add_subparsers(dest="locker_command", required=True, metavar="ACTION")
+    locker_status = locker_sub.add_parser("status", help="every door: locked, open, item")
+    locker_status.add_argument("--locker", help="locker URL (default: the configured one)")
+    locker_open = locker_sub.add_parser("open", help="fire one door's lock once (audited)")
+    locker_open.add_argument("door", type=int)
+    locker_open.add_argument("--locker", help="locker URL (default: the configured one)")
+
     sim = sub.add_parser("sim", help="device and server simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True, metavar="DEVICE")
     sim_printer = sim_sub.add_parser("printer", help="ESC/POS printer simulator on TCP")
     sim_printer.add_argument("args", nargs=argparse.REMAINDER)
     sim_scanner = sim_sub.add_parser("scanner", help="serial code-scanner simulator on TCP")
     sim_scanner.add_argument("args", nargs=argparse.REMAINDER)
+    sim_locker = sim_sub.add_parser("locker", help="lock-control board chain on TCP")
+    sim_locker.add_argument("args", nargs=argparse.REMAINDER)
     sim_fleet = sim_sub.add_parser("fleet", help="many simulated kiosks on one broker")
     sim_fleet.add_argument("args", nargs=argparse.REMAINDER)
     sim_central = sim_sub.add_parser("central", help="central-server simulator")
@@ -129,6 +139,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
         )
     config = load_config(args.config)
+    if args.command == "diag" and args.diag_command == "locker":
+        return _locker_diag(config, args)
     if args.command == "diag":
         return _print_test(config, args)
     if args.command == "run":
@@ -151,6 +163,10 @@ def _sim(args: argparse.Namespace) -> int:
         from simulators.printer.__main__ import main as printer_main
 
         return printer_main(rest)
+    if args.sim_command == "locker":
+        from simulators.locker.__main__ import main as locker_main
+
+        return locker_main(rest)
     if args.sim_command == "fleet":
         from simulators.fleet.__main__ import main as fleet_main
 
@@ -162,6 +178,49 @@ def _sim(args: argparse.Namespace) -> int:
     from simulators.central.__main__ import main as central_main
 
     return central_main(rest)
+
+
+def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
+    """``kiosk diag locker status|open DOOR``: a technician at the console."""
+    from kiosk.core import events
+    from kiosk.devices.locker.diag import open_door, status_table
+    from kiosk.devices.locker.factory import LockerSettings, open_locker
+    from kiosk.store.database import Database
+    from kiosk.store.kv import begin_session
+    from kiosk.store.outbox import Outbox
+
+    url = args.locker or config.locker.url
+    if not url:
+        print("kiosk: no locker configured ([locker] url) and no --locker URL given")
+        return EXIT_USAGE
+    settings = LockerSettings(
+        boards=config.locker.boards,
+        locks_per_board=config.locker.locks_per_board,
+        pulse_ms=config.locker.pulse_ms,
+        locked_bit=config.locker.locked_bit,
+        reply_timeout_s=config.locker.reply_timeout_s,
+    )
+    locker = open_locker(url, settings)
+    try:
+        if args.locker_command == "status":
+            print(status_table(locker))
+            return EXIT_OK
+        # NOTE: every console open is an audit event in the outbox: it reaches the server
+        # with the next connection of the kiosk, like every other event.
+        db = Database(config.state_dir / "kiosk.sqlite3")
+        outbox = Outbox(db, kiosk_id=config.kiosk_id, session=begin_session(db))
+
+        def audit(data: dict[str, object]) -> None:
+            with db.transaction() as tx:
+                outbox.append(tx, events.AUDIT, "audit.locker_open", dict(data))
+
+        try:
+            print(open_door(locker, args.door, audit, actor="technician", via="console"))
+        finally:
+            db.close()
+        return EXIT_OK
+    finally:
+        locker.close()
 
 
 def _print_test(config: KioskConfig, args: argparse.Namespace) -> int:

@@ -84,6 +84,18 @@ class ScannerConfig:
 
 
 @dataclass(frozen=True)
+class LockerConfig:
+    """The compartment locker (``[locker]``; a device URL, empty = none fitted)."""
+
+    url: str = ""
+    boards: int = 1
+    locks_per_board: int = 16
+    pulse_ms: int = 500
+    locked_bit: int = 1
+    reply_timeout_s: float = 0.25
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """The link to the central server; ``broker`` empty means offline.
 
@@ -180,6 +192,7 @@ class KioskConfig:
     ui: UiConfig
     checkin: CheckInConfig = field(default_factory=CheckInConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    locker: LockerConfig = field(default_factory=LockerConfig)
     source: str = field(default="<memory>", compare=False)
 
     def service(self, service_id: str) -> ServiceConfig:
@@ -497,6 +510,24 @@ def parse_config(
     )
     sc.check_unknown()
 
+    lk = top.sub("locker", required=False)
+    locker_url = lk.text("url", "")
+    if locker_url:
+        try:
+            parse_device_url(locker_url)
+        except DeviceUrlError as exc:
+            raise lk.fail("url", locker_url, str(exc)) from None
+    locked_bit = int(lk.number("locked_bit", 1, low=0, high=1))
+    locker = LockerConfig(
+        url=locker_url,
+        boards=int(lk.number("boards", 1, low=1, high=10)),
+        locks_per_board=int(lk.number("locks_per_board", 16, low=1, high=16)),
+        pulse_ms=int(lk.number("pulse_ms", 500, low=100, high=5000)),
+        locked_bit=locked_bit,
+        reply_timeout_s=lk.number("reply_timeout_s", 0.25, low=0.02, high=5),
+    )
+    lk.check_unknown()
+
     mq = top.sub("mqtt", required=False)
     broker = mq.text("broker", "")
     if broker and not re.fullmatch(r"mqtts?://[^/\s:]+(:\d{1,5})?/?", broker):
@@ -554,6 +585,7 @@ def parse_config(
         tickets=TicketConfig(reset_time, number_format, status_url),
         printer=printer,
         scanner=scanner,
+        locker=locker,
         mqtt=mqtt,
         ui=ui_cfg,
         checkin=checkin,

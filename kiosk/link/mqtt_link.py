@@ -95,6 +95,8 @@ class LinkTuning:
             under the broker's per-client queue (Mosquitto: ``max_queued_messages`` 1000).
         backoff_min_s: first reconnect delay (before jitter).
         backoff_max_s: longest reconnect delay (before jitter).
+        first_retry_spread_s: the first retry after losing an established connection waits
+            a random time up to this (a broker restart must not bring back a synchronized wave).
         connect_timeout_s: TCP (and TLS) connect timeout.
         connack_timeout_s: how long to wait for the CONNACK after connecting.
         ack_timeout_s: without a new ``acked_seq`` for this long (and nothing in flight),
@@ -107,6 +109,7 @@ class LinkTuning:
     ahead_window: int = 500
     backoff_min_s: float = 0.5
     backoff_max_s: float = 60.0
+    first_retry_spread_s: float = 5.0
     connect_timeout_s: float = 5.0
     connack_timeout_s: float = 10.0
     ack_timeout_s: float = 15.0
@@ -125,6 +128,16 @@ def read_boot_id(path: Path = BOOT_ID_PATH) -> str:
     except OSError as exc:
         log.info("no boot id at %s (%s); using a fresh uuid7", path, exc.strerror)
         return uuid7()
+
+
+def first_retry_delay(tuning: LinkTuning, rng: random.Random) -> float:
+    """Delay before the first reconnect after an established connection was lost.
+
+    NOTE: when a broker restarts, every kiosk loses its connection in the same instant; a
+    first retry of a fraction of a second would bring the whole fleet back in one wave.
+    "Full jitter" over ``first_retry_spread_s`` spreads them evenly instead.
+    """
+    return rng.uniform(0.0, tuning.first_retry_spread_s)
 
 
 def backoff_delay(attempt: int, tuning: LinkTuning, rng: random.Random) -> float:
@@ -526,8 +539,12 @@ class MqttLink:
                 established = False
             if self._stop_requested.is_set():
                 break
-            attempt = 0 if established else attempt + 1
-            delay = backoff_delay(max(attempt - 1, 0), self._t, self._rng)
+            if established:
+                attempt = 0
+                delay = first_retry_delay(self._t, self._rng)
+            else:
+                attempt += 1
+                delay = backoff_delay(attempt - 1, self._t, self._rng)
             log.debug("reconnecting to %s in %.2f s (attempt %d)", self.broker, delay, attempt)
             self._stop_requested.wait(delay)
 

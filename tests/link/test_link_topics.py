@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kiosk.errors import LinkError
 from kiosk.link.broker_url import BrokerUrl, parse_broker_url
-from kiosk.link.mqtt_link import LinkTuning, backoff_delay
+from kiosk.link.mqtt_link import LinkTuning, backoff_delay, first_retry_delay
 from kiosk.link.topics import (
     SERVER_STATE,
     KioskTopic,
@@ -129,6 +129,16 @@ def test_reconnect_delays_grow_with_jitter_and_stay_capped(attempt: int, seed: i
     step = min(60.0, 0.5 * 2**attempt)
     delay = backoff_delay(attempt, tuning, random.Random(seed))
     assert step / 2 <= delay <= step
+
+
+def test_after_a_broker_restart_a_thousand_kiosks_spread_their_first_retry_evenly() -> None:
+    tuning = LinkTuning(first_retry_spread_s=5.0)
+    rng = random.Random(11)
+    delays = [first_retry_delay(tuning, rng) for _ in range(1000)]
+    assert all(0.0 <= d <= 5.0 for d in delays)
+    per_second = [sum(1 for d in delays if k <= d < k + 1) for k in range(5)]
+    # No synchronized wave: every second of the window gets a fifth of the fleet, give or take.
+    assert all(150 <= n <= 250 for n in per_second), per_second
 
 
 def test_reconnect_delays_of_many_kiosks_spread_out() -> None:

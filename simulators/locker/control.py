@@ -1,0 +1,106 @@
+"""Text commands for the locker simulator (stdin of ``kiosk sim locker``)."""
+
+from __future__ import annotations
+
+import logging
+
+from simulators.locker.server import LockerSimulator
+
+logger = logging.getLogger(__name__)
+
+HELP = """commands (DOOR from 1, BOARD from 0):
+  pull DOOR / push DOOR      a person pulls the handle / pushes the door shut
+  put DOOR / take DOOR       put an item in / take it out
+  jam DOOR / unjam DOOR      the latch does not release on unlock / works again
+  wontshut DOOR / fix DOOR   the door springs open after each push / stays shut again
+  force DOOR                 open the door without a command (forced)
+  corrupt RATE               corrupt this fraction (0-1) of replies
+  silence BOARD / speak BOARD  a board stops answering / answers again
+  reset BOARD                restart a board (silent while booting, then a power-on reply)
+  status                     every door that is not shut and empty, pulses, connections
+  help, quit"""
+
+_DOOR_VERBS = frozenset({"pull", "push", "put", "take", "jam", "unjam", "wontshut", "fix", "force"})
+
+
+def _door_command(simulator: LockerSimulator, verb: str, door: int) -> str | None:
+    """Run a per-door command; None when ``verb`` is not one."""
+    if verb == "pull":
+        return f"door {door} {'opened' if simulator.pull(door) else 'is latched'}"
+    if verb == "push":
+        return f"door {door} {'shut' if simulator.push(door) else 'springs open again'}"
+    if verb == "put":
+        simulator.put_item(door)
+        return f"item in door {door}"
+    if verb == "take":
+        simulator.take_item(door)
+        return f"item taken from door {door}"
+    if verb in ("jam", "unjam"):
+        simulator.jam(door, verb == "jam")
+        return f"door {door} {'jammed' if verb == 'jam' else 'free'}"
+    if verb in ("wontshut", "fix"):
+        simulator.wont_stay_shut(door, verb == "wontshut")
+        return f"door {door} {'will not stay shut' if verb == 'wontshut' else 'stays shut'}"
+    if verb == "force":
+        simulator.force_open(door)
+        return f"door {door} forced open"
+    return None
+
+
+def describe(simulator: LockerSimulator) -> str:
+    """A short state report: doors not shut-and-empty, pulses, connections."""
+    lines = []
+    for door in simulator.door_numbers:
+        model = simulator.door(door)
+        flags = [
+            name
+            for name, on in (
+                ("open", model.open),
+                ("released", model.released),
+                ("item", model.item),
+                ("jammed", model.jammed),
+                ("wont-stay-shut", model.wont_stay_shut),
+            )
+            if on
+        ]
+        pulses = simulator.pulses(door)
+        if flags or pulses:
+            lines.append(f"door {door}: {' '.join(flags) or 'shut'}; {pulses} pulse(s)")
+    lines.append(
+        f"{simulator.connections} connection(s) so far; {len(simulator.pulse_log)} pulse(s); "
+        f"{simulator.corrupted} corrupted repl(ies)"
+    )
+    return "\n".join(lines)
+
+
+def apply_command(simulator: LockerSimulator, line: str) -> str:
+    """Run one command line; returns the reply for the operator (empty for a blank line)."""
+    verb, _, rest = line.strip().partition(" ")
+    verb = verb.lower()
+    try:
+        if not verb:
+            return ""
+        if verb == "help":
+            return HELP
+        if verb in _DOOR_VERBS and rest:
+            reply = _door_command(simulator, verb, int(rest))
+            if reply is not None:
+                return reply
+        if verb == "corrupt" and rest:
+            simulator.corrupt_replies(float(rest))
+            return f"corrupting {float(rest):.0%} of replies"
+        if verb == "silence" and rest:
+            simulator.silence(int(rest))
+            return f"board {int(rest)} silent"
+        if verb == "speak" and rest:
+            simulator.silence(int(rest), False)
+            return f"board {int(rest)} answers again"
+        if verb == "reset" and rest:
+            simulator.reset_board(int(rest))
+            return f"board {int(rest)} restarting"
+        if verb == "status":
+            return describe(simulator)
+    except ValueError as exc:
+        logger.info("locker simulator: command %r failed: %s", line.strip(), exc)
+        return f"error: {exc}"
+    return f"unknown command {line.strip()!r}; type help"

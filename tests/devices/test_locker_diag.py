@@ -1,0 +1,87 @@
+"""The technician's locker console against the real driver and simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kiosk.devices.locker.diag import AUDIT_TYPE, open_door, status_table
+from kiosk.devices.locker.factory import LockerSettings, open_locker
+from kiosk.devices.locker.protocol import Locker
+from simulators.locker.server import LockerSimulator
+
+
+@pytest.fixture
+def sim() -> Iterator[LockerSimulator]:
+    with LockerSimulator(port=0, boards=2, locks_per_board=2) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def locker(sim: LockerSimulator) -> Iterator[Locker]:
+    built = open_locker(
+        sim.url, LockerSettings(boards=2, locks_per_board=2, reply_timeout_s=0.05, retries=0)
+    )
+    yield built
+    built.close()
+
+
+def test_the_status_table_lists_every_door_and_the_health(
+    sim: LockerSimulator, locker: Locker
+) -> None:
+    sim.force_open(2)
+    sim.put_item(1)
+    sim.silence(1)
+    assert status_table(locker).splitlines()[:5] == [
+        "door  state    item",
+        "   1  locked   yes",
+        "   2  open     no",
+        "   3  unknown  ?",
+        "   4  unknown  ?",
+    ]
+    assert status_table(locker).splitlines()[5].startswith("health: fault (board_silent) board 1")
+
+
+def test_a_technician_open_fires_once_and_is_audited_before_and_after(
+    sim: LockerSimulator, locker: Locker
+) -> None:
+    audit: list[dict[str, Any]] = []
+    reply = open_door(locker, 3, audit.append, actor="tech-7")
+    assert reply.startswith("door 3: unlock sent once")
+    assert sim.pulsed_doors() == [3]
+    assert [(e["type"], e["stage"], e["door"], e["actor"]) for e in audit] == [
+        (AUDIT_TYPE, "requested", 3, "tech-7"),
+        (AUDIT_TYPE, "unlock_sent", 3, "tech-7"),
+    ]
+
+
+def test_a_failed_technician_open_is_audited_and_not_retried(
+    sim: LockerSimulator, locker: Locker
+) -> None:
+    sim.silence(0)
+    audit: list[dict[str, Any]] = []
+    reply = open_door(locker, 1, audit.append)
+    assert "NOT confirmed (unlock_unconfirmed)" in reply
+    assert [e["stage"] for e in audit] == ["requested", "failed"]
+    assert audit[1]["result"] == "unlock_unconfirmed"
+    assert [f for f in sim.frames_received() if f[2] == 0x31] == [bytes.fromhex("02 00 31 03 36")]
+
+
+def test_a_failing_audit_stops_the_open_before_anything_fires(
+    sim: LockerSimulator, locker: Locker
+) -> None:
+    def broken(event: dict[str, Any]) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        open_door(locker, 2, broken)
+    assert sim.frames_received() == []
+
+
+def test_a_door_that_does_not_exist_is_neither_audited_nor_fired(locker: Locker) -> None:
+    audit: list[dict[str, Any]] = []
+    with pytest.raises(ValueError, match="no door 9"):
+        open_door(locker, 9, audit.append)
+    assert audit == []
