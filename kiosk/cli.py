@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         "--text-mode", choices=["kanji", "raster"], help="override the printer profile"
     )
 
+    photo = sub.add_parser("photo", help="check or crop an ID photo against a rule set")
+    photo.add_argument("args", nargs=argparse.REMAINDER)
+
     token = sub.add_parser(
         "token", help="print a demo booking token signed with the key kiosk demo trusts"
     )
@@ -83,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     sim_scanner.add_argument("args", nargs=argparse.REMAINDER)
     sim_locker = sim_sub.add_parser("locker", help="lock-control board chain on TCP")
     sim_locker.add_argument("args", nargs=argparse.REMAINDER)
+    sim_camera = sim_sub.add_parser("camera", help="camera simulator (a photo-booth session)")
+    sim_camera.add_argument("args", nargs=argparse.REMAINDER)
     sim_fleet = sim_sub.add_parser("fleet", help="many simulated kiosks on one broker")
     sim_fleet.add_argument("args", nargs=argparse.REMAINDER)
     sim_central = sim_sub.add_parser("central", help="central-server simulator")
@@ -94,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command not in ("sim", "token"):
+    if extra and args.command not in ("sim", "token", "photo"):
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command in ("sim", "token"):
+    if args.command in ("sim", "token", "photo"):
         args.args = [*extra, *args.args]
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
@@ -121,6 +126,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "sim":
         return _sim(args)
+    if args.command == "photo":
+        from kiosk.photo_cli import main as photo_main
+
+        return photo_main([a for a in args.args if a != "--"])
     if args.command == "token":
         from kiosk.token_cli import main as token_main
 
@@ -167,6 +176,10 @@ def _sim(args: argparse.Namespace) -> int:
         from simulators.locker.__main__ import main as locker_main
 
         return locker_main(rest)
+    if args.sim_command == "camera":
+        from simulators.camera.__main__ import main as camera_main
+
+        return camera_main(rest)
     if args.sim_command == "fleet":
         from simulators.fleet.__main__ import main as fleet_main
 

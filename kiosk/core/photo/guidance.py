@@ -1,0 +1,173 @@
+"""Live guidance from preview frames: what the citizen should do before the photo is taken.
+
+One frame in, one :class:`Guidance` out, fast enough for the preview (see
+``bench/photo_guidance.py``). The order of the advice is the order a person can act on it:
+nobody there, too many people, distance (too far / too close), position (off centre), pose
+(tilted), then ok. The head is measured like the checks do (crown from the plain backdrop,
+chin from the face box), so "ok" means the still can be cropped to the rules.
+
+Directions are said from the citizen's point of view: the camera looks at them, so a face on
+the image's left is a person standing too far to *their* right, who is asked to move left.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+
+from kiosk.core.photo.crop import CropRefusedError, plan_crop
+from kiosk.core.photo.detect import FaceDetector, HeadGeometry, Image, measure_head, to_gray
+from kiosk.core.photo.rules import RuleSet
+
+logger = logging.getLogger(__name__)
+
+
+class GuidanceState(enum.StrEnum):
+    """What the preview shows."""
+
+    NO_FACE = "no_face"
+    TOO_MANY_FACES = "too_many_faces"
+    TOO_FAR = "too_far"
+    TOO_CLOSE = "too_close"
+    OFF_CENTRE = "off_centre"
+    TILTED = "tilted"
+    OK = "ok"
+
+
+# Message ids in kiosk/i18n/{ja,en}.json.
+MESSAGE_IDS: dict[str, str] = {
+    "no_face": "photo.guide.no_face",
+    "too_many_faces": "photo.guide.too_many_faces",
+    "too_far": "photo.guide.move_closer",
+    "too_close": "photo.guide.move_back",
+    "move_left": "photo.guide.move_left",
+    "move_right": "photo.guide.move_right",
+    "move_up": "photo.guide.move_up",
+    "move_down": "photo.guide.move_down",
+    "tilted": "photo.guide.straighten",
+    "ok": "photo.guide.hold_still",
+}
+
+
+# A crop refused for lack of room on one side of the head: which way the person should move.
+_CROP_ADVICE = {
+    "top": "move_down",
+    "bottom": "move_up",
+    "left": "move_left",
+    "right": "move_right",
+}
+
+
+@dataclass(frozen=True)
+class GuidanceSettings:
+    """Where the head must be in the preview frame.
+
+    Attributes:
+        head_min: smallest head (crown to chin) as a share of the frame height.
+        head_max: largest head as a share of the frame height (the print's headroom and chin
+            room must still fit in the frame).
+        centre_tolerance: largest horizontal offset of the face centre, share of the width.
+        vertical_band: the eye line must lie in this band of the frame height (top, bottom).
+        max_roll_deg: largest eye-line tilt.
+    """
+
+    head_min: float = 0.40
+    head_max: float = 0.62
+    centre_tolerance: float = 0.08
+    vertical_band: tuple[float, float] = (0.30, 0.55)
+    max_roll_deg: float = 4.0
+
+    @classmethod
+    def for_rules(cls, rule_set: RuleSet) -> GuidanceSettings:
+        """Settings whose roll limit is a little stricter than the rule set's (1° to spare)."""
+        roll = rule_set.get("roll_deg")
+        limit = roll.high if roll is not None and roll.high is not None else 5.0
+        return cls(max_roll_deg=max(1.0, limit - 1.0))
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Advice for one preview frame.
+
+    Attributes:
+        state: what is wrong (or ok).
+        message_id: the catalogue id of the sentence to show.
+        faces: faces found.
+        head_fraction: head height as a share of the frame height (None without one face).
+        offset_x: face centre offset, share of the width, positive = image right.
+        roll_deg: eye-line tilt (None without two eyes).
+        geometry: the measured head, for the outline on screen.
+    """
+
+    state: GuidanceState
+    message_id: str
+    faces: int
+    head_fraction: float | None = None
+    offset_x: float | None = None
+    roll_deg: float | None = None
+    geometry: HeadGeometry | None = None
+
+
+class PhotoGuide:
+    """Turns preview frames into :class:`Guidance`.
+
+    Args:
+        detector: the face detector (the same as the checks use).
+        settings: where the head must be.
+        rule_set: when given, "ok" also needs the frame to be croppable to its print
+            (margins above, below and beside the head); the framing is judged, not the
+            preview's resolution.
+    """
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        settings: GuidanceSettings | None = None,
+        rule_set: RuleSet | None = None,
+    ) -> None:
+        self.detector = detector
+        self.settings = settings or GuidanceSettings()
+        self.rule_set = rule_set
+
+    def advise(self, frame: Image) -> Guidance:
+        """The advice for one BGR (or grayscale) preview frame."""
+        s = self.settings
+        detections = self.detector.detect(to_gray(frame))
+        if not detections:
+            return Guidance(GuidanceState.NO_FACE, MESSAGE_IDS["no_face"], 0)
+        if len(detections) > 1:
+            return Guidance(
+                GuidanceState.TOO_MANY_FACES, MESSAGE_IDS["too_many_faces"], len(detections)
+            )
+        height, width = frame.shape[:2]
+        geometry = measure_head(frame, detections[0])
+        head = geometry.head_height / height
+        offset = (geometry.centre_x - width / 2) / width
+        roll = geometry.roll_deg
+
+        def advice(state: GuidanceState, key: str) -> Guidance:
+            return Guidance(state, MESSAGE_IDS[key], 1, head, offset, roll, geometry)
+
+        if head < s.head_min:
+            return advice(GuidanceState.TOO_FAR, "too_far")
+        if head > s.head_max or geometry.crown_y <= 0 or geometry.chin_y >= height - 1:
+            return advice(GuidanceState.TOO_CLOSE, "too_close")
+        if abs(offset) > s.centre_tolerance:
+            # Face on the image's left = the person stands to their right: ask them to go left.
+            return advice(GuidanceState.OFF_CENTRE, "move_left" if offset < 0 else "move_right")
+        eye_band = geometry.eye_y / height
+        if eye_band < s.vertical_band[0]:
+            return advice(GuidanceState.OFF_CENTRE, "move_down")
+        if eye_band > s.vertical_band[1]:
+            return advice(GuidanceState.OFF_CENTRE, "move_up")
+        if self.rule_set is not None and geometry.crown_found:
+            try:
+                plan_crop(geometry, width, height, self.rule_set, max_upscale=None)
+            except CropRefusedError as exc:
+                key = _CROP_ADVICE.get(exc.reason)
+                if key is not None:
+                    return advice(GuidanceState.OFF_CENTRE, key)
+        if roll is not None and abs(roll) > s.max_roll_deg:
+            return advice(GuidanceState.TILTED, "tilted")
+        return advice(GuidanceState.OK, "ok")

@@ -1,0 +1,1 @@
+"""The booth camera: preview frames, full-resolution stills, health (DESIGN §3)."""

@@ -1,0 +1,1 @@
+"""Camera simulator: generated portrait scenes and a ``VideoCapture`` stand-in."""

@@ -1,0 +1,71 @@
+"""Live guidance on generated preview frames (1280x720)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.core.photo.guidance import MESSAGE_IDS, GuidanceState, PhotoGuide
+from kiosk.core.photo.rules import load_rule_set
+from kiosk.i18n.catalog import load_catalogs
+from simulators.camera.scene import Person, Scene, render
+from tests.core.photo_support import DETECTOR
+
+GOOD = Person(cx=640, cy=330, scale=1.2)
+CASES = [
+    ("nobody", (), GuidanceState.NO_FACE, "photo.guide.no_face"),
+    (
+        "two people",
+        (Person(cx=350, scale=0.8), Person(cx=900, scale=0.8)),
+        GuidanceState.TOO_MANY_FACES,
+        "photo.guide.too_many_faces",
+    ),
+    ("far away", (Person(scale=0.7),), GuidanceState.TOO_FAR, "photo.guide.move_closer"),
+    ("too close", (Person(scale=1.8),), GuidanceState.TOO_CLOSE, "photo.guide.move_back"),
+    (
+        "on the image's left",
+        (Person(cx=400, cy=330, scale=1.2),),
+        GuidanceState.OFF_CENTRE,
+        "photo.guide.move_left",
+    ),
+    (
+        "on the image's right",
+        (Person(cx=900, cy=330, scale=1.2),),
+        GuidanceState.OFF_CENTRE,
+        "photo.guide.move_right",
+    ),
+    ("too high", (Person(cy=220, scale=1.2),), GuidanceState.OFF_CENTRE, "photo.guide.move_down"),
+    ("too low", (Person(cy=470, scale=1.2),), GuidanceState.OFF_CENTRE, "photo.guide.move_up"),
+    (
+        "tilted",
+        (Person(cx=640, cy=330, scale=1.2, roll_deg=9),),
+        GuidanceState.TILTED,
+        "photo.guide.straighten",
+    ),
+    ("well placed", (GOOD,), GuidanceState.OK, "photo.guide.hold_still"),
+]
+
+
+@pytest.mark.parametrize(
+    ("people", "state", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_the_guide_says_what_to_do_for_each_pose(
+    people: tuple[Person, ...], state: GuidanceState, message: str
+) -> None:
+    guide = PhotoGuide(DETECTOR, rule_set=load_rule_set("jp-passport"))
+    advice = guide.advise(render(Scene(people=people)))
+    assert (advice.state, advice.message_id) == (state, message)
+
+
+def test_ok_means_the_frame_can_be_cropped_to_the_rules() -> None:
+    advice = PhotoGuide(DETECTOR, rule_set=load_rule_set("jp-passport")).advise(
+        render(Scene(people=(GOOD,)))
+    )
+    assert advice.geometry is not None and advice.geometry.crown_found is True
+    assert advice.head_fraction is not None and 0.40 <= advice.head_fraction <= 0.62
+
+
+def test_every_guidance_message_exists_in_japanese_and_english() -> None:
+    catalogs = load_catalogs(("ja", "en"))
+    for language in ("ja", "en"):
+        missing = [m for m in MESSAGE_IDS.values() if m not in catalogs[language].messages]
+        assert missing == [], language
