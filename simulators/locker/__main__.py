@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 
+from simulators.console import serve_until_stopped
 from simulators.locker.control import HELP, apply_command
 from simulators.locker.server import DEFAULT_PORT, MAX_BOARDS, LockerSimulator
 
@@ -40,16 +39,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_commands(simulator: LockerSimulator, stop: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip().lower() in ("quit", "exit"):
-            stop.set()
-            return
-        reply = apply_command(simulator, line)
-        if reply:
-            print(reply, flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until interrupted or ``quit``; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -73,20 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             f"cannot start the locker simulator on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
     doors = len(simulator.door_numbers)
     print(
         f"locker simulator on {simulator.url}: {args.boards} board(s), doors 1-{doors}", flush=True
     )
     print(HELP, flush=True)
-    threading.Thread(
-        target=_read_commands, args=(simulator, stop), name="locker-sim-stdin", daemon=True
-    ).start()
     try:
-        stop.wait()
+        serve_until_stopped(lambda line: apply_command(simulator, line), name="locker-sim-stdin")
     finally:
         simulator.stop()
     return 0

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from simulators.console import serve_until_stopped
 from simulators.printer.control import HELP, ControlServer, apply_command
 from simulators.printer.server import DEFAULT_PORT, PrinterSimulator
 
@@ -34,17 +33,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_commands(simulator: PrinterSimulator, stop: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip().lower() in ("quit", "exit"):
-            stop.set()
-            return
-        reply = apply_command(simulator, line)
-        if reply:
-            print(reply, flush=True)
-    # stdin closed (running in the background): keep serving until a signal.
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until interrupted; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -59,19 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     control = ControlServer(simulator, args.control_port).start() if args.control_port else None
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
     print(f"ESC/POS printer simulator on {simulator.url}; tickets in {args.out}", flush=True)
     if control is not None:
         print(f"control commands on tcp://127.0.0.1:{control.port}", flush=True)
     print(HELP, flush=True)
-    threading.Thread(
-        target=_read_commands, args=(simulator, stop), name="printer-sim-stdin", daemon=True
-    ).start()
     try:
-        stop.wait()
+        serve_until_stopped(lambda line: apply_command(simulator, line), name="printer-sim-stdin")
     finally:
         if control is not None:
             control.stop()

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
+from simulators.console import serve_until_stopped
 from simulators.scanner.control import HELP, apply_command
 from simulators.scanner.server import DEFAULT_PORT, SUFFIXES, ScannerSimulator
 
@@ -32,16 +31,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--encoding", default="utf-8", help="encoding of typed payloads")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
-
-
-def _read_commands(simulator: ScannerSimulator, stop: threading.Event) -> None:
-    for line in sys.stdin:
-        if line.strip().lower() in ("quit", "exit"):
-            stop.set()
-            return
-        reply = apply_command(simulator, line)
-        if reply:
-            print(reply, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,19 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
     print(f"scanner simulator on {simulator.url} (suffix {args.suffix})", flush=True)
     if args.pty_link is not None:
         print(f"pty: {simulator.pty_url} -> {simulator.pty_path}", flush=True)
     print(HELP, flush=True)
-    threading.Thread(
-        target=_read_commands, args=(simulator, stop), name="scanner-sim-stdin", daemon=True
-    ).start()
     try:
-        stop.wait()
+        serve_until_stopped(lambda line: apply_command(simulator, line), name="scanner-sim-stdin")
     finally:
         simulator.stop()
     return 0
