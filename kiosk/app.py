@@ -63,6 +63,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         services.health,
         services.catalogs,
         checkin_service=services.checkin,
+        photo_service=services.photo,
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")

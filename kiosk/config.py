@@ -96,6 +96,20 @@ class LockerConfig:
 
 
 @dataclass(frozen=True)
+class PhotoConfig:
+    """The ID photo booth (``[photo]``); off unless enabled."""
+
+    enabled: bool = False
+    camera_url: str = ""
+    rules: str = "jp-passport"
+    receipt_qr: str = "{code}"
+    preview_fps: float = 10.0
+    hold_ok_s: float = 1.0
+    countdown_from: int = 3
+    no_face_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """The link to the central server; ``broker`` empty means offline.
 
@@ -193,6 +207,7 @@ class KioskConfig:
     checkin: CheckInConfig = field(default_factory=CheckInConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     locker: LockerConfig = field(default_factory=LockerConfig)
+    photo: PhotoConfig = field(default_factory=PhotoConfig)
     source: str = field(default="<memory>", compare=False)
 
     def service(self, service_id: str) -> ServiceConfig:
@@ -528,6 +543,30 @@ def parse_config(
     )
     lk.check_unknown()
 
+    ph = top.sub("photo", required=False)
+    camera_url = ph.text("camera_url", "")
+    if camera_url:
+        try:
+            parse_device_url(camera_url)
+        except DeviceUrlError as exc:
+            raise ph.fail("camera_url", camera_url, str(exc)) from None
+    photo_rules = ph.text("rules", "jp-passport")
+    if photo_rules not in ("jp-passport", "icao"):
+        raise ph.fail("rules", photo_rules, "must be 'jp-passport' or 'icao'")
+    photo = PhotoConfig(
+        enabled=ph.typed("enabled", bool, False),
+        camera_url=camera_url,
+        rules=photo_rules,
+        receipt_qr=ph.text("receipt_qr", "{code}"),
+        preview_fps=ph.number("preview_fps", 10, low=1, high=30),
+        hold_ok_s=ph.number("hold_ok_s", 1.0, low=0, high=10),
+        countdown_from=int(ph.number("countdown_from", 3, low=1, high=10)),
+        no_face_timeout_s=ph.number("no_face_timeout_s", 60, low=5, high=600),
+    )
+    if photo.enabled and not camera_url:
+        raise ph.fail("camera_url", camera_url, "is needed when the photo booth is enabled")
+    ph.check_unknown()
+
     mq = top.sub("mqtt", required=False)
     broker = mq.text("broker", "")
     if broker and not re.fullmatch(r"mqtts?://[^/\s:]+(:\d{1,5})?/?", broker):
@@ -586,6 +625,7 @@ def parse_config(
         printer=printer,
         scanner=scanner,
         locker=locker,
+        photo=photo,
         mqtt=mqtt,
         ui=ui_cfg,
         checkin=checkin,

@@ -148,10 +148,15 @@ def run_demo(options: DemoOptions) -> int:
 
         document = demo_document(state_dir, broker)
         config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)")
+        from simulators.camera.simulator import CameraSimulator
+
+        camera_sim = CameraSimulator()
+        lines.append("  camera:       simulator (a scripted photo-booth session)")
         services = build_services(
             config,
             printer_url=printer_url,
             scanner_url=scanner_url,
+            camera_capture=camera_sim.open_capture,
             printer_poll_s=5.0,
             document=document,
         )

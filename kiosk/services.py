@@ -32,6 +32,8 @@ from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 
 if TYPE_CHECKING:
+    from kiosk.core.photo.session import PhotoBoothService
+    from kiosk.devices.camera.opencv_camera import CaptureFactory
     from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class KioskServices:
     printer_poll_s: float = 30.0
     link: MqttLink | None = None
     checkin: CheckInService | None = None
+    photo: PhotoBoothService | None = None
     scanner_url: str = ""
     scanner: CodeScanner | None = None
     clock: Clock = field(default_factory=SystemClock)
@@ -182,6 +185,8 @@ class KioskServices:
     def stop(self) -> None:
         """Stop cleanly: the link says ``online:false, reason: shutdown`` first."""
         self._stop.set()
+        if self.photo is not None:
+            self.photo.close()  # the preview thread leaves the camera first
         if self.scanner is not None:
             self.scanner.stop()
         if self.link is not None:
@@ -199,6 +204,7 @@ def build_services(
     clock: Clock | None = None,
     printer_poll_s: float = 30.0,
     scanner_url: str | None = None,
+    camera_capture: CaptureFactory | None = None,
     document: Mapping[str, Any] | None = None,
     base_dir: Path | None = None,
 ) -> KioskServices:
@@ -213,6 +219,7 @@ def build_services(
         printer_url: overrides ``config.printer.url`` (the demo resolves ``sim://`` to the
             simulator it started; a technician names a real printer).
         scanner_url: overrides ``config.scanner.url`` likewise.
+        camera_capture: stands in for ``cv2.VideoCapture`` (the demo's camera simulator).
         clock: the time source (tests cross midnight with their own).
         printer_poll_s: seconds between printer status polls.
     """
@@ -250,6 +257,7 @@ def build_services(
     checkin = CheckInService(
         config, db, outbox, catalogs, clock, health=health, slip_printer=tickets
     )
+    photo = _photo_booth(config, db, outbox, clock, tickets, catalogs, health, camera_capture)
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
         config=config,
@@ -264,6 +272,50 @@ def build_services(
         clock=clock,
         desired=desired,
         checkin=checkin,
+        photo=photo,
         scanner_url=scanner_url if scanner_url is not None else config.scanner.url,
         printer_poll_s=printer_poll_s,
+    )
+
+
+def _photo_booth(
+    config: KioskConfig,
+    db: Database,
+    outbox: Outbox,
+    clock: Clock,
+    tickets: TicketService,
+    catalogs: dict[str, Catalog],
+    health: HealthBoard,
+    camera_capture: CaptureFactory | None,
+) -> PhotoBoothService | None:
+    """The ID photo booth when ``[photo] enabled``; the camera opens on the first frame."""
+    if not config.photo.enabled:
+        return None
+    from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
+    from kiosk.devices.camera.factory import open_camera
+
+    url = config.photo.camera_url
+    if url.startswith("sim://"):
+        url = "camera://0"  # the capture factory (the demo's simulator) stands behind it
+    camera = open_camera(url, capture_factory=camera_capture, on_health=health.report)
+    settings = PhotoSettings(
+        office_name=dict(config.office_name.values),
+        timezone=config.timezone,
+        rules=config.photo.rules,
+        receipt_qr=config.photo.receipt_qr,
+        preview_fps=config.photo.preview_fps,
+        hold_ok_s=config.photo.hold_ok_s,
+        countdown_from=config.photo.countdown_from,
+        no_face_timeout_s=config.photo.no_face_timeout_s,
+    )
+    return PhotoBoothService(
+        settings,
+        db,
+        outbox,
+        clock,
+        Path(config.state_dir) / "photos",
+        printer=tickets.shared_printer(),
+        catalogs=catalogs,
+        camera=camera,
+        health=health,
     )

@@ -7,7 +7,8 @@ driver, SQLite files.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,17 @@ from simulators.central.server import CentralSimulator
 from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
 from tests.mosquitto import MosquittoBroker
+
+
+def poll_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """True as soon as ``predicate()`` holds, False after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
 
 ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
 
@@ -69,7 +81,9 @@ def test_a_ticket_reaches_the_server_with_the_contract_envelope_and_is_acked(
     assert printed[0].seq == issued[0].seq + 1
     assert "C-001" in printer.wait_for_tickets(1, timeout=5)[0].text
     # The row leaves the outbox when the server's ack covers it, and only then.
-    assert central.wait_until(lambda: kiosk.outbox.depth() == 0, timeout=15)
+    # NOTE: the kiosk deletes on the ack it receives; the central's wait_until only re-checks
+    # on its own messages, so poll the kiosk's outbox here.
+    assert poll_until(lambda: kiosk.outbox.depth() == 0, timeout=15)
     state = central.states["test-kiosk-1"]
     assert state["online"] is True
     assert state["session"] == kiosk.session

@@ -10,6 +10,8 @@ CHECKIN = "checkin"
 DEVICE = "device"
 CMD = "cmd"
 AUDIT = "audit"
+HANDOVER = "handover"
+PHOTO = "photo"
 
 TICKET_ISSUED = "ticket.issued"
 TICKET_PRINTED = "ticket.printed"
@@ -24,3 +26,28 @@ CMD_RESULT = "cmd.result"
 CMD_REFUSED = "cmd.refused"
 CONFIG_APPLIED = "config.applied"
 CONFIG_REJECTED = "config.rejected"
+
+# Passport hand-over (category ``handover``). Every journal step is an event
+# ``handover.<step>`` (kiosk.core.handover.machine.HandoverState values and the steps below);
+# these are the ones other code refers to by name.
+HANDOVER_LOADED = "handover.loaded"
+HANDOVER_COLLECTED = "handover.collected"
+HANDOVER_REFUSED = "handover.refused"
+HANDOVER_PIN_FAILED = "handover.pin_failed"
+HANDOVER_CASE_LOCKED = "handover.case_locked"
+HANDOVER_PIN_BUDGET_EXHAUSTED = "handover.pin_budget_exhausted"
+HANDOVER_DOOR_ALARM = "handover.door_alarm"
+HANDOVER_DOOR_FORCED = "handover.door_forced"
+HANDOVER_STAFF_ALERT = "handover.staff_alert"
+HANDOVER_RECOVERED = "handover.recovered"
+HANDOVER_CASE_ASSIGNED = "handover.case_assigned"
+HANDOVER_CASE_CANCELLED = "handover.case_cancelled"
+HANDOVER_STAFF_IDENTIFIED = "handover.staff_identified"
+HANDOVER_RETURN_REVIEWED = "handover.return_reviewed"
+HANDOVER_COMPARTMENT_CLEARED = "handover.compartment_cleared"
+
+# ID photo booth (category ``photo``): an accepted photo (hash, size, rule set, verdicts; the
+# image itself travels separately, see docs/mqtt-contract.md) and its receipt.
+PHOTO_CAPTURED = "photo.captured"
+PHOTO_RECEIPT_PRINTED = "photo.receipt_printed"
+PHOTO_RECEIPT_FAILED = "photo.receipt_failed"

@@ -13,7 +13,7 @@ from kiosk.core.clock import Clock
 from kiosk.core.numbering import business_day, format_number
 from kiosk.core.waiting import WaitFigure, WaitingBoard
 from kiosk.devices.health import Health, HealthBoard, HealthState
-from kiosk.devices.printer.protocol import PrinterError, Ticket, TicketPrinter
+from kiosk.devices.printer.protocol import PrinterError, PrinterStatus, Ticket, TicketPrinter
 from kiosk.i18n.catalog import Catalog
 from kiosk.store.database import Database
 from kiosk.store.outbox import Outbox, rfc3339
@@ -228,6 +228,10 @@ class TicketService:
             footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
         )
 
+    def shared_printer(self) -> TicketPrinter:
+        """The printer for other journeys (photo receipts): serialised with tickets and polls."""
+        return _SharedPrinter(self._printer, self._printer_lock)
+
     def print_slip(self, layout: Ticket) -> bool:
         """Print a slip that is not a queue ticket (a check-in slip); True when it was cut.
 
@@ -295,3 +299,27 @@ class TicketService:
         return TicketOutcome(
             sample, printed=True, problem=None if health.state is HealthState.OK else health
         )
+
+
+class _SharedPrinter:
+    """A TicketPrinter that takes the ticket service's printer lock for every exchange.
+
+    NOTE: an ESC/POS status reply must never be read in the middle of another journey's
+    bytes, so every user of the one printer goes through the same lock.
+    """
+
+    def __init__(self, printer: TicketPrinter, lock: threading.Lock):
+        self._printer = printer
+        self._lock = lock
+        self.name = printer.name
+
+    def status(self) -> PrinterStatus:
+        with self._lock:
+            return self._printer.status()
+
+    def print_ticket(self, ticket: Ticket) -> PrinterStatus:
+        with self._lock:
+            return self._printer.print_ticket(ticket)
+
+    def close(self) -> None:
+        """The ticket service owns the printer and closes it."""

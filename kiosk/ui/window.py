@@ -1,7 +1,8 @@
 """Builds the kiosk's Qt Quick screen for the composition root (``kiosk/app.py``).
 
 QML never creates back-end objects: the view-models are made here and handed to QML as
-context properties (``kioskModel``, ``statusModel``, ``serviceModel``, ``checkinModel``).
+context properties (``kioskModel``, ``statusModel``, ``serviceModel``, ``checkinModel``,
+``photoModel``).
 Python keeps a reference to every exposed object in ``KioskUi`` for as long as the engine
 lives.
 """
@@ -22,12 +23,15 @@ from shiboken6 import Shiboken
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.photo.session import PhotoBoothService
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.checkin_view_model import CheckInViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
+from kiosk.ui.photo_view_model import PROVIDER_ID as CAMERA_PROVIDER_ID
+from kiosk.ui.photo_view_model import CameraImageProvider, PhotoViewModel
 from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
 from kiosk.ui.service_list import ServiceListModel
 from kiosk.ui.status import StatusViewModel
@@ -85,6 +89,7 @@ class KioskUi:
         window: QQuickWindow,
         activity_filter: ActivityFilter,
         checkin: CheckInViewModel | None = None,
+        photo: PhotoViewModel | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -97,6 +102,7 @@ class KioskUi:
         self.window = window
         self.activity_filter = activity_filter
         self.checkin = checkin  # the check-in screens (``checkinModel``)
+        self.photo = photo  # the ID photo screens (``photoModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
 
     def show(self) -> None:
@@ -123,6 +129,9 @@ class KioskUi:
         self.view_model.wait_idle()
         if self.checkin is not None:
             self.checkin.wait_idle()
+        if self.photo is not None:
+            self.photo.wait_idle()
+            self.photo.close()
         self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
@@ -163,6 +172,7 @@ def build_ui(
     clock: Clock | None = None,
     show: bool = True,
     checkin_service: CheckInService | None = None,
+    photo_service: PhotoBoothService | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -177,6 +187,8 @@ def build_ui(
         show: show the window at once (full screen if configured).
         checkin_service: checks bookings in (scans and the keypad); None hides the home
             screen's booking button. Hand scanned codes to ``ui.checkin.on_scanned_code``.
+        photo_service: the ID photo booth (with its camera); None hides the home screen's
+            photo button.
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -219,11 +231,15 @@ def build_ui(
     checkin = CheckInViewModel(config, checkin_service, view_model, parent=engine)
     qr_provider = QrImageProvider()
     engine.addImageProvider(PROVIDER_ID, qr_provider)
+    camera_provider = CameraImageProvider()
+    engine.addImageProvider(CAMERA_PROVIDER_ID, camera_provider)
+    photo = PhotoViewModel(photo_service, view_model, camera_provider, parent=engine)
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
     context.setContextProperty("serviceModel", services)
     context.setContextProperty("checkinModel", checkin)
+    context.setContextProperty("photoModel", photo)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
     if not roots:
@@ -246,6 +262,7 @@ def build_ui(
         window,
         activity_filter,
         checkin=checkin,
+        photo=photo,
     )
     if show:
         ui.show()

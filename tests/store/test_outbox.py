@@ -9,6 +9,7 @@ import pytest
 
 from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
+from kiosk.store.migrations import MIGRATIONS
 from kiosk.store.outbox import Outbox, OutboxFullError, Priority
 
 
@@ -109,4 +110,4 @@ def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     with db.reading() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert db.schema_version == 2
+    assert db.schema_version == len(MIGRATIONS) == 4

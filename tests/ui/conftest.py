@@ -22,8 +22,11 @@ from kiosk.config import CheckInConfig, KioskConfig, LocalText, parse_config
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import SystemClock
 from kiosk.core.health_events import HealthEventRecorder
+from kiosk.core.photo.detect import HaarFaceDetector
+from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
+from kiosk.devices.camera.opencv_camera import OpenCvCamera
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TextMode, TicketPrinter
@@ -33,10 +36,13 @@ from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 from kiosk.ui.checkin_view_model import CheckInViewModel
+from kiosk.ui.photo_view_model import PhotoViewModel
 from kiosk.ui.window import KioskUi, build_ui
+from simulators.camera.simulator import CameraSimulator, Shot
 from simulators.demo_keys import demo_trusted_keys
 from simulators.printer.server import PrinterSimulator
 
+PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
 
 
@@ -247,5 +253,92 @@ def make_checkin_ui(
         assert ui.view_model.wait_idle(10), "a ticket worker was still running at the end"
         assert ui.checkin is None or ui.checkin.wait_idle(10), "a check-in was still running"
         ui.close()
+    built.clear()
+    gc.collect()
+
+
+# ---- ID photo screens (the camera simulator behind the real OpenCV driver) -----------------
+
+PHOTO_STILL_SIZE = (1920, 1080)
+
+
+@dataclass
+class PhotoUi:
+    """The kiosk screen with the photo booth, the service and the camera simulator behind it."""
+
+    ui: KioskUi
+    service: PhotoBoothService
+    camera_sim: CameraSimulator
+
+    @property
+    def vm(self) -> PhotoViewModel:
+        assert self.ui.photo is not None
+        return self.ui.photo
+
+
+PhotoUiFactory = Callable[..., PhotoUi]
+
+
+@pytest.fixture
+def make_photo_ui(
+    qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts, tmp_path: Path
+) -> Iterator[PhotoUiFactory]:
+    """Builds the screen with a real PhotoBoothService on the camera simulator.
+
+    ``settings`` replace :class:`PhotoSettings` values (short timings for the tests).
+    """
+    built: list[PhotoUi] = []
+
+    def factory(**settings: Any) -> PhotoUi:
+        camera_sim = CameraSimulator()
+        camera_sim.hold(Shot("empty", 1))
+        camera = OpenCvCamera(
+            0,
+            name="camera",
+            still_size=PHOTO_STILL_SIZE,
+            capture_factory=camera_sim.open_capture,
+            reopen_backoff_s=(0.05, 0.2),
+            on_health=parts.health.report,
+        )
+        defaults: dict[str, Any] = {
+            "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
+            "timezone": parts.config.timezone,
+            "preview_fps": 30.0,
+            "hold_ok_s": 0.2,
+            "countdown_step_s": 0.1,
+            "no_face_timeout_s": 30.0,
+            "receipt_screen_s": 30.0,
+        }
+        service = PhotoBoothService(
+            PhotoSettings(**{**defaults, **settings}),
+            parts.db,
+            parts.outbox,
+            SystemClock(),
+            tmp_path / "state" / "photos",
+            printer=parts.printer,
+            catalogs=parts.catalogs,
+            camera=camera,
+            health=parts.health,
+            detector=PHOTO_DETECTOR,
+        )
+        ui = build_ui(
+            qapp,
+            parts.config,
+            parts.tickets,
+            parts.waiting,
+            parts.health,
+            parts.catalogs,
+            show=True,
+            photo_service=service,
+        )
+        built.append(PhotoUi(ui, service, camera_sim))
+        qtbot.waitExposed(ui.window)
+        return built[-1]
+
+    yield factory
+    for photo_ui in built:
+        photo_ui.service.close()  # the camera first: the preview thread leaves its frames
+        assert photo_ui.vm.wait_idle(10), "a photo check was still running at the end"
+        photo_ui.ui.close()
     built.clear()
     gc.collect()

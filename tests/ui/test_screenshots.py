@@ -15,9 +15,18 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.devices.health import Health, HealthState
 from kiosk.ui.kiosk_view_model import Screen
+from kiosk.ui.photo_view_model import PhotoScreen
 from kiosk.ui.window import KioskUi
+from simulators.camera.scene import Person
+from simulators.camera.simulator import SESSION, Shot
 from simulators.central.server import issue_booking_token
-from tests.ui.conftest import CHECKIN_NOW, CheckInUiFactory, KioskParts, UiFactory
+from tests.ui.conftest import (
+    CHECKIN_NOW,
+    CheckInUiFactory,
+    KioskParts,
+    PhotoUiFactory,
+    UiFactory,
+)
 from tests.ui.screen_support import find_item
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
@@ -150,4 +159,73 @@ def test_every_check_in_screen_is_captured_in_each_language(
         qtbot.waitUntil(lambda: not vm.property("busy"))
         assert vm.property("resultCode") == name.split("-", 1)[1].replace("-", "_")
         _shot(ui, language, name)
+    vm.done()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_photo_screen_is_captured_in_each_language(
+    qtbot: QtBot, make_photo_ui: PhotoUiFactory, parts: KioskParts, language: str
+) -> None:
+    booth = make_photo_ui(countdown_step_s=0.5)
+    ui, vm, sim = booth.ui, booth.vm, booth.camera_sim
+    ui.view_model.setLanguage(language)
+    qtbot.waitUntil(lambda: find_item(ui, "photoButton").isVisible())
+    _shot(ui, language, "p1-home-with-photo-button")
+
+    def live_frame_shown() -> bool:
+        return bool(find_item(ui, "photoLive").property("paintedWidth") > 0)
+
+    sim.hold(Shot("far", 1, (Person(cx=640, cy=330, scale=0.7),)))
+    vm.open()
+    qtbot.waitUntil(
+        lambda: vm.property("guidanceKey") == "photo.guide.move_closer", timeout=SCREEN_TIMEOUT_MS
+    )
+    qtbot.waitUntil(live_frame_shown, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "p2-preview-move-closer")
+
+    sim.hold(next(s for s in SESSION if s.name == "good"))
+    qtbot.waitUntil(lambda: vm.property("countdown") == 3, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "p3-preview-countdown")
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.CHECKING, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "p4-checking")
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=SCREEN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: find_item(ui, "photoResultImage").property("paintedWidth") > 0,
+        timeout=SCREEN_TIMEOUT_MS,
+    )
+    assert vm.property("passed") is True
+    _shot(ui, language, "p5-result-pass")
+
+    with qtbot.waitSignal(vm.photoFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.accept()
+    qtbot.waitUntil(lambda: find_item(ui, "photoQr").property("paintedWidth") > 0)
+    _shot(ui, language, "p6-receipt")
+    vm.done()
+    ui.view_model.setLanguage(language)
+
+    parts.printer_sim.set_paper("out")
+    vm.open()
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=SCREEN_TIMEOUT_MS)
+    with qtbot.waitSignal(vm.photoFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.accept()
+    qtbot.waitUntil(lambda: find_item(ui, "photoQr").property("paintedWidth") > 0)
+    _shot(ui, language, "p7-receipt-not-printed")
+    vm.done()
+    ui.view_model.setLanguage(language)
+    parts.printer_sim.set_paper("ok")
+
+    sim.hold(next(s for s in SESSION if s.name == "eyes_closed"))
+    vm.open()
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=SCREEN_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: find_item(ui, "photoResultImage").property("paintedWidth") > 0,
+        timeout=SCREEN_TIMEOUT_MS,
+    )
+    assert vm.property("passed") is False
+    _shot(ui, language, "p8-result-fail")
+    vm.retake()
+
+    sim.unplug()
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.UNAVAILABLE, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "p9-camera-not-available")
     vm.done()

@@ -52,6 +52,15 @@ Item {
                 Layout.fillWidth: true
             }
             KioskButton {
+                objectName: "photoButton"
+                visible: photoModel.available
+                primary: false
+                text: qsTr("home.photo_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: photoModel.open()
+            }
+            KioskButton {
                 objectName: "checkinButton"
                 visible: checkinModel.available
                 primary: false

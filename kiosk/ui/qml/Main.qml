@@ -1,6 +1,6 @@
 // The kiosk window: header, the current screen, the status bar.
 // Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel,
-// checkinModel.
+// checkinModel, photoModel.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -25,7 +25,12 @@ ApplicationWindow {
         "checkin_keypad": "CheckInKeypadScreen.qml",
         "checkin_accepted": "CheckInAcceptedScreen.qml",
         "checkin_rejected": "CheckInRejectedScreen.qml",
-        "checkin_unreadable": "CheckInUnreadableScreen.qml"
+        "checkin_unreadable": "CheckInUnreadableScreen.qml",
+        "photo_preview": "PhotoPreviewScreen.qml",
+        "photo_checking": "PhotoCheckingScreen.qml",
+        "photo_result": "PhotoResultScreen.qml",
+        "photo_receipt": "PhotoReceiptScreen.qml",
+        "photo_unavailable": "PhotoUnavailableScreen.qml"
     })
 
     Theme { id: theme }
@@ -60,6 +65,7 @@ ApplicationWindow {
                 objectName: "languageButton"
                 primary: false
                 visible: kioskModel.screen === "home" && checkinModel.screen === ""
+                         && photoModel.screen === ""
                          && kioskModel.languages.length > 1
                 text: qsTr("language.switch")
                 implicitHeight: 80
@@ -73,8 +79,8 @@ ApplicationWindow {
         id: screenLoader
         objectName: "screenLoader"
         anchors.fill: parent
-        // A check-in screen (scan or keypad) shows over the ticket journey while it lasts.
-        source: window.screenFiles[checkinModel.screen || kioskModel.screen]
+        // A check-in or photo screen shows over the ticket journey while it lasts.
+        source: window.screenFiles[checkinModel.screen || photoModel.screen || kioskModel.screen]
     }
 
     footer: KioskStatusBar {}

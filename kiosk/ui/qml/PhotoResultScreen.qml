@@ -1,0 +1,115 @@
+// ID photo: the checked photo; pass: accept or retake; fail: what to change, and retake.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+
+Item {
+    objectName: "photoResultScreen"
+
+    Rectangle {
+        id: photoBox
+        anchors.left: parent.left
+        anchors.top: parent.top
+        anchors.bottom: parent.bottom
+        anchors.leftMargin: theme.margin
+        anchors.topMargin: 24
+        anchors.bottomMargin: 24
+        width: photoModel.resultSource !== "" ? height * 35 / 45 : 0
+        color: theme.surface
+        border.color: theme.border
+        border.width: 2
+        radius: theme.radius
+        visible: photoModel.resultSource !== ""
+
+        Image {
+            objectName: "photoResultImage"
+            anchors.fill: parent
+            anchors.margins: 12
+            source: photoModel.resultSource
+            cache: false
+            fillMode: Image.PreserveAspectFit
+        }
+    }
+
+    ColumnLayout {
+        anchors.left: photoBox.right
+        anchors.right: parent.right
+        anchors.top: parent.top
+        anchors.bottom: parent.bottom
+        anchors.leftMargin: 32
+        anchors.rightMargin: theme.margin
+        anchors.topMargin: 24
+        anchors.bottomMargin: 24
+        spacing: 20
+
+        Rectangle {
+            Layout.fillWidth: true
+            implicitHeight: resultColumn.implicitHeight + 48
+            radius: theme.radius
+            color: photoModel.passed ? theme.successBackground : theme.infoBackground
+            border.color: photoModel.passed ? theme.successBorder : theme.primary
+            border.width: 4
+
+            ColumnLayout {
+                id: resultColumn
+                anchors.fill: parent
+                anchors.margins: 24
+                spacing: 12
+                Label {
+                    objectName: "photoResultTitle"
+                    text: photoModel.passed ? qsTr("photo.result.pass_title")
+                                            : qsTr("photo.result.fail_title")
+                    font.pixelSize: theme.fontTitle
+                    font.bold: true
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Label {
+                    text: photoModel.passed ? qsTr("photo.result.pass_body")
+                                            : qsTr("photo.result.fail_body")
+                    font.pixelSize: theme.fontBody
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Repeater {
+                    model: photoModel.problemKeys
+                    delegate: Label {
+                        required property string modelData
+                        objectName: "photoProblem"
+                        text: "• " + qsTr(modelData)
+                        font.pixelSize: theme.fontBody
+                        font.bold: true
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                }
+            }
+        }
+        Item { Layout.fillHeight: true }
+        RowLayout {
+            spacing: 24
+            Layout.fillWidth: true
+            KioskButton {
+                objectName: "photoRetakeButton"
+                primary: !photoModel.passed
+                text: qsTr("photo.result.retake")
+                enabled: !photoModel.busy
+                Layout.fillWidth: true
+                Layout.preferredHeight: theme.minTouchHeight
+                onClicked: photoModel.retake()
+            }
+            KioskButton {
+                objectName: "photoAcceptButton"
+                visible: photoModel.passed
+                text: qsTr("photo.result.accept")
+                enabled: !photoModel.busy
+                Layout.fillWidth: true
+                Layout.preferredHeight: theme.minTouchHeight
+                onClicked: photoModel.accept()
+            }
+        }
+    }
+}
