@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--broker", help="use this broker (mqtt://host:port) instead of our own")
     demo.add_argument("--printer", help="use this printer URL instead of the simulator")
     demo.add_argument("--scanner", help="use this scanner URL (e.g. socket://host:7000)")
+    demo.add_argument("--locker", help="use this locker URL (e.g. serial:///dev/kiosk-locker)")
     demo.add_argument("--state-dir", type=Path, help="where the demo keeps its state")
     demo.add_argument("--fullscreen", action="store_true", help="full screen, as on a kiosk")
     demo.add_argument("--quit-after", type=float, help=argparse.SUPPRESS)
@@ -143,6 +144,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 broker=args.broker,
                 printer=args.printer,
                 scanner=args.scanner,
+                locker=args.locker,
                 windowed=not args.fullscreen,
                 quit_after_s=args.quit_after,
             )

@@ -110,6 +110,25 @@ class PhotoConfig:
 
 
 @dataclass(frozen=True)
+class HandoverConfig:
+    """Passport hand-over from the locker (``[handover]``); needs ``[locker] url``.
+
+    Attributes:
+        compartments: door -> size (``S``/``M``/``L``) of every case compartment.
+        return_doors: doors that take old passports (``return_mode = "hold"``).
+        return_mode: ``hold`` or ``punch``.
+        pin_attempts_per_case: wrong PINs before the case is locked for staff.
+        pin_budget: wrong PINs across all cases per hour before PIN entry pauses (alert).
+    """
+
+    compartments: Mapping[int, str] = field(default_factory=dict)
+    return_doors: tuple[int, ...] = ()
+    return_mode: str = "hold"
+    pin_attempts_per_case: int = 3
+    pin_budget: int = 10
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """The link to the central server; ``broker`` empty means offline.
 
@@ -208,6 +227,7 @@ class KioskConfig:
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     locker: LockerConfig = field(default_factory=LockerConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
+    handover: HandoverConfig = field(default_factory=HandoverConfig)
     source: str = field(default="<memory>", compare=False)
 
     def service(self, service_id: str) -> ServiceConfig:
@@ -361,6 +381,20 @@ def _rates(reader: _Reader) -> dict[str, int]:
             raise reader.fail(action, value, "must be a whole number of commands per minute")
         rates[action] = int(value)
     return rates
+
+
+def _door_range(reader: _Reader, key: str, text: object) -> range:
+    """Doors written as ``"12"`` or ``"1-40"``."""
+    if not isinstance(text, str):
+        raise reader.fail(key, text, 'must be a door range text like "1-40"')
+    first, _, last = text.partition("-")
+    try:
+        low, high = int(first), int(last or first)
+    except ValueError:
+        raise reader.fail(key, text, 'must be a door range like "1-40"') from None
+    if not 1 <= low <= high <= 160:
+        raise reader.fail(key, text, "doors are numbered 1 to 160 (10 boards of 16)")
+    return range(low, high + 1)
 
 
 def load_config(path: Path) -> KioskConfig:
@@ -567,6 +601,35 @@ def parse_config(
         raise ph.fail("camera_url", camera_url, "is needed when the photo booth is enabled")
     ph.check_unknown()
 
+    ho = top.sub("handover", required=False)
+    compartments: dict[int, str] = {}
+    sizes = ho.raw("compartments", {})
+    if not isinstance(sizes, Mapping):
+        raise ho.fail("compartments", sizes, 'must be a table like {M = "1-40", L = "41-46"}')
+    for size, doors_text in sizes.items():
+        if size not in ("S", "M", "L"):
+            raise ho.fail(f"compartments.{size}", doors_text, "size must be S, M or L")
+        for door in _door_range(ho, f"compartments.{size}", doors_text):
+            if door in compartments:
+                raise ho.fail(f"compartments.{size}", doors_text, f"door {door} is listed twice")
+            compartments[door] = size
+    return_raw = ho.typed("return_doors", list, [])
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in return_raw):
+        raise ho.fail("return_doors", return_raw, "must list door numbers from 1")
+    if set(return_raw) & set(compartments):
+        raise ho.fail("return_doors", return_raw, "a return door cannot also hold cases")
+    return_mode = ho.text("return_mode", "hold")
+    if return_mode not in ("hold", "punch"):
+        raise ho.fail("return_mode", return_mode, "must be 'hold' or 'punch'")
+    handover = HandoverConfig(
+        compartments=compartments,
+        return_doors=tuple(return_raw),
+        return_mode=return_mode,
+        pin_attempts_per_case=int(ho.number("pin_attempts_per_case", 3, low=1, high=10)),
+        pin_budget=int(ho.number("pin_budget", 10, low=1, high=1000)),
+    )
+    ho.check_unknown()
+
     mq = top.sub("mqtt", required=False)
     broker = mq.text("broker", "")
     if broker and not re.fullmatch(r"mqtts?://[^/\s:]+(:\d{1,5})?/?", broker):
@@ -626,6 +689,7 @@ def parse_config(
         scanner=scanner,
         locker=locker,
         photo=photo,
+        handover=handover,
         mqtt=mqtt,
         ui=ui_cfg,
         checkin=checkin,

@@ -24,6 +24,7 @@ from kiosk.link.broker_url import parse_broker_url
 from kiosk.services import build_services
 
 if TYPE_CHECKING:
+    from simulators.locker.server import LockerSimulator
     from simulators.scanner.server import ScannerSimulator
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class DemoOptions:
     broker: str | None = None
     printer: str | None = None
     scanner: str | None = None
+    locker: str | None = None
     windowed: bool = True
     quit_after_s: float | None = None
 
@@ -71,16 +73,67 @@ def demo_config(state_dir: Path, broker: str) -> KioskConfig:
     return parse_config(demo_document(state_dir, broker), source=f"{EXAMPLE_CONFIG} (demo)")
 
 
-def _demo_scanner(sim: ScannerSimulator, config: KioskConfig) -> Callable[[str], None]:
-    """The demo panel's scan buttons: booking QR codes signed with the DEMO key, and noise."""
+DEMO_PIN = "1234"  # DEMO ONLY: the PIN of every demo pickup case
+DEMO_CASES = (
+    {"case_id": "P-2026-0001", "size": "M", "has_old_passport": True},
+    {"case_id": "P-2026-0002", "size": "M", "has_old_passport": False},
+    {"case_id": "P-2026-0003", "size": "L", "has_old_passport": True},
+)
+
+
+def _demo_case_assignments() -> list[dict[str, Any]]:
+    """``handover.assign`` arguments the central simulator sends: PIN verifiers, not PINs."""
+    from kiosk.core.handover.pins import make_pin_verifier
+
+    return [{**case, "pin_verifier": make_pin_verifier(DEMO_PIN)} for case in DEMO_CASES]
+
+
+def _demo_scanner(
+    sim: ScannerSimulator, config: KioskConfig, locker: LockerSimulator | None
+) -> Callable[[str], None]:
+    """The demo panel's buttons: QR codes signed with the DEMO key, noise, the person's hands."""
+    from kiosk.core.handover.tokens import issue_pickup_token, issue_staff_card
     from simulators.central.server import issue_booking_token
+    from simulators.demo_keys import DEMO_KID, demo_private_key
 
     service = config.services[1].id if len(config.services) > 1 else config.services[0].id
+    pickups = iter(range(10**6))
 
     def scan(kind: str) -> None:
         now = datetime.now(UTC)
         if kind == "garbage":
             sim.garbage(4096)
+            return
+        if kind == "staff":
+            card = issue_staff_card(
+                "demo-staff",
+                config.office,
+                now + timedelta(hours=8),
+                key=demo_private_key(),
+                kid=DEMO_KID,
+            )
+            sim.scan(card)
+            return
+        if kind == "pickup":
+            case = DEMO_CASES[next(pickups) % len(DEMO_CASES)]["case_id"]
+            sim.scan(
+                issue_pickup_token(
+                    str(case),
+                    config.office,
+                    now + timedelta(days=14),
+                    key=demo_private_key(),
+                    kid=DEMO_KID,
+                )
+            )
+            return
+        if kind in ("door_put", "door_take") and locker is not None:
+            for door in locker.door_numbers:
+                if locker.door(door).open:
+                    if kind == "door_put":
+                        locker.put_item(door)
+                    else:
+                        locker.take_item(door)
+                    locker.push(door)
             return
         slot = now + (timedelta(hours=3) if kind == "too_early" else timedelta(minutes=10))
         office = "shisui" if kind == "wrong_office" else config.office
@@ -125,6 +178,22 @@ def run_demo(options: DemoOptions) -> int:
                 "or `kiosk token` for a booking code"
             )
 
+        locker_sim: LockerSimulator | None = None
+        if options.locker:
+            locker_url = options.locker
+            lines.append(f"  locker:       {locker_url}")
+        else:
+            # NOTE: a person pulls a released door about a second after its unlock; the
+            # panel's door buttons play the rest (put or take the passport, push it shut).
+            locker_sim = LockerSimulator(port=0, boards=3, auto_pull_s=1.0).start()
+            stack.callback(locker_sim.stop)
+            locker_url = locker_sim.url
+            lines.append(f"  locker:       simulator on {locker_url} (3 boards, 48 doors)")
+        lines.append(
+            f"  pickup:       demo cases {', '.join(str(c['case_id']) for c in DEMO_CASES)}, "
+            f"PIN {DEMO_PIN}; the panel scans the staff card and pickup notices"
+        )
+
         broker = options.broker or ""
         if not broker:
             try:
@@ -140,7 +209,10 @@ def run_demo(options: DemoOptions) -> int:
         if broker:
             parsed = parse_broker_url(broker)
             central = CentralSimulator(
-                parsed.host, parsed.port, store_path=state_dir / "central.sqlite3"
+                parsed.host,
+                parsed.port,
+                store_path=state_dir / "central.sqlite3",
+                demo_cases=_demo_case_assignments(),
             )
             central.start()
             stack.callback(central.stop)
@@ -157,6 +229,7 @@ def run_demo(options: DemoOptions) -> int:
             printer_url=printer_url,
             scanner_url=scanner_url,
             camera_capture=camera_sim.open_capture,
+            locker_url=locker_url,
             printer_poll_s=5.0,
             document=document,
         )
@@ -167,7 +240,9 @@ def run_demo(options: DemoOptions) -> int:
             from simulators.printer.demo_faults import SimulatorFaults
 
             faults = SimulatorFaults(simulator)
-            scan = _demo_scanner(scanner_sim, config) if scanner_sim is not None else None
+            scan = (
+                _demo_scanner(scanner_sim, config, locker_sim) if scanner_sim is not None else None
+            )
             panel = lambda ui: build_demo_panel(  # noqa: E731
                 ui, faults, faults.recent_tickets, scan=scan
             )

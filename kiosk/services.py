@@ -13,7 +13,7 @@ from kiosk import __version__
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
-from kiosk.core.command_handlers import register_standard_handlers
+from kiosk.core.command_handlers import register_handover_handlers, register_standard_handlers
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
@@ -32,8 +32,10 @@ from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 
 if TYPE_CHECKING:
+    from kiosk.core.handover.service import HandoverService
     from kiosk.core.photo.session import PhotoBoothService
     from kiosk.devices.camera.opencv_camera import CaptureFactory
+    from kiosk.devices.locker.protocol import Locker
     from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class KioskServices:
     link: MqttLink | None = None
     checkin: CheckInService | None = None
     photo: PhotoBoothService | None = None
+    handover: HandoverService | None = None
+    locker: Locker | None = None
     scanner_url: str = ""
     scanner: CodeScanner | None = None
     clock: Clock = field(default_factory=SystemClock)
@@ -137,6 +141,8 @@ class KioskServices:
             resend_outbox=link.resend_outbox,
             checkin=self.checkin,
         )
+        if self.handover is not None:
+            register_handover_handlers(processor, self.handover)
         link.on_command(processor.handle_payload)
         if self.desired is not None:
             self.desired.set_applier(self.apply_config)
@@ -187,6 +193,8 @@ class KioskServices:
         self._stop.set()
         if self.photo is not None:
             self.photo.close()  # the preview thread leaves the camera first
+        if self.locker is not None:
+            self.locker.close()
         if self.scanner is not None:
             self.scanner.stop()
         if self.link is not None:
@@ -205,6 +213,7 @@ def build_services(
     printer_poll_s: float = 30.0,
     scanner_url: str | None = None,
     camera_capture: CaptureFactory | None = None,
+    locker_url: str | None = None,
     document: Mapping[str, Any] | None = None,
     base_dir: Path | None = None,
 ) -> KioskServices:
@@ -220,6 +229,7 @@ def build_services(
             simulator it started; a technician names a real printer).
         scanner_url: overrides ``config.scanner.url`` likewise.
         camera_capture: stands in for ``cv2.VideoCapture`` (the demo's camera simulator).
+        locker_url: overrides ``config.locker.url`` (the demo's board-chain simulator).
         clock: the time source (tests cross midnight with their own).
         printer_poll_s: seconds between printer status polls.
     """
@@ -258,6 +268,9 @@ def build_services(
         config, db, outbox, catalogs, clock, health=health, slip_printer=tickets
     )
     photo = _photo_booth(config, db, outbox, clock, tickets, catalogs, health, camera_capture)
+    locker, handover = _handover(
+        config, db, outbox, clock, checkin, health, locker_url or config.locker.url
+    )
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
         config=config,
@@ -273,6 +286,8 @@ def build_services(
         desired=desired,
         checkin=checkin,
         photo=photo,
+        handover=handover,
+        locker=locker,
         scanner_url=scanner_url if scanner_url is not None else config.scanner.url,
         printer_poll_s=printer_poll_s,
     )
@@ -319,3 +334,50 @@ def _photo_booth(
         camera=camera,
         health=health,
     )
+
+
+def _handover(
+    config: KioskConfig,
+    db: Database,
+    outbox: Outbox,
+    clock: Clock,
+    checkin: CheckInService,
+    health: HealthBoard,
+    url: str,
+) -> tuple[Locker | None, HandoverService | None]:
+    """The locker and the passport hand-over, when both are configured.
+
+    Every hand-over a restart interrupted is settled here, before any journey, from the door
+    sensors alone: no relay is fired by a restart (DESIGN §6).
+    """
+    if not url or not config.handover.compartments:
+        return None, None
+    from kiosk.core.handover.journal import HandoverJournal
+    from kiosk.core.handover.service import HandoverService
+    from kiosk.core.handover.settings import HandoverSettings, ReturnMode
+    from kiosk.devices.locker.factory import LockerSettings, open_locker
+
+    locker = open_locker(
+        url,
+        LockerSettings(
+            boards=config.locker.boards,
+            locks_per_board=config.locker.locks_per_board,
+            pulse_ms=config.locker.pulse_ms,
+            locked_bit=config.locker.locked_bit,
+            reply_timeout_s=config.locker.reply_timeout_s,
+        ),
+    )
+    settings = HandoverSettings(
+        office=config.office,
+        compartments=dict(config.handover.compartments),
+        return_doors=config.handover.return_doors,
+        return_mode=ReturnMode(config.handover.return_mode),
+        pin_attempts_per_case=config.handover.pin_attempts_per_case,
+        pin_budget=config.handover.pin_budget,
+    )
+    service = HandoverService(
+        settings, HandoverJournal(db, outbox), locker, checkin.trust, clock, health=health
+    )
+    for settled in service.recover():
+        log.warning("hand-over settled after a restart: %s", settled)
+    return locker, service

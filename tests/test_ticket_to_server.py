@@ -208,3 +208,48 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
             assert answers[-1] == 1
         finally:
             kiosk.stop()
+
+
+def test_the_server_assigns_passport_cases_with_signed_commands(
+    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+) -> None:
+    from kiosk.core.handover.pins import make_pin_verifier
+    from simulators.demo_keys import demo_command_keys
+    from simulators.locker.server import LockerSimulator
+    from tests.kiosk_config import config_data
+
+    document = config_data(tmp_path / "state")
+    document["mqtt"] = {
+        "broker": mosquitto.url,
+        "keepalive_s": 5,
+        "command_keys": demo_command_keys(),
+    }
+    document["locker"] = {"url": "sim://", "boards": 1}
+    document["handover"] = {"compartments": {"M": "1-14"}, "return_doors": [15, 16]}
+    cases = [
+        {
+            "case_id": "P-1",
+            "size": "M",
+            "has_old_passport": True,
+            "pin_verifier": make_pin_verifier("1234", log2n=10),
+        }
+    ]
+    with LockerSimulator(port=0, boards=1) as locker:
+        kiosk = build_services(
+            parse_config(document, source="test"),
+            printer_url=printer.url,
+            locker_url=locker.url,
+            printer_poll_s=3600,
+            document=document,
+        )
+        assert kiosk.handover is not None
+        with CentralSimulator("127.0.0.1", mosquitto.port, demo_cases=cases) as central:
+            kiosk.start()
+            try:
+                results = central.wait_for_events(1, timeout=15, type="cmd.result")
+                assert results[0].envelope["data"]["action"] == "handover.assign"
+                assert results[0].envelope["data"]["ok"] is True
+                assert kiosk.handover.case("P-1") is not None
+                assert locker.pulsed_doors() == []  # an assignment opens no door
+            finally:
+                kiosk.stop()

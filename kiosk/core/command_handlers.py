@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.core.checkin import CheckInService
 from kiosk.core.commands import CommandError, CommandHandler, CommandProcessor
+from kiosk.core.handover.service import HandoverService
 from kiosk.core.tickets import TicketService
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ CONFIG_RELOAD = "config.reload"
 STATE_REPUBLISH = "state.republish"
 OUTBOX_RESEND = "outbox.resend"
 CHECKIN_ANSWER = "checkin.answer"
+HANDOVER_ASSIGN = "handover.assign"
+HANDOVER_CANCEL = "handover.cancel"
 
 Action = Callable[[], Mapping[str, Any] | None]
 """A callback without arguments; what it returns is the command's result."""
@@ -119,6 +122,37 @@ def register_standard_handlers(
     processor.register(OUTBOX_RESEND, callback_handler(resend_outbox, OUTBOX_RESEND))
     if checkin is not None:
         processor.register(CHECKIN_ANSWER, checkin_answer_handler(checkin))
+
+
+def register_handover_handlers(processor: CommandProcessor, handover: HandoverService) -> None:
+    """``handover.assign`` and ``handover.cancel``: the server assigns and cancels cases.
+
+    There is no remote door command here: doors open only inside a hand-over (identity and
+    PIN first) or for a technician at the console (audited).
+    """
+
+    def assign(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        case_id, size = args.get("case_id"), args.get("size", "M")
+        old = args.get("has_old_passport", True)
+        verifier = args.get("pin_verifier", "")
+        if not isinstance(case_id, str) or not case_id or size not in ("S", "M", "L"):
+            raise CommandError("bad_args", "handover.assign needs case_id and size S, M or L")
+        if not isinstance(old, bool) or not isinstance(verifier, str):
+            raise CommandError("bad_args", "has_old_passport is a boolean, pin_verifier a text")
+        if not handover.assign_case(case_id, size, has_old_passport=old, pin_verifier=verifier):
+            raise CommandError("not_assignable", f"case {case_id} cannot be (re)assigned now")
+        return {"case_id": case_id}
+
+    def cancel(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        case_id = args.get("case_id")
+        if not isinstance(case_id, str) or not case_id:
+            raise CommandError("bad_args", "handover.cancel needs case_id")
+        if not handover.cancel_case(case_id):
+            raise CommandError("not_cancellable", f"case {case_id} is unknown or in use")
+        return {"case_id": case_id}
+
+    processor.register(HANDOVER_ASSIGN, assign)
+    processor.register(HANDOVER_CANCEL, cancel)
 
 
 __all__ = [

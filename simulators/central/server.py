@@ -29,7 +29,7 @@ import sqlite3
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -203,6 +203,7 @@ class CentralSimulator:
         command_kid: the ``kid`` of ``command_key``.
         answer_checkins: answer each check-in with a ``checkin.answer`` command (a queue
             position), as the city's server would.
+        demo_cases: ``handover.assign`` arguments sent to every kiosk when it comes online.
         tls_context: for a TLS listener (the server's own client certificate).
     """
 
@@ -222,11 +223,14 @@ class CentralSimulator:
         command_kid: str = DEMO_COMMAND_KID,
         tls_context: ssl.SSLContext | None = None,
         answer_checkins: bool = True,
+        demo_cases: Sequence[Mapping[str, Any]] = (),
     ):
         self.host = host
         self.port = port
         self.store_path = store_path
         self.answer_checkins = answer_checkins
+        self.demo_cases = tuple(demo_cases)
+        self._assigned: set[str] = set()
         self.ack_interval_s = ack_interval_s
         self.services_avg_min = dict(services_avg_min or {})
         self.default_avg_min = default_avg_min
@@ -642,6 +646,8 @@ class CentralSimulator:
             site = body.get("site")
             if isinstance(site, dict) and isinstance(site.get("office"), str):
                 self._offices[kiosk] = site["office"]
+            if body.get("online") is True and self.demo_cases and kiosk not in self._assigned:
+                self._assign_demo_cases(kiosk)
         elif parsed.kind is TopicKind.HEALTH:
             if body is not None:
                 self._health[kiosk] = body
@@ -704,6 +710,18 @@ class CentralSimulator:
                 self._event_listener(event)
             except Exception:
                 log.exception("event listener failed on %s seq %d", kiosk, seq)
+
+    def _assign_demo_cases(self, kiosk: str) -> None:
+        """Assign the demo's passport cases to a kiosk that came online (signed commands).
+
+        The birth is published after the kiosk subscribed, so the commands reach it.
+        """
+        self._assigned.add(kiosk)
+        for case in self.demo_cases:
+            try:
+                self.send_command(kiosk, "handover.assign", dict(case))
+            except LinkError:
+                log.warning("could not assign demo case %s to %s", case.get("case_id"), kiosk)
 
     def _answer_checkin(self, kiosk: str, envelope: dict[str, Any]) -> None:
         """Answer a check-in with a queue position, as the city's server would (a command).
