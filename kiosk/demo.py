@@ -145,6 +145,7 @@ def _demo_scanner(
 def run_demo(options: DemoOptions) -> int:
     """Start the simulators, print where everything is, run the kiosk; returns the exit code."""
     from simulators.central.server import CentralSimulator
+    from simulators.locker.server import LockerSimulator
     from simulators.mosquitto import BrokerError, MosquittoProcess
     from simulators.printer.server import PrinterSimulator
     from simulators.scanner.server import ScannerSimulator
