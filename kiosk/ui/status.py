@@ -81,11 +81,15 @@ class StatusViewModel(QObject):
     @Slot(bool, str)
     def setLinkStatus(self, online: bool, reason: str = "") -> None:
         """Thread-safe: the link to the central server is up or down (``reason`` for logs)."""
-        self._linkReported.emit(online, reason)
+        try:
+            self._linkReported.emit(online, reason)
+        except RuntimeError:
+            # NOTE: the link outlives the screen at shutdown (it says "stopped" last).
+            log.debug("link status %s after the status bar was destroyed", reason)
 
     def set_link_status(self, online: bool, reason: str = "") -> None:
         """Thread-safe Python spelling of ``setLinkStatus``."""
-        self._linkReported.emit(online, reason)
+        self.setLinkStatus(online, reason)
 
     def _on_health(self, device: str, health: Health) -> None:
         try:
