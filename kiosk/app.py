@@ -15,6 +15,7 @@ from kiosk.services import KioskServices
 from kiosk.systemd_notify import SystemdNotifier
 
 if TYPE_CHECKING:
+    from kiosk.devices.scanner.protocol import ScannedCode
     from kiosk.ui.window import KioskUi
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         services.catalogs,
         checkin_service=services.checkin,
         photo_service=services.photo,
+        handover_service=services.handover,
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
@@ -89,13 +91,17 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     tick.timeout.connect(lambda: None)
     keep.append(tick)
 
+    def route_code(code: ScannedCode) -> None:
+        """A scanned code goes to the hand-over (pickup notices, staff cards) or check-in."""
+        if ui.handover is not None and ui.handover.wants_code(code.text):
+            ui.handover.on_scanned_code(code)
+        elif ui.checkin is not None:
+            ui.checkin.on_scanned_code(code)
+
     def ready() -> None:
         # NOTE: the link and the printer poll start once the first screen is up: a citizen
         # sees the kiosk sooner, and nothing they can tap needs the network.
-        services.start(
-            on_link_status=ui.status.setLinkStatus,
-            on_code=ui.checkin.on_scanned_code if ui.checkin is not None else None,
-        )
+        services.start(on_link_status=ui.status.setLinkStatus, on_code=route_code)
         notifier.notify("READY=1")
         if options.on_ready is not None:
             options.on_ready()

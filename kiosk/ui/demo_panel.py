@@ -52,9 +52,20 @@ RecentTickets = Callable[[], Sequence[str]]
 """Returns descriptions of the most recently printed tickets, newest last."""
 
 
-DEMO_SCANS = ("valid", "too_early", "wrong_office", "garbage")
-"""What the demo panel can make the scanner read: a booking to check in now, one for later
-today, one for another office, and 4 KB of noise."""
+DEMO_SCANS = (
+    "valid",
+    "too_early",
+    "wrong_office",
+    "garbage",
+    "staff",
+    "pickup",
+    "door_put",
+    "door_take",
+)
+"""What the demo panel can do for a person: scan a booking to check in now, one for later
+today, one for another office, 4 KB of noise, a staff card, the next pickup notice; and at
+the locker, put the document in (or take the passport out of) the open door and push it
+shut."""
 
 DemoScan = Callable[[str], None]
 """Sends one of ``DEMO_SCANS`` down the scanner simulator's line (the demo provides it)."""

@@ -2,7 +2,7 @@
 
 QML never creates back-end objects: the view-models are made here and handed to QML as
 context properties (``kioskModel``, ``statusModel``, ``serviceModel``, ``checkinModel``,
-``photoModel``).
+``photoModel``, ``handoverModel``).
 Python keeps a reference to every exposed object in ``KioskUi`` for as long as the engine
 lives.
 """
@@ -23,12 +23,14 @@ from shiboken6 import Shiboken
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.handover.service import HandoverService
 from kiosk.core.photo.session import PhotoBoothService
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.checkin_view_model import CheckInViewModel
+from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
 from kiosk.ui.photo_view_model import PROVIDER_ID as CAMERA_PROVIDER_ID
 from kiosk.ui.photo_view_model import CameraImageProvider, PhotoViewModel
@@ -90,6 +92,7 @@ class KioskUi:
         activity_filter: ActivityFilter,
         checkin: CheckInViewModel | None = None,
         photo: PhotoViewModel | None = None,
+        handover: HandoverViewModel | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -103,6 +106,7 @@ class KioskUi:
         self.activity_filter = activity_filter
         self.checkin = checkin  # the check-in screens (``checkinModel``)
         self.photo = photo  # the ID photo screens (``photoModel``)
+        self.handover = handover  # the passport hand-over screens (``handoverModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
 
     def show(self) -> None:
@@ -132,6 +136,8 @@ class KioskUi:
         if self.photo is not None:
             self.photo.wait_idle()
             self.photo.close()
+        if self.handover is not None:
+            self.handover.close()
         self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
@@ -173,6 +179,7 @@ def build_ui(
     show: bool = True,
     checkin_service: CheckInService | None = None,
     photo_service: PhotoBoothService | None = None,
+    handover_service: HandoverService | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -189,6 +196,8 @@ def build_ui(
             screen's booking button. Hand scanned codes to ``ui.checkin.on_scanned_code``.
         photo_service: the ID photo booth (with its camera); None hides the home screen's
             photo button.
+        handover_service: the passport locker; None hides the home screen's pickup button.
+            Route scans with ``ui.handover.wants_code(text)`` to ``ui.handover.on_scanned_code``.
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -234,12 +243,14 @@ def build_ui(
     camera_provider = CameraImageProvider()
     engine.addImageProvider(CAMERA_PROVIDER_ID, camera_provider)
     photo = PhotoViewModel(photo_service, view_model, camera_provider, parent=engine)
+    handover = HandoverViewModel(config, handover_service, view_model, catalogs, parent=engine)
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
     context.setContextProperty("serviceModel", services)
     context.setContextProperty("checkinModel", checkin)
     context.setContextProperty("photoModel", photo)
+    context.setContextProperty("handoverModel", handover)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
     if not roots:
@@ -263,6 +274,7 @@ def build_ui(
         activity_filter,
         checkin=checkin,
         photo=photo,
+        handover=handover,
     )
     if show:
         ui.show()

@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +19,17 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import CheckInConfig, KioskConfig, LocalText, parse_config
+from kiosk.core.booking_tokens import TrustList
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import SystemClock
+from kiosk.core.handover import (
+    HandoverJournal,
+    HandoverService,
+    HandoverSettings,
+    issue_pickup_token,
+    issue_staff_card,
+    make_pin_verifier,
+)
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.photo.detect import HaarFaceDetector
 from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
@@ -28,6 +37,8 @@ from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.camera.opencv_camera import OpenCvCamera
 from kiosk.devices.health import HealthBoard
+from kiosk.devices.locker.factory import LockerSettings, open_locker
+from kiosk.devices.locker.protocol import Locker
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TextMode, TicketPrinter
 from kiosk.i18n.catalog import Catalog, load_catalogs
@@ -36,10 +47,12 @@ from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 from kiosk.ui.checkin_view_model import CheckInViewModel
+from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.photo_view_model import PhotoViewModel
 from kiosk.ui.window import KioskUi, build_ui
 from simulators.camera.simulator import CameraSimulator, Shot
-from simulators.demo_keys import demo_trusted_keys
+from simulators.demo_keys import DEMO_KID, demo_private_key, demo_trusted_keys
+from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 
 PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
@@ -340,5 +353,116 @@ def make_photo_ui(
         photo_ui.service.close()  # the camera first: the preview thread leaves its frames
         assert photo_ui.vm.wait_idle(10), "a photo check was still running at the end"
         photo_ui.ui.close()
+    built.clear()
+    gc.collect()
+
+
+# ---- passport hand-over screens (the real Kerong driver on the locker simulator) -----------
+
+HANDOVER_PIN = "482913"
+HANDOVER_STAFF_ID = "1234"
+HANDOVER_STAFF_PIN = "7777"
+HANDOVER_CHEAP_LOG2N = 10  # cheap scrypt for the tests: the format and code path are real
+
+
+@dataclass
+class HandoverUi:
+    """The kiosk screen with the hand-over, the service and the locker simulator behind it."""
+
+    ui: KioskUi
+    service: HandoverService
+    sim: LockerSimulator
+
+    @property
+    def vm(self) -> HandoverViewModel:
+        assert self.ui.handover is not None
+        return self.ui.handover
+
+    def assign(self, case_id: str, size: str = "M", *, old: bool = True) -> None:
+        """The server assigns a case with the test PIN."""
+        verifier = make_pin_verifier(HANDOVER_PIN, log2n=HANDOVER_CHEAP_LOG2N)
+        assert self.service.assign_case(case_id, size, has_old_passport=old, pin_verifier=verifier)
+
+    def pickup_token(self, case_id: str, *, office: str = "chuo") -> str:
+        """A demo-signed pickup QR for ``case_id``."""
+        expires = datetime.now(UTC) + timedelta(days=14)
+        return issue_pickup_token(case_id, office, expires, key=demo_private_key(), kid=DEMO_KID)
+
+    def staff_card(self, staff_id: str = "s-12") -> str:
+        """A demo-signed staff card."""
+        expires = datetime.now(UTC) + timedelta(hours=8)
+        return issue_staff_card(staff_id, "chuo", expires, key=demo_private_key(), kid=DEMO_KID)
+
+
+HandoverUiFactory = Callable[..., HandoverUi]
+
+
+@pytest.fixture
+def make_handover_ui(
+    qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts
+) -> Iterator[HandoverUiFactory]:
+    """Builds the screen with a real HandoverService on the locker simulator (3 boards).
+
+    Doors 1-40 hold cases (1-16 S, 17-32 M, 33-40 L), 41-44 take old passports. The
+    simulator's "person" pulls a released door after ``auto_pull_s``; ``inactivity_s``
+    replaces ``[ui] inactivity_s``; ``settings`` replace :class:`HandoverSettings` values.
+    """
+    built: list[HandoverUi] = []
+    sims: list[LockerSimulator] = []
+    lockers: list[Locker] = []
+
+    def factory(
+        auto_pull_s: float | None = 0.05, inactivity_s: float | None = None, **settings: Any
+    ) -> HandoverUi:
+        sim = LockerSimulator(port=0, boards=3, auto_pull_s=auto_pull_s).start()
+        sims.append(sim)
+        locker = open_locker(sim.url, LockerSettings(boards=3))
+        lockers.append(locker)
+        values: dict[str, Any] = {
+            "office": "chuo",
+            "compartments": {
+                d: ("S" if d <= 16 else "M" if d <= 32 else "L") for d in range(1, 41)
+            },
+            "return_doors": (41, 42, 43, 44),
+            "staff_pins": {
+                HANDOVER_STAFF_ID: make_pin_verifier(HANDOVER_STAFF_PIN, log2n=HANDOVER_CHEAP_LOG2N)
+            },
+        }
+        values.update(settings)
+        service = HandoverService(
+            HandoverSettings(**values),
+            HandoverJournal(parts.db, parts.outbox),
+            locker,
+            TrustList(demo_trusted_keys()),
+            SystemClock(),
+            health=parts.health,
+        )
+        service.recover()
+        config = parts.config
+        if inactivity_s is not None:
+            # NOTE: bypasses validation on purpose, for a timeout shorter than a person needs.
+            config = replace(config, ui=replace(config.ui, inactivity_s=inactivity_s))
+        ui = build_ui(
+            qapp,
+            config,
+            parts.tickets,
+            parts.waiting,
+            parts.health,
+            parts.catalogs,
+            show=True,
+            handover_service=service,
+        )
+        built.append(HandoverUi(ui, service, sim))
+        qtbot.waitExposed(ui.window)
+        return built[-1]
+
+    yield factory
+    for handover_ui in built:
+        assert handover_ui.vm.wait_idle(10), "a hand-over call was still running at the end"
+        handover_ui.ui.close()
+    for locker in lockers:
+        locker.close()
+    for sim in sims:
+        sim.stop()
     built.clear()
     gc.collect()

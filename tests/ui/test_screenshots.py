@@ -14,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.devices.health import Health, HealthState
+from kiosk.ui.handover_view_model import HandoverScreen
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.photo_view_model import PhotoScreen
 from kiosk.ui.window import KioskUi
@@ -22,7 +23,9 @@ from simulators.camera.simulator import SESSION, Shot
 from simulators.central.server import issue_booking_token
 from tests.ui.conftest import (
     CHECKIN_NOW,
+    HANDOVER_PIN,
     CheckInUiFactory,
+    HandoverUiFactory,
     KioskParts,
     PhotoUiFactory,
     UiFactory,
@@ -229,3 +232,152 @@ def test_every_photo_screen_is_captured_in_each_language(
     qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.UNAVAILABLE, timeout=SCREEN_TIMEOUT_MS)
     _shot(ui, language, "p9-camera-not-available")
     vm.done()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_handover_screen_is_captured_in_each_language(
+    qtbot: QtBot, make_handover_ui: HandoverUiFactory, language: str
+) -> None:
+    screen = make_handover_ui(reminder_s=3.0, alarm_s=60.0, open_timeout_s=0.5)
+    ui, vm, sim, service = screen.ui, screen.vm, screen.sim, screen.service
+    for case_id, size, old in (("HO-1001", "M", True), ("HO-1002", "S", False)):
+        screen.assign(case_id, size, old=old)
+    screen.assign("HO-1003", "S", old=False)
+
+    def lang() -> None:
+        ui.view_model.setLanguage(language)
+
+    def code(value: str) -> None:
+        qtbot.waitUntil(lambda: vm.property("code") == value, timeout=SCREEN_TIMEOUT_MS)
+
+    def opened(door: int) -> None:
+        def seen() -> bool:
+            o = vm.last_outcome
+            return (
+                o is not None
+                and o.door == door
+                and o.state is not None
+                and (o.state.value in ("door_opened", "return_opened"))
+            )
+
+        qtbot.waitUntil(seen, timeout=SCREEN_TIMEOUT_MS)
+
+    def idle() -> None:
+        qtbot.waitUntil(lambda: not vm.property("busy"), timeout=SCREEN_TIMEOUT_MS)
+
+    def leave() -> None:
+        vm.cancel()
+        qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.NONE)
+        lang()
+
+    def load(case_id: str) -> int:
+        vm.selectCase(case_id)
+        code("put_document")
+        door = int(vm.property("door"))
+        opened(door)
+        return door
+
+    lang()
+    qtbot.waitUntil(lambda: find_item(ui, "handoverButton").isVisible())
+    _shot(ui, language, "h1-home-with-pickup-button")
+
+    vm.openStaff()
+    for digit in "1234":
+        vm.pressDigit(digit)
+    vm.submitStaff()
+    vm.pressDigit("7")
+    vm.pressDigit("7")
+    _shot(ui, language, "h2-staff-sign-in")
+    vm.pressDigit("7")
+    vm.pressDigit("7")
+    vm.submitStaff()
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.CASES, timeout=SCREEN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: vm.cases.rowCount() == 3, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "h3-staff-cases")
+    door = load("HO-1001")
+    _shot(ui, language, "h4-staff-put-document")
+    sim.put_item(door)
+    sim.push(door)
+    code("loaded")
+    idle()
+    _shot(ui, language, "h5-staff-loaded")
+    for case_id in ("HO-1002", "HO-1003"):
+        vm.loadNext()
+        qtbot.waitUntil(
+            lambda: vm.current_screen is HandoverScreen.CASES, timeout=SCREEN_TIMEOUT_MS
+        )
+        door = load(case_id)
+        sim.put_item(door)
+        sim.push(door)
+        code("loaded")
+        idle()
+    leave()
+
+    vm.openPickup()
+    _shot(ui, language, "h6-pickup-scan")
+    _from_thread(vm.submit_scan, screen.pickup_token("HO-1001"))
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.PIN, timeout=SCREEN_TIMEOUT_MS)
+    for digit in "4829":
+        vm.pressDigit(digit)
+    _shot(ui, language, "h7-pickup-pin")
+    for digit in "00":
+        vm.pressDigit(digit)
+    vm.submitPin()
+    code("pin_wrong")
+    idle()
+    _shot(ui, language, "h8-pickup-pin-wrong")
+    for digit in HANDOVER_PIN:
+        vm.pressDigit(digit)
+    vm.submitPin()
+    code("put_old_passport")
+    opened(41)
+    _shot(ui, language, "h9-pickup-return-old-passport")
+    sim.put_item(41)
+    sim.push(41)
+    code("take_passport")
+    case_door = int(vm.property("door"))
+    opened(case_door)
+    _shot(ui, language, "h10-pickup-take-passport")
+    sim.take_item(case_door)
+    code("close_door")
+    _shot(ui, language, "h11-pickup-close-door-reminder")
+    sim.push(case_door)
+    code("collected")
+    _shot(ui, language, "h12-pickup-collected")
+    leave()
+
+    jammed = service.case("HO-1003")
+    assert jammed is not None and jammed.door is not None
+    sim.jam(jammed.door)
+    _from_thread(vm.submit_scan, screen.pickup_token("HO-1003"))
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.PIN, timeout=SCREEN_TIMEOUT_MS)
+    for digit in HANDOVER_PIN:
+        vm.pressDigit(digit)
+    vm.submitPin()
+    code("door_did_not_open")
+    _shot(ui, language, "h13-pickup-door-did-not-open")
+    leave()
+
+    _from_thread(vm.submit_scan, screen.pickup_token("HO-1002"))
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.PIN, timeout=SCREEN_TIMEOUT_MS)
+    for wrong in ("000000", "111111", "222222"):
+        idle()
+        for digit in wrong:
+            vm.pressDigit(digit)
+        vm.submitPin()
+    code("case_locked")
+    _shot(ui, language, "h14-pickup-case-locked")
+    leave()
+
+    _from_thread(vm.submit_scan, screen.pickup_token("HO-1001"))
+    code("already_collected")
+    _shot(ui, language, "h15-pickup-already-collected")
+    leave()
+
+    _from_thread(vm.submit_scan, screen.staff_card("s-12"))
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.CASES, timeout=SCREEN_TIMEOUT_MS)
+    vm.openReview()
+    qtbot.waitUntil(lambda: vm.returned.rowCount() == 1, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "h16-staff-review-returned")
+    vm.closeReview()
+    leave()

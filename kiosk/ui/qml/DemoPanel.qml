@@ -89,7 +89,8 @@ ApplicationWindow {
             columns: 2
             Layout.fillWidth: true
             Repeater {
-                model: ["valid", "too_early", "wrong_office", "garbage"]
+                model: ["valid", "too_early", "wrong_office", "garbage",
+                        "staff", "pickup", "door_put", "door_take"]
                 delegate: Button {
                     required property string modelData
                     objectName: "scan_" + modelData

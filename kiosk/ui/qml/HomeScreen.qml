@@ -61,6 +61,15 @@ Item {
                 onClicked: photoModel.open()
             }
             KioskButton {
+                objectName: "handoverButton"
+                visible: handoverModel.available
+                primary: false
+                text: qsTr("home.handover_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: handoverModel.openPickup()
+            }
+            KioskButton {
                 objectName: "checkinButton"
                 visible: checkinModel.available
                 primary: false

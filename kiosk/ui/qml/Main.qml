@@ -1,6 +1,6 @@
 // The kiosk window: header, the current screen, the status bar.
 // Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel,
-// checkinModel, photoModel.
+// checkinModel, photoModel, handoverModel.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -30,7 +30,14 @@ ApplicationWindow {
         "photo_checking": "PhotoCheckingScreen.qml",
         "photo_result": "PhotoResultScreen.qml",
         "photo_receipt": "PhotoReceiptScreen.qml",
-        "photo_unavailable": "PhotoUnavailableScreen.qml"
+        "photo_unavailable": "PhotoUnavailableScreen.qml",
+        "handover_scan": "HandoverScanScreen.qml",
+        "handover_pin": "HandoverPinScreen.qml",
+        "handover_door": "HandoverDoorScreen.qml",
+        "handover_result": "HandoverResultScreen.qml",
+        "handover_staff": "HandoverStaffScreen.qml",
+        "handover_cases": "HandoverCasesScreen.qml",
+        "handover_review": "HandoverReviewScreen.qml"
     })
 
     Theme { id: theme }
@@ -60,12 +67,24 @@ ApplicationWindow {
                 color: theme.text
                 elide: Text.ElideRight
                 Layout.fillWidth: true
+
+                // Staff entry: a long press on the office name (never on a citizen's path).
+                MouseArea {
+                    objectName: "staffEntry"
+                    anchors.fill: parent
+                    enabled: handoverModel.available && handoverModel.screen === ""
+                             && checkinModel.screen === "" && photoModel.screen === ""
+                             && kioskModel.screen === "home"
+                    pressAndHoldInterval: 3000
+                    onPressAndHold: handoverModel.openStaff()
+                }
             }
             KioskButton {
                 objectName: "languageButton"
                 primary: false
                 visible: kioskModel.screen === "home" && checkinModel.screen === ""
                          && photoModel.screen === ""
+                         && (handoverModel.screen === "" || handoverModel.screen === "handover_scan")
                          && kioskModel.languages.length > 1
                 text: qsTr("language.switch")
                 implicitHeight: 80
@@ -79,8 +98,9 @@ ApplicationWindow {
         id: screenLoader
         objectName: "screenLoader"
         anchors.fill: parent
-        // A check-in or photo screen shows over the ticket journey while it lasts.
-        source: window.screenFiles[checkinModel.screen || photoModel.screen || kioskModel.screen]
+        // A hand-over, check-in or photo screen shows over the ticket journey while it lasts.
+        source: window.screenFiles[handoverModel.screen || checkinModel.screen
+                                   || photoModel.screen || kioskModel.screen]
     }
 
     footer: KioskStatusBar {}

@@ -1,0 +1,847 @@
+"""The passport hand-over screens: citizen pickup, staff loading, staff review.
+
+State only; the QML files (``Handover*.qml``) lay it out. Every call into the
+:class:`~kiosk.core.handover.service.HandoverService` runs on one worker thread (the service
+serialises on the RS-485 line anyway); its outcome comes back to the GUI thread through a
+queued signal. While a hand-over is on screen the view-model polls it every 250 ms; otherwise
+it calls ``watch()`` once a second (tamper watch and door alarms of an idle kiosk).
+
+Scanned codes arrive on the scanner's thread: :func:`is_handover_code` lets the app route
+pickup QR codes and staff cards here (everything else goes to check-in), and
+:meth:`HandoverViewModel.wants_code` also claims case barcodes while staff are loading.
+"""
+
+# ruff: noqa: N802, N815 - Qt and QML names are camelCase
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, cast
+
+from PySide6.QtCore import (
+    Property,
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+
+from kiosk.config import KioskConfig
+from kiosk.core.handover.machine import HandoverState, OutcomeCode
+from kiosk.core.handover.service import HandoverOutcome, HandoverService
+from kiosk.core.jws import b64url_decode
+from kiosk.devices.scanner.protocol import ScannedCode
+from kiosk.i18n.catalog import Catalog
+from kiosk.store.handover import CaseRow
+from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 250
+"""Poll interval while a hand-over is on screen."""
+WATCH_MS = 1000
+"""Watch interval of an idle kiosk."""
+PIN_MIN, PIN_MAX = 4, 8
+"""Digits a pickup or staff PIN may have."""
+STAFF_ID_MAX = 10
+"""Digits of a staff number typed on the keypad."""
+LOCKS_PER_BOARD = 16
+"""Doors per lock board (one column of the locker map)."""
+
+HANDOVER_TOKEN_TYPES = frozenset({"pickup", "staff"})
+
+
+def is_handover_code(text: str) -> bool:
+    """True when ``text`` looks like a pickup QR or a staff card (JWS ``typ`` pickup/staff).
+
+    Only peeks at the payload to route the scan; nothing is trusted here: the signature,
+    office and expiry are checked by the core when the code is used.
+    """
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[1]:
+        return False
+    try:
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError:  # bad base64, bad UTF-8, bad JSON
+        return False
+    return isinstance(claims, dict) and claims.get("typ") in HANDOVER_TOKEN_TYPES
+
+
+class HandoverScreen(enum.StrEnum):
+    """The hand-over screens (``HandoverViewModel.screen``); NONE shows the other journeys."""
+
+    NONE = ""
+    SCAN = "handover_scan"
+    PIN = "handover_pin"
+    DOOR = "handover_door"
+    RESULT = "handover_result"
+    STAFF = "handover_staff"
+    CASES = "handover_cases"
+    REVIEW = "handover_review"
+
+
+DOOR_CODES = frozenset(
+    {
+        OutcomeCode.OPENING,
+        OutcomeCode.PUT_DOCUMENT,
+        OutcomeCode.PUT_OLD_PASSPORT,
+        OutcomeCode.INSERT_OLD_PASSPORT,
+        OutcomeCode.TAKE_PASSPORT,
+        OutcomeCode.CLOSE_DOOR,
+        OutcomeCode.DOOR_ALARM,
+    }
+)
+SUCCESS_CODES = frozenset({OutcomeCode.COLLECTED, OutcomeCode.LOADED})
+WARNING_CODES = frozenset({OutcomeCode.CLOSE_DOOR, OutcomeCode.DOOR_ALARM})
+WAITING_STATES = frozenset({HandoverState.TOKEN_VERIFIED, HandoverState.STAFF_IDENTIFIED})
+"""States a person may walk away from: inactivity cancels them."""
+
+
+class CaseListModel(QAbstractListModel):
+    """Cases for a staff list (to load, or returned passports to review).
+
+    Roles: ``caseId``, ``size``, ``returnDoor`` (0 when not in a return compartment).
+    """
+
+    CASE_ID = Qt.ItemDataRole.UserRole + 1
+    SIZE = Qt.ItemDataRole.UserRole + 2
+    RETURN_DOOR = Qt.ItemDataRole.UserRole + 3
+
+    countChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[CaseRow] = []
+
+    def set_rows(self, rows: list[CaseRow]) -> None:
+        """Replace the list."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+        self.countChanged.emit()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        """Number of cases (0 under any parent: a flat list)."""
+        if parent is not None and parent.isValid():
+            return 0
+        return len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        """The role's value of one case."""
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role in (self.CASE_ID, Qt.ItemDataRole.DisplayRole):
+            return row.case_id
+        if role == self.SIZE:
+            return row.size
+        if role == self.RETURN_DOOR:
+            if row.returned.startswith("door:"):
+                return int(row.returned.split(":", 1)[1])
+            return 0
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        """QML role names."""
+        return {
+            self.CASE_ID: QByteArray(b"caseId"),
+            self.SIZE: QByteArray(b"size"),
+            self.RETURN_DOOR: QByteArray(b"returnDoor"),
+        }
+
+    def case_ids(self) -> list[str]:
+        """The listed case ids (tests)."""
+        return [r.case_id for r in self._rows]
+
+    def _get_count(self) -> int:
+        return len(self._rows)
+
+    count = Property(int, _get_count, notify=countChanged)
+
+
+_BACKGROUND = frozenset({"tick", "lists", "actor", "cancelled"})
+"""Worker calls that do not make the screen busy (polls, list refreshes, a cancel)."""
+
+
+@dataclass(frozen=True)
+class _Result:
+    """What came back from the worker: which call, for which hand-over, and its value."""
+
+    tag: str
+    handover_id: str
+    value: object
+
+
+class HandoverViewModel(QObject):
+    """The state of the hand-over screens.
+
+    Properties (QML): ``available``, ``screen``, ``busy``, ``code``, ``tone`` (``success``,
+    ``warning``, ``problem``, ``info``), ``title``, ``body``, ``door``, ``doorColumn``,
+    ``doorRow``, ``lockerColumns``, ``lockerRows``, ``pinMask``, ``pinComplete``,
+    ``pinError``, ``staffId``, ``staffPinMask``, ``staffField``, ``staffError``,
+    ``staffSession``, ``notice``, ``cases``, ``returned``.
+
+    Args:
+        config: the kiosk config (``[ui] inactivity_s``, ``[checkin] screen_s``).
+        service: the hand-over service, or None (the home button is hidden).
+        kiosk: the ticket journey's view-model (language, whether a ticket is printing).
+        catalogs: the message catalogues by language (outcome texts with their door).
+        parent: Qt parent.
+    """
+
+    screenChanged = Signal()
+    busyChanged = Signal()
+    outcomeChanged = Signal()
+    pinChanged = Signal()
+    staffChanged = Signal()
+    handoverFinished = Signal(object)  # HandoverOutcome of a finished call (GUI thread)
+    scanIgnored = Signal(str)
+
+    _scanned = Signal(str)  # scanner thread -> GUI thread
+    _done = Signal(object)  # worker thread -> GUI thread: _Result
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        service: HandoverService | None,
+        kiosk: KioskViewModel,
+        catalogs: Mapping[str, Catalog],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._config = config
+        self._service = service
+        self._kiosk = kiosk
+        self._catalogs = dict(catalogs)
+        self._screen = HandoverScreen.NONE
+        self._outcome: HandoverOutcome | None = None
+        self._handover_id = ""
+        self._active = False
+        self._pin = ""
+        self._pin_wrong: HandoverOutcome | None = None  # shown under the PIN until it is right
+        self._staff_id = ""  # typed, then the identified staff member
+        self._staff_pin = ""
+        self._staff_field = "id"
+        self._staff_error = False
+        self._staff_session = False
+        self._notice: HandoverOutcome | None = None
+        self._user_jobs = 0
+        self._tick_running = False
+        self._claims_barcodes = False  # read from the scanner thread: a plain bool
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handover")
+        self.cases: CaseListModel = CaseListModel(self)
+        self.returned: CaseListModel = CaseListModel(self)
+        doors = [0]
+        if service is not None:
+            doors += list(service.settings.compartments) + list(service.settings.return_doors)
+        self._columns = max(1, math.ceil(max(doors) / LOCKS_PER_BOARD))
+
+        self._scanned.connect(self._on_scanned, Qt.ConnectionType.QueuedConnection)
+        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        kiosk.languageChanged.connect(self.outcomeChanged)
+
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(POLL_MS)
+        self._poll_timer.timeout.connect(self._tick)
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setInterval(WATCH_MS)
+        self._watch_timer.timeout.connect(self._tick)
+        self._inactivity = QTimer(self)
+        self._inactivity.setSingleShot(True)
+        self._inactivity.setInterval(round(config.ui.inactivity_s * 1000))
+        self._inactivity.timeout.connect(self._on_inactive)
+        self._result_timer = QTimer(self)
+        self._result_timer.setSingleShot(True)
+        self._result_timer.setInterval(round(config.checkin.screen_s * 1000))
+        self._result_timer.timeout.connect(self._on_result_timeout)
+        if service is not None:
+            self._watch_timer.start()
+
+    # -- entry points from other threads -------------------------------------------------------
+
+    def wants_code(self, text: str) -> bool:
+        """Thread-safe: True when a scan of ``text`` belongs to the hand-over screens.
+
+        Pickup QR codes and staff cards always do; any other code does while staff are
+        choosing a case (a case barcode).
+        """
+        if self._service is None:
+            return False
+        return self._claims_barcodes or is_handover_code(text)
+
+    def on_scanned_code(self, code: ScannedCode) -> None:
+        """Thread-safe: a scanner read a code (route it here when :meth:`wants_code`)."""
+        self.submit_scan(code.text)
+
+    def submit_scan(self, text: str) -> None:
+        """Thread-safe: handle ``text`` as if scanned."""
+        try:
+            self._scanned.emit(text)
+        except RuntimeError:
+            log.debug("scan arrived after the hand-over screen was destroyed")
+
+    # -- slots for QML: citizen pickup -----------------------------------------------------------
+
+    @Slot()
+    def openPickup(self) -> None:
+        """The home button: ask for the pickup QR code."""
+        if self._service is None or self._screen is not HandoverScreen.NONE:
+            return
+        self._touched()
+        self._set_screen(HandoverScreen.SCAN)
+
+    @Slot(str)
+    def pressDigit(self, digit: str) -> None:
+        """A digit key (PIN keypad or staff keypad)."""
+        self._touched()
+        if len(digit) != 1 or not digit.isdigit():
+            return
+        if self._screen is HandoverScreen.PIN and len(self._pin) < PIN_MAX:
+            self._set_pin(self._pin + digit)
+        elif self._screen is HandoverScreen.STAFF:
+            if self._staff_field == "id" and len(self._staff_id) < STAFF_ID_MAX:
+                self._set_staff(staff_id=self._staff_id + digit)
+            elif self._staff_field == "pin" and len(self._staff_pin) < PIN_MAX:
+                self._set_staff(pin=self._staff_pin + digit)
+
+    @Slot()
+    def deleteDigit(self) -> None:
+        """The "delete" key."""
+        self._touched()
+        if self._screen is HandoverScreen.PIN:
+            self._set_pin(self._pin[:-1])
+        elif self._staff_field == "id":
+            self._set_staff(staff_id=self._staff_id[:-1])
+        else:
+            self._set_staff(pin=self._staff_pin[:-1])
+
+    @Slot()
+    def clearDigits(self) -> None:
+        """The "clear" key."""
+        self._touched()
+        if self._screen is HandoverScreen.PIN:
+            self._set_pin("")
+        elif self._staff_field == "id":
+            self._set_staff(staff_id="")
+        else:
+            self._set_staff(pin="")
+
+    @Slot()
+    def submitPin(self) -> None:
+        """The "OK" key of the PIN keypad."""
+        self._touched()
+        service = self._service
+        if service is None or self._user_jobs or len(self._pin) < PIN_MIN:
+            return
+        pin, handover_id = self._pin, self._handover_id
+        self._set_pin("")
+        self._submit("action", handover_id, lambda: service.enter_pin(handover_id, pin))
+
+    @Slot()
+    def cancel(self) -> None:
+        """ "Cancel" / "Done": end a hand-over nobody unlocked anything for, and go home."""
+        self._touched()
+        self._leave()
+
+    # -- slots for QML: staff -----------------------------------------------------------------
+
+    @Slot()
+    def openStaff(self) -> None:
+        """The hidden staff entry (long press on the office name): staff identify."""
+        if self._service is None or self._screen is not HandoverScreen.NONE:
+            return
+        self._touched()
+        self._set_staff(staff_id="", pin="", field="id", error=False)
+        self._set_screen(HandoverScreen.STAFF)
+
+    @Slot(str)
+    def selectStaffField(self, field: str) -> None:
+        """Tap on the staff number or the PIN field."""
+        self._touched()
+        if field in ("id", "pin"):
+            self._set_staff(field=field)
+
+    @Slot()
+    def submitStaff(self) -> None:
+        """ "OK" on the staff keypad: next field, or identify with staff number and PIN."""
+        self._touched()
+        service = self._service
+        if service is None or self._user_jobs or not self._staff_id:
+            return
+        if self._staff_field == "id" or len(self._staff_pin) < PIN_MIN:
+            self._set_staff(field="pin")
+            return
+        staff_id, pin = self._staff_id, self._staff_pin
+        self._set_staff(pin="")
+        self._submit("action", "", lambda: service.identify_staff_pin(staff_id, pin))
+
+    @Slot(str)
+    def selectCase(self, case_id: str) -> None:
+        """Staff chose a case from the list: a compartment opens."""
+        self._touched()
+        service = self._service
+        if service is None or self._user_jobs or self._screen is not HandoverScreen.CASES:
+            return
+        handover_id = self._handover_id
+        self._submit("action", handover_id, lambda: service.select_case(handover_id, case_id))
+
+    @Slot()
+    def loadNext(self) -> None:
+        """ "Load next case": the same staff member, without identifying again."""
+        self._touched()
+        service = self._service
+        if service is None or self._user_jobs or not self._staff_session:
+            return
+        handover_id = self._handover_id
+        self._submit("action", handover_id, lambda: service.continue_loading(handover_id))
+
+    @Slot()
+    def openReview(self) -> None:
+        """The staff screen's "Returned passports" button."""
+        self._touched()
+        if self._service is None or not self._staff_session:
+            return
+        self._set_screen(HandoverScreen.REVIEW)
+        self._refresh_lists()
+
+    @Slot()
+    def closeReview(self) -> None:
+        """Back from the review list to the case list."""
+        self._touched()
+        if self._screen is HandoverScreen.REVIEW:
+            self._set_screen(HandoverScreen.CASES)
+            self._refresh_lists()
+
+    @Slot(str)
+    def markReviewed(self, case_id: str) -> None:
+        """Staff took the old passport of ``case_id`` out and cancelled it."""
+        self._touched()
+        service = self._service
+        if service is None or not self._staff_session:
+            return
+        staff_id = self._staff_id
+        self._submit("reviewed", "", lambda: service.mark_return_reviewed(case_id, staff_id))
+
+    # -- the worker ------------------------------------------------------------------------------
+
+    def _submit(self, tag: str, handover_id: str, call: Callable[[], object]) -> None:
+        if self._closed:
+            return
+        if tag not in _BACKGROUND:
+            self._user_jobs += 1
+            if self._user_jobs == 1:
+                self.busyChanged.emit()
+        future = self._executor.submit(call)
+        future.add_done_callback(lambda f: self._finished(tag, handover_id, f))
+
+    def _finished(self, tag: str, handover_id: str, future: Future[object]) -> None:
+        """Worker thread: hand the result (or the failure) to the GUI thread."""
+        try:
+            value: object = future.result()
+        except Exception as exc:  # NOTE: the screen must never stay busy
+            log.exception("hand-over call %s failed unexpectedly", tag)
+            value = exc
+        try:
+            self._done.emit(_Result(tag, handover_id, value))
+        except RuntimeError:
+            log.debug("hand-over result after the screen was destroyed")
+
+    @Slot(object)
+    def _on_done(self, result: _Result) -> None:
+        if result.tag == "tick":
+            self._tick_running = False
+        elif result.tag not in _BACKGROUND:
+            self._user_jobs -= 1
+            if self._user_jobs == 0:
+                self.busyChanged.emit()
+        value = result.value
+        if isinstance(value, Exception):
+            if result.tag != "tick":
+                self._show(HandoverOutcome(OutcomeCode.STORE_UNAVAILABLE))
+            return
+        if result.tag == "lists":
+            to_load, returned = cast(tuple[list[CaseRow], list[CaseRow]], value)
+            self.cases.set_rows(to_load)
+            self.returned.set_rows(returned)
+        elif result.tag == "reviewed":
+            self._refresh_lists()
+        elif result.tag == "actor":
+            if isinstance(value, str) and value:
+                self._set_staff(staff_id=value)
+        elif isinstance(value, HandoverOutcome) and result.tag in ("action", "tick"):
+            if result.tag == "tick" and (
+                result.handover_id != self._handover_id or self._screen is HandoverScreen.NONE
+            ):
+                return  # the screen moved on
+            self._show(value, from_poll=result.tag == "tick")
+
+    @Slot()
+    def _tick(self) -> None:
+        service = self._service
+        if service is None or self._tick_running or self._closed:
+            return
+        self._tick_running = True
+        if self._active and self._handover_id:
+            handover_id = self._handover_id
+            self._submit("tick", handover_id, lambda: service.poll(handover_id))
+        else:
+            self._submit("tick", "", service.watch)
+
+    def _refresh_lists(self) -> None:
+        service = self._service
+        if service is None:
+            return
+        self._submit("lists", "", lambda: (service.cases_to_load(), service.returned_passports()))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Stop the timers and wait for the worker (tests and shutdown); True when done."""
+        self._poll_timer.stop()
+        self._watch_timer.stop()
+        done = threading.Event()
+        self._executor.submit(done.set)
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        """Stop the timers and the worker thread (GUI thread; at shutdown)."""
+        self._closed = True
+        self._poll_timer.stop()
+        self._watch_timer.stop()
+        self._inactivity.stop()
+        self._result_timer.stop()
+        self._executor.shutdown(wait=True)
+
+    # -- GUI thread ----------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_scanned(self, text: str) -> None:
+        service = self._service
+        if service is None:
+            self._ignore("hand-over is not configured")
+        elif self._kiosk.current_screen is not Screen.HOME or self._kiosk.property("busy"):
+            self._ignore("another journey is on screen")
+        elif self._user_jobs:
+            self._ignore("a hand-over call is in progress")
+        elif self._screen is HandoverScreen.CASES and self._active:
+            handover_id = self._handover_id
+            self._touched()
+            self._submit("action", handover_id, lambda: service.select_case(handover_id, text))
+        elif self._active:
+            self._ignore("a hand-over is in progress")
+        elif not is_handover_code(text):
+            self._ignore("not a pickup code or staff card")
+        else:
+            self._touched()
+            self._result_timer.stop()
+            if _token_type(text) == "staff":
+                self._submit("action", "", lambda: service.identify_staff_card(text))
+            else:
+                self._submit("action", "", lambda: service.scan_pickup(text))
+
+    def _ignore(self, why: str) -> None:
+        log.info("hand-over scan ignored: %s", why)
+        self.scanIgnored.emit(why)
+
+    def _show(self, outcome: HandoverOutcome, *, from_poll: bool = False) -> None:
+        """Show an outcome: pick the screen, start or stop polling."""
+        code, state = outcome.code, outcome.state
+        if outcome.handover_id and outcome.handover_id != self._handover_id:
+            self._handover_id = outcome.handover_id
+            self._pin_wrong = None
+        self._set_active(state is not None and not state.terminal)
+        if code is OutcomeCode.STAFF_IDENTIFIED and not self._staff_session:
+            self._staff_session = True
+            self.staffChanged.emit()
+            service, handover_id = self._service, outcome.handover_id
+            if service is not None:
+                self._submit("actor", "", lambda: _actor(service, handover_id))
+        if from_poll and self._outcome == outcome:
+            return
+        if code is not OutcomeCode.ENTER_PIN:
+            self._pin_wrong = outcome if code is OutcomeCode.PIN_WRONG else None
+        self._outcome = outcome
+        self.outcomeChanged.emit()
+        self._result_timer.stop()
+        if code is OutcomeCode.PIN_WRONG or code is OutcomeCode.ENTER_PIN:
+            self._set_screen(HandoverScreen.PIN)
+        elif code is OutcomeCode.STAFF_REFUSED and self._screen is HandoverScreen.STAFF:
+            self._set_staff(error=True)
+        elif state is HandoverState.STAFF_IDENTIFIED:
+            self._notice = None if code is OutcomeCode.STAFF_IDENTIFIED else outcome
+            self.outcomeChanged.emit()
+            self._set_screen(HandoverScreen.CASES)
+            self._claims_barcodes = True
+            self._refresh_lists()
+        elif code in DOOR_CODES and self._active:
+            self._set_screen(HandoverScreen.DOOR)
+        else:
+            self._set_screen(HandoverScreen.RESULT)
+            if not self._active:
+                self._result_timer.start()
+        if state is not HandoverState.STAFF_IDENTIFIED:
+            self._claims_barcodes = False
+        if not from_poll or code in WARNING_CODES:
+            self._inactivity.start()
+        if (not self._active and not from_poll) or (state is not None and state.terminal):
+            self.handoverFinished.emit(outcome)
+
+    def _set_active(self, active: bool) -> None:
+        if active == self._active and (self._poll_timer.isActive() or self._watch_timer.isActive()):
+            return
+        self._active = active
+        if self._closed:
+            return
+        if active:
+            self._watch_timer.stop()
+            self._poll_timer.start()
+        else:
+            self._poll_timer.stop()
+            self._watch_timer.start()
+
+    @Slot()
+    def _on_inactive(self) -> None:
+        if self._screen is HandoverScreen.NONE:
+            return
+        outcome = self._outcome
+        if self._active and (outcome is None or outcome.state not in WAITING_STATES):
+            # NOTE: a door is open or opening: the screen must keep saying which one.
+            self._inactivity.start()
+            return
+        log.info("no touch on the hand-over screen for %.0f s: back home", self._inactivity_s)
+        self._leave()
+
+    @property
+    def _inactivity_s(self) -> float:
+        return self._config.ui.inactivity_s
+
+    @Slot()
+    def _on_result_timeout(self) -> None:
+        if self._screen is HandoverScreen.RESULT and not self._staff_session:
+            self._leave()
+
+    def _leave(self) -> None:
+        """Back to the home screen; cancel a hand-over that waits for a PIN or a case."""
+        service = self._service
+        outcome = self._outcome
+        if service is not None and self._active and outcome is not None:
+            if outcome.state in WAITING_STATES:
+                handover_id = self._handover_id
+                self._submit("cancelled", handover_id, lambda: service.cancel(handover_id))
+                self._set_active(False)
+            else:
+                return  # a door is open: stay until the machine ends it
+        self._inactivity.stop()
+        self._result_timer.stop()
+        was_showing = self._screen is not HandoverScreen.NONE
+        self._set_screen(HandoverScreen.NONE)
+        self._claims_barcodes = False
+        self._handover_id = ""
+        self._outcome = None
+        self._notice = None
+        self._pin_wrong = None
+        self._set_pin("")
+        self._staff_session = False
+        self._set_staff(staff_id="", pin="", field="id", error=False)
+        self.outcomeChanged.emit()
+        if was_showing and self._kiosk.current_screen is Screen.HOME:
+            self._kiosk.setLanguage(self._config.ui.languages[0])
+
+    def _touched(self) -> None:
+        self._kiosk.noteActivity()
+        self._inactivity.start()
+
+    def _set_screen(self, screen: HandoverScreen) -> None:
+        if screen is not self._screen:
+            log.debug("hand-over screen %r -> %r", self._screen.value, screen.value)
+            self._screen = screen
+            self.screenChanged.emit()
+
+    def _set_pin(self, pin: str) -> None:
+        if pin != self._pin:
+            self._pin = pin
+            self.pinChanged.emit()
+
+    def _set_staff(
+        self,
+        *,
+        staff_id: str | None = None,
+        pin: str | None = None,
+        field: str | None = None,
+        error: bool | None = None,
+    ) -> None:
+        new = (
+            self._staff_id if staff_id is None else staff_id,
+            self._staff_pin if pin is None else pin,
+            self._staff_field if field is None else field,
+            (False if (staff_id is not None or pin is not None) else self._staff_error)
+            if error is None
+            else error,
+        )
+        if new != (self._staff_id, self._staff_pin, self._staff_field, self._staff_error):
+            self._staff_id, self._staff_pin, self._staff_field, self._staff_error = new
+            self.staffChanged.emit()
+
+    # -- properties ----------------------------------------------------------------------------
+
+    def _text(self, outcome: HandoverOutcome | None, part: str) -> str:
+        if outcome is None:
+            return ""
+        catalog = self._catalogs.get(self._kiosk.current_language)
+        if catalog is None:
+            return ""
+        message_id = outcome.title_id if part == "title" else outcome.body_id
+        return catalog.text(message_id, *outcome.args)
+
+    def _get_available(self) -> bool:
+        return self._service is not None
+
+    def _get_screen(self) -> str:
+        return self._screen.value
+
+    def _get_busy(self) -> bool:
+        return self._user_jobs > 0
+
+    def _get_code(self) -> str:
+        return self._outcome.code.value if self._outcome else ""
+
+    def _get_tone(self) -> str:
+        if self._outcome is None:
+            return ""
+        code = self._outcome.code
+        if code in SUCCESS_CODES:
+            return "success"
+        if code in WARNING_CODES:
+            return "warning"
+        if code in DOOR_CODES or code in (OutcomeCode.ENTER_PIN, OutcomeCode.STAFF_IDENTIFIED):
+            return "info"
+        return "problem"
+
+    def _get_title(self) -> str:
+        return self._text(self._outcome, "title")
+
+    def _get_body(self) -> str:
+        return self._text(self._outcome, "body")
+
+    def _get_door(self) -> int:
+        door = self._outcome.door if self._outcome else None
+        return door or 0
+
+    def _get_door_column(self) -> int:
+        door = self._get_door()
+        return (door - 1) // LOCKS_PER_BOARD + 1 if door else 0
+
+    def _get_door_row(self) -> int:
+        door = self._get_door()
+        return (door - 1) % LOCKS_PER_BOARD + 1 if door else 0
+
+    def _get_locker_columns(self) -> int:
+        return self._columns
+
+    def _get_locker_rows(self) -> int:
+        return LOCKS_PER_BOARD
+
+    def _get_pin_mask(self) -> str:
+        return "●" * len(self._pin)
+
+    def _get_pin_complete(self) -> bool:
+        return len(self._pin) >= PIN_MIN
+
+    def _get_pin_error(self) -> str:
+        return self._text(self._pin_wrong, "body")
+
+    def _get_staff_id(self) -> str:
+        return self._staff_id
+
+    def _get_staff_pin_mask(self) -> str:
+        return "●" * len(self._staff_pin)
+
+    def _get_staff_field(self) -> str:
+        return self._staff_field
+
+    def _get_staff_error(self) -> bool:
+        return self._staff_error
+
+    def _get_staff_session(self) -> bool:
+        return self._staff_session
+
+    def _get_notice(self) -> str:
+        if self._notice is None:
+            return ""
+        return self._text(self._notice, "title") + "\n" + self._text(self._notice, "body")
+
+    def _get_cases(self) -> CaseListModel:
+        return self.cases
+
+    def _get_returned(self) -> CaseListModel:
+        return self.returned
+
+    available = Property(bool, _get_available, constant=True)
+    screen = Property(str, _get_screen, notify=screenChanged)
+    busy = Property(bool, _get_busy, notify=busyChanged)
+    code = Property(str, _get_code, notify=outcomeChanged)
+    tone = Property(str, _get_tone, notify=outcomeChanged)
+    title = Property(str, _get_title, notify=outcomeChanged)
+    body = Property(str, _get_body, notify=outcomeChanged)
+    door = Property(int, _get_door, notify=outcomeChanged)
+    doorColumn = Property(int, _get_door_column, notify=outcomeChanged)
+    doorRow = Property(int, _get_door_row, notify=outcomeChanged)
+    lockerColumns = Property(int, _get_locker_columns, constant=True)
+    lockerRows = Property(int, _get_locker_rows, constant=True)
+    pinMask = Property(str, _get_pin_mask, notify=pinChanged)
+    pinComplete = Property(bool, _get_pin_complete, notify=pinChanged)
+    pinError = Property(str, _get_pin_error, notify=outcomeChanged)
+    staffId = Property(str, _get_staff_id, notify=staffChanged)
+    staffPinMask = Property(str, _get_staff_pin_mask, notify=staffChanged)
+    staffField = Property(str, _get_staff_field, notify=staffChanged)
+    staffError = Property(bool, _get_staff_error, notify=staffChanged)
+    staffSession = Property(bool, _get_staff_session, notify=staffChanged)
+    notice = Property(str, _get_notice, notify=outcomeChanged)
+    caseList = Property(QObject, _get_cases, constant=True)
+    returnedList = Property(QObject, _get_returned, constant=True)
+
+    # -- Python-side read access (tests, the app) ---------------------------------------------
+
+    @property
+    def current_screen(self) -> HandoverScreen:
+        """The hand-over screen shown now (NONE: the other journeys)."""
+        return self._screen
+
+    @property
+    def last_outcome(self) -> HandoverOutcome | None:
+        """The outcome on screen."""
+        return self._outcome
+
+    @property
+    def handover_id(self) -> str:
+        """The hand-over on screen (empty when none)."""
+        return self._handover_id
+
+
+def _token_type(text: str) -> str:
+    """The unverified ``typ`` claim of a JWS (routing only)."""
+    try:
+        claims = json.loads(b64url_decode(text.strip().split(".")[1]))
+    except (ValueError, IndexError):
+        return ""
+    typ = claims.get("typ") if isinstance(claims, dict) else None
+    return typ if isinstance(typ, str) else ""
+
+
+def _actor(service: HandoverService, handover_id: str) -> str:
+    record = service.handover(handover_id)
+    return record.actor if record is not None else ""
+
+
+__all__ = ["CaseListModel", "HandoverScreen", "HandoverViewModel", "is_handover_code"]
