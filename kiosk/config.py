@@ -126,6 +126,7 @@ class HandoverConfig:
     return_mode: str = "hold"
     pin_attempts_per_case: int = 3
     pin_budget: int = 10
+    slot_pins: tuple[int, int, int] | None = None  # punch slot: flap, punch, light barrier
 
 
 @dataclass(frozen=True)
@@ -621,7 +622,20 @@ def parse_config(
     return_mode = ho.text("return_mode", "hold")
     if return_mode not in ("hold", "punch"):
         raise ho.fail("return_mode", return_mode, "must be 'hold' or 'punch'")
+    slot_raw = ho.raw("slot", None)
+    slot_pins: tuple[int, int, int] | None = None
+    if slot_raw is not None:
+        names = ("flap_pin", "punch_pin", "sensor_pin")
+        if not isinstance(slot_raw, Mapping) or set(slot_raw) != set(names):
+            raise ho.fail("slot", slot_raw, "must be {flap_pin = N, punch_pin = N, sensor_pin = N}")
+        pins = [slot_raw[n] for n in names]
+        if not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 27 for p in pins):
+            raise ho.fail("slot", slot_raw, "GPIO pins are BCM numbers 0 to 27")
+        slot_pins = (pins[0], pins[1], pins[2])
+    if return_mode == "punch" and slot_pins is None:
+        raise ho.fail("slot", None, 'return_mode = "punch" needs the slot\'s GPIO pins')
     handover = HandoverConfig(
+        slot_pins=slot_pins,
         compartments=compartments,
         return_doors=tuple(return_raw),
         return_mode=return_mode,

@@ -13,7 +13,11 @@ from kiosk import __version__
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
-from kiosk.core.command_handlers import register_handover_handlers, register_standard_handlers
+from kiosk.core.command_handlers import (
+    register_handover_handlers,
+    register_maintenance_open,
+    register_standard_handlers,
+)
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
@@ -143,11 +147,18 @@ class KioskServices:
         )
         if self.handover is not None:
             register_handover_handlers(processor, self.handover)
+        if self.locker is not None:
+            register_maintenance_open(processor, self.locker, self.handover, self._audit)
         link.on_command(processor.handle_payload)
         if self.desired is not None:
             self.desired.set_applier(self.apply_config)
             self.desired.set_reporter(link.report_config)
             link.on_config_desired(self.desired.handle_payload)
+
+    def _audit(self, data: dict[str, Any]) -> None:
+        """An audit event (a door opened by hand or remotely) in the outbox."""
+        with self.db.transaction() as tx:
+            self.outbox.append(tx, "audit", "audit.locker_open", dict(data))
 
     def _reload_config(self) -> None:
         """``config.reload``: the file is read again by a restart (systemd restarts us)."""
@@ -375,8 +386,20 @@ def _handover(
         pin_attempts_per_case=config.handover.pin_attempts_per_case,
         pin_budget=config.handover.pin_budget,
     )
+    slot = None
+    if config.handover.return_mode == "punch" and config.handover.slot_pins is not None:
+        from kiosk.devices.locker.gpio_intake_slot import GpioIntakeSlot
+
+        flap, punch, sensor = config.handover.slot_pins
+        slot = GpioIntakeSlot(flap_pin=flap, punch_pin=punch, sensor_pin=sensor)
     service = HandoverService(
-        settings, HandoverJournal(db, outbox), locker, checkin.trust, clock, health=health
+        settings,
+        HandoverJournal(db, outbox),
+        locker,
+        checkin.trust,
+        clock,
+        slot=slot,
+        health=health,
     )
     for settled in service.recover():
         log.warning("hand-over settled after a restart: %s", settled)

@@ -52,6 +52,8 @@ def test_the_documented_example_config_is_valid() -> None:
             "not a device URL",
         ),
         ("inactivity_s = 30", 'inactivity_s = "thirty"', "ui.inactivity_s", "must be a number"),
+        ('\nreturn_mode = "hold"', '\nreturn_mode = "punch"', "handover.slot", "needs the slot"),
+        ('L = "41-46"', 'L = "41-47"', "handover.return_doors", "cannot also hold cases"),
         ("inactivity_s = 30", "inactivity_s = 1", "ui.inactivity_s", "between 5 and 600"),
         ('reset_time = "03:00"', 'reset_time = "3 am"', "tickets.reset_time", "HH:MM"),
         ("keepalive_s = 30", "keepalive_s = 30\nkeepalive = 10", "mqtt.keepalive", "unknown key"),

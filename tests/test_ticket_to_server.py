@@ -253,3 +253,48 @@ def test_the_server_assigns_passport_cases_with_signed_commands(
                 assert locker.pulsed_doors() == []  # an assignment opens no door
             finally:
                 kiosk.stop()
+
+
+def test_a_remote_maintenance_open_fires_one_door_is_audited_and_rate_limited(
+    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+) -> None:
+    from simulators.demo_keys import demo_command_keys
+    from simulators.locker.server import LockerSimulator
+    from tests.kiosk_config import config_data
+
+    document = config_data(tmp_path / "state")
+    document["mqtt"] = {
+        "broker": mosquitto.url,
+        "keepalive_s": 5,
+        "command_keys": demo_command_keys(),
+    }
+    document["locker"] = {"url": "sim://", "boards": 1}
+    document["handover"] = {"compartments": {"M": "1-14"}, "return_doors": [15, 16]}
+    with LockerSimulator(port=0, boards=1) as locker:
+        kiosk = build_services(
+            parse_config(document, source="test"),
+            printer_url=printer.url,
+            locker_url=locker.url,
+            printer_poll_s=3600,
+            document=document,
+        )
+        with CentralSimulator("127.0.0.1", mosquitto.port) as central:
+            kiosk.start()
+            try:
+                assert kiosk.link is not None and kiosk.link.wait_ready(10)
+                for _ in range(3):
+                    central.send_command(
+                        "test-kiosk-1", "locker.maintenance_open", {"door": 3, "staff_id": "s-1"}
+                    )
+                results = central.wait_for_events(3, timeout=15, type="cmd.result")
+                outcomes = [r.envelope["data"] for r in results]
+                assert [o["ok"] for o in outcomes] == [True, True, False]
+                assert outcomes[2]["error"] == "rate_limited"
+                assert locker.pulses(3) == 2
+                assert set(locker.pulsed_doors()) == {3}
+                audits = central.wait_for_events(4, timeout=15, type="audit.locker_open")
+                stages = [a.envelope["data"]["stage"] for a in audits]
+                assert stages == ["requested", "unlock_sent", "requested", "unlock_sent"]
+                assert {a.envelope["data"]["via"] for a in audits} == {"remote"}
+            finally:
+                kiosk.stop()

@@ -8,6 +8,8 @@ server's ``acked_seq``). There is deliberately no remote "open doors" action.
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,6 +17,8 @@ from kiosk.core.checkin import CheckInService
 from kiosk.core.commands import CommandError, CommandHandler, CommandProcessor
 from kiosk.core.handover.service import HandoverService
 from kiosk.core.tickets import TicketService
+from kiosk.devices.locker.diag import open_door
+from kiosk.devices.locker.protocol import Locker
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,7 @@ OUTBOX_RESEND = "outbox.resend"
 CHECKIN_ANSWER = "checkin.answer"
 HANDOVER_ASSIGN = "handover.assign"
 HANDOVER_CANCEL = "handover.cancel"
+MAINTENANCE_OPEN = "locker.maintenance_open"
 
 Action = Callable[[], Mapping[str, Any] | None]
 """A callback without arguments; what it returns is the command's result."""
@@ -153,6 +158,54 @@ def register_handover_handlers(processor: CommandProcessor, handover: HandoverSe
 
     processor.register(HANDOVER_ASSIGN, assign)
     processor.register(HANDOVER_CANCEL, cancel)
+
+
+MAINTENANCE_OPENS_PER_MIN = 2
+
+
+def register_maintenance_open(
+    processor: CommandProcessor,
+    locker: Locker,
+    handover: HandoverService | None,
+    audit: Callable[[dict[str, Any]], None],
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> None:
+    """``locker.maintenance_open``: staff maintenance opens one door from the server.
+
+    Signed like every command, and on top: at most ``MAINTENANCE_OPENS_PER_MIN`` a minute
+    (whatever the config allows other actions), never a door that holds or awaits a document
+    (loaded, reserved or returned compartments stay shut: that is a hand-over's job), one
+    door per command (there is no "open all"), and audited before and after.
+    Args: ``door``, ``staff_id``, ``reason``.
+    """
+    opened: deque[float] = deque()
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        door, staff = args.get("door"), args.get("staff_id")
+        if not isinstance(door, int) or isinstance(door, bool) or not isinstance(staff, str):
+            raise CommandError("bad_args", "locker.maintenance_open needs door and staff_id")
+        if not staff:
+            raise CommandError("bad_args", "a maintenance open names the staff member")
+        if handover is not None:
+            for compartment in handover.compartments():
+                if compartment.door == door and compartment.state not in ("free", "fault"):
+                    raise CommandError(
+                        "door_in_use", f"door {door} is {compartment.state}; not opened remotely"
+                    )
+        now = monotonic()
+        while opened and now - opened[0] >= 60.0:
+            opened.popleft()
+        if len(opened) >= MAINTENANCE_OPENS_PER_MIN:
+            raise CommandError("rate_limited", "too many maintenance opens in the last minute")
+        opened.append(now)
+        try:
+            line = open_door(locker, door, audit, actor=staff, via="remote")
+        except ValueError as exc:
+            raise CommandError("bad_args", str(exc)) from exc
+        return {"door": door, "result": line}
+
+    processor.register(MAINTENANCE_OPEN, handle)
 
 
 __all__ = [
