@@ -10,12 +10,14 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kiosk.config import KioskConfig, parse_config
 from kiosk.services import KioskServices, build_services
 from simulators.central.server import CentralSimulator
+from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
 from tests.mosquitto import MosquittoBroker
@@ -112,20 +114,58 @@ def test_a_printer_out_of_paper_reaches_the_server_as_a_fault(
     ), central.health
 
 
-@pytest.fixture
-def managed_kiosk(
-    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
-) -> Iterator[KioskServices]:
-    """A kiosk built as `kiosk run` builds it: from the file document, with server commands."""
+def managed_document(tmp_path: Path, broker: MosquittoBroker, **sections: Any) -> dict[str, Any]:
+    """A config document as `kiosk run` reads it: online, trusting the demo command key."""
     from simulators.demo_keys import demo_command_keys
     from tests.kiosk_config import config_data
 
     document = config_data(tmp_path / "state")
     document["mqtt"] = {
-        "broker": mosquitto.url,
+        "broker": broker.url,
         "keepalive_s": 5,
         "command_keys": demo_command_keys(),
     }
+    document.update(sections)
+    return document
+
+
+@pytest.fixture
+def locker_sim() -> Iterator[LockerSimulator]:
+    with LockerSimulator(port=0, boards=1) as sim:
+        yield sim
+
+
+@pytest.fixture
+def locker_kiosk(
+    tmp_path: Path,
+    mosquitto: MosquittoBroker,
+    printer: PrinterSimulator,
+    locker_sim: LockerSimulator,
+) -> Iterator[KioskServices]:
+    """A kiosk with a one-board locker (doors 1-14 for cases, 15-16 for returns); not started."""
+    document = managed_document(
+        tmp_path,
+        mosquitto,
+        locker={"url": "sim://", "boards": 1},
+        handover={"compartments": {"M": "1-14"}, "return_doors": [15, 16]},
+    )
+    kiosk = build_services(
+        parse_config(document, source="test"),
+        printer_url=printer.url,
+        locker_url=locker_sim.url,
+        printer_poll_s=3600,
+        document=document,
+    )
+    yield kiosk
+    kiosk.stop()
+
+
+@pytest.fixture
+def managed_kiosk(
+    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+) -> Iterator[KioskServices]:
+    """A kiosk built as `kiosk run` builds it: from the file document, with server commands."""
+    document = managed_document(tmp_path, mosquitto)
     config = parse_config(document, source="test")
     services = build_services(
         config, printer_url=printer.url, printer_poll_s=3600, document=document
@@ -175,16 +215,9 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
     from datetime import UTC, datetime, timedelta
 
     from simulators.central.server import issue_booking_token
-    from simulators.demo_keys import demo_command_keys, demo_trusted_keys
-    from tests.kiosk_config import config_data
+    from simulators.demo_keys import demo_trusted_keys
 
-    document = config_data(tmp_path / "state")
-    document["mqtt"] = {
-        "broker": mosquitto.url,
-        "keepalive_s": 5,
-        "command_keys": demo_command_keys(),
-    }
-    document["checkin"] = {"trusted_keys": demo_trusted_keys()}
+    document = managed_document(tmp_path, mosquitto, checkin={"trusted_keys": demo_trusted_keys()})
     kiosk = build_services(
         parse_config(document, source="test"),
         printer_url=printer.url,
@@ -211,21 +244,10 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
 
 
 def test_the_server_assigns_passport_cases_with_signed_commands(
-    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+    locker_kiosk: KioskServices, mosquitto: MosquittoBroker, locker_sim: LockerSimulator
 ) -> None:
     from kiosk.core.handover.pins import make_pin_verifier
-    from simulators.demo_keys import demo_command_keys
-    from simulators.locker.server import LockerSimulator
-    from tests.kiosk_config import config_data
 
-    document = config_data(tmp_path / "state")
-    document["mqtt"] = {
-        "broker": mosquitto.url,
-        "keepalive_s": 5,
-        "command_keys": demo_command_keys(),
-    }
-    document["locker"] = {"url": "sim://", "boards": 1}
-    document["handover"] = {"compartments": {"M": "1-14"}, "return_doors": [15, 16]}
     cases = [
         {
             "case_id": "P-1",
@@ -234,67 +256,33 @@ def test_the_server_assigns_passport_cases_with_signed_commands(
             "pin_verifier": make_pin_verifier("1234", log2n=10),
         }
     ]
-    with LockerSimulator(port=0, boards=1) as locker:
-        kiosk = build_services(
-            parse_config(document, source="test"),
-            printer_url=printer.url,
-            locker_url=locker.url,
-            printer_poll_s=3600,
-            document=document,
-        )
-        assert kiosk.handover is not None
-        with CentralSimulator("127.0.0.1", mosquitto.port, demo_cases=cases) as central:
-            kiosk.start()
-            try:
-                results = central.wait_for_events(1, timeout=15, type="cmd.result")
-                assert results[0].envelope["data"]["action"] == "handover.assign"
-                assert results[0].envelope["data"]["ok"] is True
-                assert kiosk.handover.case("P-1") is not None
-                assert locker.pulsed_doors() == []  # an assignment opens no door
-            finally:
-                kiosk.stop()
+    assert locker_kiosk.handover is not None
+    with CentralSimulator("127.0.0.1", mosquitto.port, demo_cases=cases) as central:
+        locker_kiosk.start()
+        results = central.wait_for_events(1, timeout=15, type="cmd.result")
+        assert results[0].envelope["data"]["action"] == "handover.assign"
+        assert results[0].envelope["data"]["ok"] is True
+        assert locker_kiosk.handover.case("P-1") is not None
+        assert locker_sim.pulsed_doors() == []  # an assignment opens no door
 
 
 def test_a_remote_maintenance_open_fires_one_door_is_audited_and_rate_limited(
-    tmp_path: Path, mosquitto: MosquittoBroker, printer: PrinterSimulator
+    locker_kiosk: KioskServices, mosquitto: MosquittoBroker, locker_sim: LockerSimulator
 ) -> None:
-    from simulators.demo_keys import demo_command_keys
-    from simulators.locker.server import LockerSimulator
-    from tests.kiosk_config import config_data
-
-    document = config_data(tmp_path / "state")
-    document["mqtt"] = {
-        "broker": mosquitto.url,
-        "keepalive_s": 5,
-        "command_keys": demo_command_keys(),
-    }
-    document["locker"] = {"url": "sim://", "boards": 1}
-    document["handover"] = {"compartments": {"M": "1-14"}, "return_doors": [15, 16]}
-    with LockerSimulator(port=0, boards=1) as locker:
-        kiosk = build_services(
-            parse_config(document, source="test"),
-            printer_url=printer.url,
-            locker_url=locker.url,
-            printer_poll_s=3600,
-            document=document,
-        )
-        with CentralSimulator("127.0.0.1", mosquitto.port) as central:
-            kiosk.start()
-            try:
-                assert kiosk.link is not None and kiosk.link.wait_ready(10)
-                for _ in range(3):
-                    central.send_command(
-                        "test-kiosk-1", "locker.maintenance_open", {"door": 3, "staff_id": "s-1"}
-                    )
-                results = central.wait_for_events(3, timeout=15, type="cmd.result")
-                outcomes = [r.envelope["data"] for r in results]
-                assert [o["ok"] for o in outcomes] == [True, True, False]
-                assert outcomes[2]["error"] == "rate_limited"
-                assert locker.pulses(3) == 2
-                assert set(locker.pulsed_doors()) == {3}
-                audits = central.wait_for_events(4, timeout=15, type="audit.locker_open")
-                stages = [a.envelope["data"]["stage"] for a in audits]
-                assert stages == ["requested", "unlock_sent", "requested", "unlock_sent"]
-                assert {a.envelope["data"]["via"] for a in audits} == {"remote"}
-            finally:
-                kiosk.stop()
+    with CentralSimulator("127.0.0.1", mosquitto.port) as central:
+        locker_kiosk.start()
+        assert locker_kiosk.link is not None and locker_kiosk.link.wait_ready(10)
+        for _ in range(3):
+            central.send_command(
+                "test-kiosk-1", "locker.maintenance_open", {"door": 3, "staff_id": "s-1"}
+            )
+        results = central.wait_for_events(3, timeout=15, type="cmd.result")
+        outcomes = [r.envelope["data"] for r in results]
+        assert [o["ok"] for o in outcomes] == [True, True, False]
+        assert outcomes[2]["error"] == "rate_limited"
+        assert locker_sim.pulses(3) == 2
+        assert set(locker_sim.pulsed_doors()) == {3}
+        audits = central.wait_for_events(4, timeout=15, type="audit.locker_open")
+        stages = [a.envelope["data"]["stage"] for a in audits]
+        assert stages == ["requested", "unlock_sent", "requested", "unlock_sent"]
+        assert {a.envelope["data"]["via"] for a in audits} == {"remote"}
