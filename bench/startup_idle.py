@@ -74,6 +74,11 @@ def kiosk_config(work: Path, printer_port: int, broker: str) -> Path:
     text = text.replace('state_dir = "/var/lib/kiosk"', f'state_dir = "{work / "state"}"')
     text = text.replace('url = "sim://"', f'url = "tcp://127.0.0.1:{printer_port}"')
     text = text.replace('broker = ""', f'broker = "{broker}"')
+    # NOTE: only the printer and the link, as before the locker, scanner and camera came:
+    # their demo simulators (sim://) are started by `kiosk demo`, not by `kiosk run`.
+    text = text.replace('url = "sim://"', 'url = ""')
+    text = text.replace('camera_url = "sim://"', 'camera_url = ""')
+    text = text.replace("enabled = true", "enabled = false")
     path = work / "kiosk.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -283,6 +283,16 @@ class _Reader:
             raise self.fail(name, value, f"must be between {low:g} and {high:g}")
         return value
 
+    def device_url(self, name: str, default: str, *, default_port: int | None = None) -> str:
+        """A device URL (DESIGN §3), checked; an empty text means "none fitted"."""
+        url = self.text(name, default)
+        if url:
+            try:
+                parse_device_url(url, default_port=default_port)
+            except DeviceUrlError as exc:
+                raise self.fail(name, url, str(exc)) from None
+        return url
+
     def sub(self, name: str, *, required: bool = True) -> _Reader:
         value = self.raw(name, ... if required else {})
         if not isinstance(value, Mapping):
@@ -522,11 +532,7 @@ def parse_config(
     tk.check_unknown()
 
     pr = top.sub("printer", required=False)
-    printer_url = pr.text("url", "sim://")
-    try:
-        parse_device_url(printer_url, default_port=9100)
-    except DeviceUrlError as exc:
-        raise pr.fail("url", printer_url, str(exc)) from None
+    printer_url = pr.device_url("url", "sim://", default_port=9100)
     mode_text = pr.text("text_mode", "kanji")
     try:
         text_mode = TextMode(mode_text)
@@ -544,12 +550,7 @@ def parse_config(
     pr.check_unknown()
 
     sc = top.sub("scanner", required=False)
-    scanner_url = sc.text("url", "")
-    if scanner_url:
-        try:
-            parse_device_url(scanner_url)
-        except DeviceUrlError as exc:
-            raise sc.fail("url", scanner_url, str(exc)) from None
+    scanner_url = sc.device_url("url", "")
     suffix = sc.text("suffix", "cr")
     if suffix not in ("cr", "crlf", "lf", "none"):
         raise sc.fail("suffix", suffix, "must be 'cr', 'crlf', 'lf' or 'none'")
@@ -561,12 +562,7 @@ def parse_config(
     sc.check_unknown()
 
     lk = top.sub("locker", required=False)
-    locker_url = lk.text("url", "")
-    if locker_url:
-        try:
-            parse_device_url(locker_url)
-        except DeviceUrlError as exc:
-            raise lk.fail("url", locker_url, str(exc)) from None
+    locker_url = lk.device_url("url", "")
     locked_bit = int(lk.number("locked_bit", 1, low=0, high=1))
     locker = LockerConfig(
         url=locker_url,
@@ -579,12 +575,7 @@ def parse_config(
     lk.check_unknown()
 
     ph = top.sub("photo", required=False)
-    camera_url = ph.text("camera_url", "")
-    if camera_url:
-        try:
-            parse_device_url(camera_url)
-        except DeviceUrlError as exc:
-            raise ph.fail("camera_url", camera_url, str(exc)) from None
+    camera_url = ph.device_url("camera_url", "")
     photo_rules = ph.text("rules", "jp-passport")
     if photo_rules not in ("jp-passport", "icao"):
         raise ph.fail("rules", photo_rules, "must be 'jp-passport' or 'icao'")

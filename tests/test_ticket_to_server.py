@@ -7,8 +7,7 @@ driver, SQLite files.
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +19,8 @@ from simulators.central.server import CentralSimulator
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
+from tests.link.link_support import wait_until
 from tests.mosquitto import MosquittoBroker
-
-
-def poll_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    """True as soon as ``predicate()`` holds, False after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
 
 ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
 
@@ -85,7 +74,7 @@ def test_a_ticket_reaches_the_server_with_the_contract_envelope_and_is_acked(
     # The row leaves the outbox when the server's ack covers it, and only then.
     # NOTE: the kiosk deletes on the ack it receives; the central's wait_until only re-checks
     # on its own messages, so poll the kiosk's outbox here.
-    assert poll_until(lambda: kiosk.outbox.depth() == 0, timeout=15)
+    wait_until(lambda: kiosk.outbox.depth() == 0, 15, "the acked outbox to empty")
     state = central.states["test-kiosk-1"]
     assert state["online"] is True
     assert state["session"] == kiosk.session
