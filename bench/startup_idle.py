@@ -72,12 +72,12 @@ def stop(proc: subprocess.Popen[str]) -> None:
 def kiosk_config(work: Path, printer_port: int, broker: str) -> Path:
     text = (ROOT / "kiosk" / "demo_config.toml").read_text(encoding="utf-8")
     text = text.replace('state_dir = "/var/lib/kiosk"', f'state_dir = "{work / "state"}"')
-    text = text.replace('url = "sim://"', f'url = "tcp://127.0.0.1:{printer_port}"')
+    # NOTE: "\nurl" so that camera_url is not matched; the printer's url comes first.
+    text = text.replace('\nurl = "sim://"', f'\nurl = "tcp://127.0.0.1:{printer_port}"', 1)
     text = text.replace('broker = ""', f'broker = "{broker}"')
     # NOTE: only the printer and the link, as before the locker, scanner and camera came:
     # their demo simulators (sim://) are started by `kiosk demo`, not by `kiosk run`.
     text = text.replace('url = "sim://"', 'url = ""')
-    text = text.replace('camera_url = "sim://"', 'camera_url = ""')
     text = text.replace("enabled = true", "enabled = false")
     path = work / "kiosk.toml"
     path.write_text(text, encoding="utf-8")

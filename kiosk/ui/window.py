@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QUrl
 from PySide6.QtGui import QGuiApplication
@@ -24,7 +25,6 @@ from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.handover.service import HandoverService
-from kiosk.core.photo.session import PhotoBoothService
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
@@ -32,12 +32,15 @@ from kiosk.i18n.catalog import Catalog
 from kiosk.ui.checkin_view_model import CheckInViewModel
 from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
-from kiosk.ui.photo_view_model import PROVIDER_ID as CAMERA_PROVIDER_ID
-from kiosk.ui.photo_view_model import CameraImageProvider, PhotoViewModel
+from kiosk.ui.photo_absent import NoPhotoBooth
 from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
 from kiosk.ui.service_list import ServiceListModel
 from kiosk.ui.status import StatusViewModel
 from kiosk.ui.translator import CatalogTranslator
+
+if TYPE_CHECKING:
+    from kiosk.core.photo.session import PhotoBoothService
+    from kiosk.ui.photo_view_model import PhotoViewModel
 
 log = logging.getLogger(__name__)
 
@@ -240,16 +243,27 @@ def build_ui(
     checkin = CheckInViewModel(config, checkin_service, view_model, parent=engine)
     qr_provider = QrImageProvider()
     engine.addImageProvider(PROVIDER_ID, qr_provider)
-    camera_provider = CameraImageProvider()
-    engine.addImageProvider(CAMERA_PROVIDER_ID, camera_provider)
-    photo = PhotoViewModel(photo_service, view_model, camera_provider, parent=engine)
+    photo: PhotoViewModel | None = None
+    photo_model: QObject
+    if photo_service is not None:
+        # NOTE: imported here: OpenCV and NumPy load only on a kiosk with a photo booth.
+        from kiosk.ui.photo_view_model import PROVIDER_ID as CAMERA_PROVIDER_ID
+        from kiosk.ui.photo_view_model import CameraImageProvider, PhotoViewModel
+
+        camera_provider = CameraImageProvider()
+        engine.addImageProvider(CAMERA_PROVIDER_ID, camera_provider)
+        photo = photo_model = PhotoViewModel(
+            photo_service, view_model, camera_provider, parent=engine
+        )
+    else:
+        photo_model = NoPhotoBooth(parent=engine)
     handover = HandoverViewModel(config, handover_service, view_model, catalogs, parent=engine)
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
     context.setContextProperty("serviceModel", services)
     context.setContextProperty("checkinModel", checkin)
-    context.setContextProperty("photoModel", photo)
+    context.setContextProperty("photoModel", photo_model)
     context.setContextProperty("handoverModel", handover)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
