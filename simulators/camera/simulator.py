@@ -30,6 +30,9 @@ from simulators.camera.scene import Image, Person, Scene, render
 logger = logging.getLogger(__name__)
 
 BASE_HEIGHT = 720  # scene people are placed for a 1280x720 frame and scaled to the frame size
+# The scene as the camera sees it from its reference height; a camera raised by 1 mm sees the
+# person 1.4 px lower in a 1280x720 frame (a 230 mm head fills 324 px at the booth's distance).
+PX_PER_MM = 1.4
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class CameraSimulator:
         self._plugged = True
         self._frame_index = 0
         self._held: Shot | None = None
+        self._camera_offset_mm = 0.0
 
     # -- control API ---------------------------------------------------------------------------
 
@@ -146,6 +150,20 @@ class CameraSimulator:
         with self._lock:
             self._held = None
 
+    def move_camera(self, offset_mm: float) -> None:
+        """The camera is now ``offset_mm`` above its reference height (negative = below).
+
+        A motorised mount (its simulator) calls this as it moves: the scene pans, the people
+        appear ``offset_mm * PX_PER_MM`` px lower in a 720-line frame for every mm up.
+        """
+        with self._lock:
+            self._camera_offset_mm = float(offset_mm)
+
+    @property
+    def camera_offset_mm(self) -> float:
+        """How far above its reference height the camera is (mm)."""
+        return self._camera_offset_mm
+
     def shot_at(self, index: int) -> tuple[Shot, float]:
         """The shot playing at frame ``index`` and how far into it (0..1)."""
         total = sum(s.frames for s in self.script)
@@ -166,6 +184,7 @@ class CameraSimulator:
             index = self._frame_index
             self._frame_index += 1
             held = self._held
+            pan_px = self._camera_offset_mm * PX_PER_MM
         if self.photos:
             image = cv2.imread(str(self.photos[index % len(self.photos)]), cv2.IMREAD_COLOR)
             if image is None:
@@ -183,7 +202,7 @@ class CameraSimulator:
         scene = Scene(
             width=width,
             height=height,
-            people=tuple(_fit(p, width, height) for p in people),
+            people=tuple(_fit(replace(p, cy=p.cy + pan_px), width, height) for p in people),
             gain=shot.gain,
             blur_sigma=shot.blur_sigma * height / BASE_HEIGHT,
             seed=self.seed + index,
