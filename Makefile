@@ -8,5 +8,5 @@ bench:
 	scripts/bootstrap.sh && .venv/bin/python -m bench
 # Regenerate requirements.lock after changing dependencies in pyproject.toml (needs uv).
 lock:
-	uv pip compile pyproject.toml --extra dev --extra usb --universal --python-version 3.11 \
+	uv pip compile pyproject.toml --extra dev --extra usb --extra sim --universal --python-version 3.11 \
 	    --generate-hashes -o requirements.lock
