@@ -24,6 +24,7 @@ One photo's path (DESIGN §1: "a non-compliant photo accepted silently" must nev
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -48,9 +49,11 @@ from kiosk.core.photo.detect import (
     to_bgr,
     to_gray,
 )
+from kiosk.core.photo.eye_level import CameraHeightGuide, EyeLevelController, EyeLevelSettings
 from kiosk.core.photo.guidance import GuidanceSettings, PhotoGuide
 from kiosk.core.photo.rules import RuleSet, load_rule_set
 from kiosk.devices.camera.protocol import Camera, Frame
+from kiosk.devices.camera_mount.protocol import CameraMount
 from kiosk.devices.health import UNKNOWN_AT_START, Health, HealthBoard
 from kiosk.devices.printer.protocol import PrinterError, Ticket, TicketPrinter
 from kiosk.errors import DeviceError, KioskError
@@ -261,6 +264,8 @@ class PhotoBoothService:
         camera: the booth camera (the screens read its preview through :attr:`camera`).
         health: device health; the camera is registered, receipt printer failures reported.
         detector: the face detector (Haar cascades by default).
+        mount: the motorised camera mount, None when the camera is fixed.
+        eye_level: how the mount follows the eyes (its band is the rule set's guidance band).
     """
 
     def __init__(
@@ -277,6 +282,8 @@ class PhotoBoothService:
         camera: Camera | None = None,
         health: HealthBoard | None = None,
         detector: FaceDetector | None = None,
+        mount: CameraMount | None = None,
+        eye_level: EyeLevelSettings | None = None,
     ) -> None:
         self.settings = settings
         self._db = db
@@ -296,11 +303,32 @@ class PhotoBoothService:
         self._printer_lock = threading.Lock()
         if health is not None and camera is not None:
             health.register(CAMERA)
+        # Camera height (optional mount): the preview's guide moves it, the still holds it.
+        self.mount = mount
+        self.eye_level: EyeLevelController | None = None
+        if mount is not None:
+            band = GuidanceSettings.for_rules(self.rule_set).vertical_band
+            self.eye_level = EyeLevelController(
+                dataclasses.replace(eye_level or EyeLevelSettings(), band=band)
+            )
+            if health is not None:
+                health.register(mount.name)
 
     # -- the camera --------------------------------------------------------------------------
 
     def guide(self) -> PhotoGuide:
-        """A preview guide for this rule set (use on one thread; see :meth:`advise`)."""
+        """A preview guide for this rule set (use on one thread; see :meth:`advise`).
+
+        With a camera mount it moves the camera to the eyes (:class:`CameraHeightGuide`).
+        """
+        if self.mount is not None and self.eye_level is not None:
+            return CameraHeightGuide(
+                _LockedDetector(self.detector, self._detect_lock),
+                GuidanceSettings.for_rules(self.rule_set),
+                self.rule_set,
+                mount=self.mount,
+                controller=self.eye_level,
+            )
         return PhotoGuide(
             _LockedDetector(self.detector, self._detect_lock),
             GuidanceSettings.for_rules(self.rule_set),
@@ -325,12 +353,30 @@ class PhotoBoothService:
         """
         if self.camera is None:
             raise _NoCameraError("no camera configured for the photo booth")
-        return self.camera.still()
+        self.hold_camera_height(True)
+        try:
+            return self.camera.still()
+        finally:
+            self.hold_camera_height(False)
+
+    def hold_camera_height(self, held: bool) -> None:
+        """Keep the camera mount where it is (True: countdown started) or free it again.
+
+        Nestable; without a mount nothing happens. The still holds it by itself.
+        """
+        if self.eye_level is None:
+            return
+        if held:
+            self.eye_level.hold()
+        else:
+            self.eye_level.release()
 
     def close(self) -> None:
-        """Release the camera (its preview iterator ends)."""
+        """Release the camera (its preview iterator ends) and the camera mount."""
         if self.camera is not None:
             self.camera.close()
+        if self.mount is not None:
+            self.mount.close()
 
     # -- check -------------------------------------------------------------------------------
 

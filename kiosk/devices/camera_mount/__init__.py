@@ -1,0 +1,1 @@
+"""The motorised camera mount of the ID photo booth (optional hardware)."""
