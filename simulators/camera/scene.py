@@ -1,12 +1,11 @@
 """Generated portrait scenes: a drawn person in front of a backdrop, with the ground truth.
 
-No photograph of a real face ships in the packages installed here (scikit-image's
-``astronaut`` would; it is not installed), so the camera simulator, the photo tests and the
-benchmark draw their people. The drawing is made for OpenCV's Haar cascades to see a face and
-two eyes in it, with human proportions: the eyes half-way between the crown and the chin, the
-head about 1.24 times as tall as it is wide. Every scene returns where the crown, the chin, the
-eye centres and the sides of the head really are, so the detector's measurements can be
-compared with the truth.
+A person is either drawn (``look="drawn"``: made for OpenCV's Haar cascades to see a face and
+two eyes in it, with human proportions, in any skin tone and hair colour) or a real
+photograph (``look="photo"``: scikit-image's ``astronaut`` portrait cut out of its backdrop,
+:mod:`simulators.camera.photo_person`). Every scene returns where the crown, the chin, the eye
+centres and the sides of the head really are, so the detector's measurements can be compared
+with the truth.
 
 A :class:`Person` is placed by its face centre and a scale (1.0 = a head 270 px tall, crown to
 chin, in a 1280x720 frame); :class:`Scene` adds the backdrop (plain or busy), the light (gain,
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from simulators.camera import photo_person
 
 Image = npt.NDArray[np.uint8]
 Point = tuple[float, float]
@@ -51,6 +52,7 @@ class Person:
         eyes_open: False draws closed lids.
         skin: BGR skin tone.
         hair: BGR hair colour.
+        look: ``"drawn"`` or ``"photo"`` (the real photograph; skin and hair are its own).
     """
 
     cx: float = 640.0
@@ -60,6 +62,7 @@ class Person:
     eyes_open: bool = True
     skin: tuple[int, int, int] = SKIN_TONES[0]
     hair: tuple[int, int, int] = HAIR_COLOURS[0]
+    look: str = "drawn"
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,30 @@ def _draw_person(layer: Image, p: Person, rng: np.random.Generator) -> None:
     cv2.ellipse(layer, _pt(cx, cy, s, 0, 65), _ax(s, 28, 7), 0, 0, 360, (90, 90, 160), -1)
 
 
+def _photo_placement(p: Person) -> npt.NDArray[np.float64]:
+    return photo_person.placement(
+        p.cx, p.cy, HEAD_HEIGHT * p.scale, p.roll_deg, -CROWN_DY / HEAD_HEIGHT
+    )
+
+
+def _photo_truth(p: Person) -> PersonTruth:
+    m = _photo_placement(p)
+    marks = {k: photo_person.transform(m, v) for k, v in photo_person.LANDMARKS.items()}
+    return PersonTruth(
+        crown=marks["crown"],
+        chin=marks["chin"],
+        left_eye=marks["left_eye"],
+        right_eye=marks["right_eye"],
+        head_left=marks["head_left"][0],
+        head_right=marks["head_right"][0],
+        roll_deg=eye_line_roll_deg(marks["left_eye"], marks["right_eye"]),
+    )
+
+
 def person_truth(p: Person) -> PersonTruth:
     """Where ``p``'s crown, chin, eyes and head sides are in the rendered frame."""
+    if p.look == "photo":
+        return _photo_truth(p)
     s = p.scale
     angle = math.radians(p.roll_deg)
     cos, sin = math.cos(angle), math.sin(angle)
@@ -242,6 +267,9 @@ def render(scene: Scene) -> Image:
     if scene.busy:
         _draw_busy_backdrop(img, rng)
     for person in scene.people:
+        if person.look == "photo":
+            photo_person.composite(img, _photo_placement(person), eyes_open=person.eyes_open)
+            continue
         layer = img.copy()
         _draw_person(layer, person, rng)
         # NOTE: a light optical blur even when "sharp": real lenses do not draw hard edges,

@@ -25,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from simulators.camera import photo_person
 from simulators.camera.scene import Image, Person, Scene, render
 
 logger = logging.getLogger(__name__)
@@ -58,13 +59,16 @@ class Shot:
     dropout: bool = False
 
 
-_GOOD = Person(cx=640, cy=330, scale=1.2)
+# The script films the real photographed person (scikit-image's astronaut) when the sim extra
+# is installed, else a drawn one.
+LOOK = "photo" if photo_person.available() else "drawn"
+_GOOD = Person(cx=640, cy=330, scale=1.2, look=LOOK)
 SESSION: tuple[Shot, ...] = (
     Shot("empty", 20),
     Shot(
-        "step_in", 20, (Person(cx=-150, cy=330, scale=0.7),), (Person(cx=640, cy=330, scale=0.7),)
+        "step_in", 20, (replace(_GOOD, cx=-150, scale=0.7),), (replace(_GOOD, scale=0.7),)
     ),
-    Shot("come_closer", 20, (Person(cx=640, cy=330, scale=0.7),), (_GOOD,)),
+    Shot("come_closer", 20, (replace(_GOOD, scale=0.7),), (_GOOD,)),
     Shot("off_centre", 10, (replace(_GOOD, cx=400),)),
     Shot("tilt", 10, (replace(_GOOD, roll_deg=9),)),
     Shot("eyes_closed", 10, (replace(_GOOD, eyes_open=False),)),

@@ -1,8 +1,9 @@
-"""Verdicts on the generated portrait and controlled transformations of it.
+"""Verdicts on real face images and controlled transformations of them.
 
-No photograph of a real face ships in the installed packages (scikit-image's ``astronaut``
-would, and is not installed); the faces are drawn by ``simulators/camera/scene.py`` so that
-OpenCV's Haar cascades find them. See ``simulators/camera/photo_cases.py`` for the cases.
+The real face is scikit-image's ``astronaut`` portrait (it ships inside the scikit-image
+wheel), cut out of its backdrop by ``simulators/camera/photo_person.py``; the drawn portraits
+of ``simulators/camera/scene.py`` add skin tones and hair colours the one photograph lacks.
+See ``simulators/camera/photo_cases.py`` for the cases and their expected verdicts.
 """
 
 from __future__ import annotations
@@ -14,23 +15,28 @@ import pytest
 from kiosk.core.photo.checks import VerdictStatus, check_photo
 from kiosk.core.photo.detect import measure_head
 from kiosk.core.photo.rules import RuleSet, load_rule_set
-from simulators.camera.photo_cases import CASES, PhotoCase, good_print, good_still
+from simulators.camera.photo_cases import CASES, PHOTO_CASES, PhotoCase, good_print, good_still
 from simulators.camera.scene import Image, passport_still
 from tests.core.photo_support import DETECTOR
 
 
 @functools.cache
-def base_print(rule_set_id: str) -> Image:
-    return good_print(DETECTOR, load_rule_set(rule_set_id))
+def base_print(rule_set_id: str, look: str = "drawn") -> Image:
+    return good_print(DETECTOR, load_rule_set(rule_set_id), look=look)
 
 
 @pytest.mark.parametrize("rule_set_id", ["jp-passport", "icao"])
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize(
+    ("look", "case"),
+    [("photo", c) for c in PHOTO_CASES] + [("drawn", c) for c in CASES],
+    ids=[f"photo-{c.name}" for c in PHOTO_CASES] + [f"drawn-{c.name}" for c in CASES],
+)
 def test_each_transformation_fails_exactly_the_rules_it_breaks(
-    case: PhotoCase, rule_set_id: str
+    look: str, case: PhotoCase, rule_set_id: str
 ) -> None:
     rules = load_rule_set(rule_set_id)
-    report = check_photo(case.make(base_print(rule_set_id), DETECTOR, rules), rules, DETECTOR)
+    base = base_print(rule_set_id, look)
+    report = check_photo(case.make(base, DETECTOR, rules), rules, DETECTOR)
     failed = {v.rule.name for v in report.failed}
     assert case.must_fail & set(rules.rules) <= failed
     assert failed - case.must_fail - case.may_fail == set()

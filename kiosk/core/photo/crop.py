@@ -2,9 +2,11 @@
 
 The head measured in the still (crown from the backdrop, chin from the face box) fixes the
 scale: the head is made as tall as the middle of the allowed crown-to-chin range (Japan:
-34 mm; ICAO: 75 % of the height). The top margin is the middle of what the rules allow once
-the head height is fixed (Japan: 2–6 mm on top and 5–9 mm below with 45 − 34 = 11 mm to share
-gives 4 mm on top); without margin rules 40 % of the spare height goes on top. The crop is
+34 mm; ICAO: 75 % of the height), or smaller, down to 0.5 mm above the range's floor, when
+the head is so wide (hair) that the side margins would not fit. The top margin is the middle
+of what the rules allow once the head height is fixed (Japan: 2–6 mm on top and 5–9 mm
+below, with 45 − 34 = 11 mm to share, gives 4 mm on top); without margin rules 40 % of the
+spare height goes on top. The crop is
 centred on the face's centre line.
 
 When the crop would reach outside the still, it slides within the allowed margins; if that is
@@ -78,6 +80,28 @@ def _target_head_mm(rule_set: RuleSet) -> float:
     return 0.75 * height_mm
 
 
+# Kept between the head and a rule's limit when the head is made smaller for wide hair: the
+# chin and sides are measured to about ±0.5 mm (bench/photo_guidance.py).
+SIDE_SAFETY_MM = 0.4
+HEAD_SAFETY_MM = 0.5
+
+
+def _head_mm(geometry: HeadGeometry, rule_set: RuleSet) -> float:
+    """The head height to print: the middle of the range, smaller when the head is so wide
+    (hair) that the side margins would not fit, but never below the range (then the side
+    margin check fails honestly)."""
+    target = _target_head_mm(rule_set)
+    side = rule_set.get("side_margin_mm")
+    head_rule = rule_set.get("head_height_mm")
+    width_px = geometry.right_x - geometry.left_x
+    if side is None or side.low is None or not width_px > 0:
+        return target
+    room_mm = rule_set.print_size.width_mm - 2 * (side.low + SIDE_SAFETY_MM)
+    widest = room_mm * geometry.head_height / width_px
+    floor = head_rule.low + HEAD_SAFETY_MM if head_rule and head_rule.low is not None else 0.0
+    return max(min(target, widest), min(target, floor))
+
+
 def _top_range_mm(rule_set: RuleSet, head_mm: float) -> tuple[float, float]:
     """The top margins (mm) that keep both top and bottom margins inside their rules."""
     spare = rule_set.print_size.height_mm - head_mm
@@ -125,7 +149,7 @@ def plan_crop(
         raise CropRefusedError(
             "crown_not_found", "the top of the head is not visible against a plain backdrop"
         )
-    head_mm = _target_head_mm(rule_set)
+    head_mm = _head_mm(geometry, rule_set)
     px_per_mm = head_px / head_mm
     width_px, height_px = size.width_mm * px_per_mm, size.height_mm * px_per_mm
     scale = size.height_px / height_px
@@ -181,7 +205,11 @@ def crop_still(image: Image, geometry: HeadGeometry, rule_set: RuleSet) -> Image
         CropRefusedError: see :func:`plan_crop`.
     """
     height, width = image.shape[:2]
-    plan = plan_crop(geometry, width, height, rule_set)
+    return cut_print(image, plan_crop(geometry, width, height, rule_set), rule_set)
+
+
+def cut_print(image: Image, plan: CropPlan, rule_set: RuleSet) -> Image:
+    """The print ``plan`` places in ``image``, resampled to the rule set's pixel size."""
     out_w, out_h = rule_set.print_size.width_px, rule_set.print_size.height_px
     # An affine warp keeps the sub-pixel position exactly (no rounding of the crop box).
     sx, sy = out_w / plan.width, out_h / plan.height

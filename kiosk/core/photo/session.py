@@ -39,7 +39,7 @@ from typing import Any
 from kiosk.core import events
 from kiosk.core.clock import Clock
 from kiosk.core.photo.checks import PhotoReport, VerdictStatus, check_photo
-from kiosk.core.photo.crop import CropRefusedError, crop_still, encode_jpeg
+from kiosk.core.photo.crop import CropRefusedError, cut_print, encode_jpeg, plan_crop
 from kiosk.core.photo.detect import (
     FaceDetection,
     FaceDetector,
@@ -395,11 +395,16 @@ class PhotoBoothService:
                 return PhotoResult(rule_set.id, size, refusal="too_many_faces")
             geometry = measure_head(bgr, detections[0])
             try:
-                crop = crop_still(bgr, geometry, rule_set)
+                plan = plan_crop(geometry, size[0], size[1], rule_set)
             except CropRefusedError as exc:
                 logger.info("photo still %dx%d: %s", size[0], size[1], exc)
                 return PhotoResult(rule_set.id, size, refusal=f"crop_{exc.reason}")
-            report = check_photo(crop, rule_set, self.detector)
+            crop = cut_print(bgr, plan, rule_set)
+            # NOTE: the print is judged on the face found in the still (mapped onto it), not
+            # on a second detection: a cascade that loses a tilted or closed-eyed face in the
+            # print would otherwise turn "tilted" into "no face".
+            face = detections[0].mapped(plan.scale, plan.x, plan.y)
+            report = check_photo(crop, rule_set, self.detector, detections=[face])
         return PhotoResult(rule_set.id, size, crop, report)
 
     # -- accept ------------------------------------------------------------------------------
