@@ -6,7 +6,8 @@ Schemas in ``docs/schemas`` are shared by both.
 
 ``Contract.check(topic, payload, retain=…, qos=…)`` returns the violations of one message:
 an unknown topic, a wrong retain flag or QoS, a payload that is not valid for its topic,
-an event whose ``kiosk`` differs from its topic, a category that does not fit its type.
+an event whose ``kiosk`` differs from its topic, a category that does not fit its type,
+a blob chunk whose header does not fit its topic, its bytes or its CRC-32.
 Rules across messages (``seq`` order, ``session`` order) live in the test monitor.
 """
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.link.blob_frame import BlobFrameError, crc32_hex, decode_header, header_problems
 from kiosk.link.json_schema import SchemaError, SchemaSet
 from kiosk.link.topics import (
     EVENT_CATEGORIES,
@@ -66,6 +68,7 @@ class PayloadKind(enum.StrEnum):
 
     JSON = "json"
     TEXT = "text"  # UTF-8 text checked as a JSON string (the compact JWS of a command)
+    BLOB = "blob"  # a JSON header line, then bytes: the schema checks the header
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ class TopicRule:
 
     Attributes:
         name: ``state``, ``health``, ``evt``, ``ack``, ``cmd``, ``config/desired``,
-            ``config/reported``, ``server/state`` or ``office/queue``.
+            ``config/reported``, ``blob``, ``blob-ack``, ``server/state`` or ``office/queue``.
         schema: schema file in the schema folder.
         retained: the publisher sets the retain flag.
         qos: the publisher's QoS (never 2).
@@ -104,6 +107,10 @@ RULES: dict[str, TopicRule] = {
         TopicRule(
             TopicKind.CONFIG_REPORTED.value, "config-reported.json", True, 1, Direction.KIOSK
         ),
+        TopicRule(
+            TopicKind.BLOB.value, "blob-chunk.json", False, 1, Direction.KIOSK, PayloadKind.BLOB
+        ),
+        TopicRule(TopicKind.BLOB_ACK.value, "blob-ack.json", True, 1, Direction.SERVER),
         TopicRule(SERVER_STATE_RULE, "server-state.json", True, 1, Direction.SERVER),
         TopicRule(OFFICE_QUEUE, "office-queue.json", True, 1, Direction.SERVER),
     )
@@ -119,7 +126,8 @@ class Violation:
         topic: the message's topic.
         rule: a stable code: ``unknown_topic``, ``retain``, ``qos``, ``not_json``,
             ``schema``, ``data_schema``, ``unknown_event_type``, ``category``, ``kiosk``,
-            or (from the monitor) ``seq_gap``, ``resend_differs``, ``session_backwards``.
+            ``blob_frame``, ``blob_chunk``, ``blob_crc``, or (from the monitor) ``seq_gap``,
+            ``resend_differs``, ``session_backwards``.
         detail: what was seen, for people.
     """
 
@@ -139,6 +147,8 @@ class ClassifiedTopic:
     kiosk: str | None = None
     category: str | None = None
     office: str | None = None
+    blob: str | None = None
+    index: int | None = None
 
 
 class Contract:
@@ -183,7 +193,13 @@ class Contract:
             return None
         if parsed.kind is TopicKind.EVT and parsed.category not in EVENT_CATEGORIES:
             return None
-        return ClassifiedTopic(RULES[parsed.kind.value], parsed.kiosk_id, parsed.category)
+        return ClassifiedTopic(
+            RULES[parsed.kind.value],
+            parsed.kiosk_id,
+            parsed.category,
+            blob=parsed.blob,
+            index=parsed.index,
+        )
 
     def check(
         self, topic: str, payload: bytes, *, retain: bool | None, qos: int | None
@@ -212,6 +228,8 @@ class Contract:
             problems.append(Violation(topic, "qos", f"QoS {qos}; the contract says {rule.qos}"))
         if not payload and rule.retained and retain is not False:
             return problems  # clearing a retained message (an operator's or a test's act)
+        if rule.payload is PayloadKind.BLOB:
+            return problems + self._check_chunk(topic, found, payload)
         value = self._decode(topic, payload, rule, problems)
         if value is None:
             return problems
@@ -236,6 +254,31 @@ class Contract:
         except json.JSONDecodeError as exc:
             problems.append(Violation(topic, "not_json", f"{exc}: {payload[:80]!r}"))
             return None
+
+    def _check_chunk(self, topic: str, found: ClassifiedTopic, payload: bytes) -> list[Violation]:
+        try:
+            header, data = decode_header(payload)
+        except BlobFrameError as exc:
+            return [Violation(topic, "blob_frame", str(exc))]
+        rule = found.rule
+        problems = [
+            Violation(topic, "schema", f"{rule.schema}: {error}")
+            for error in self.schemas.validate(rule.schema, header)[:5]
+        ]
+        if problems:
+            return problems
+        problems += [Violation(topic, "blob_chunk", p) for p in header_problems(header, len(data))]
+        if header["n"] != found.index:
+            problems.append(
+                Violation(topic, "blob_chunk", f"header n={header['n']} on index {found.index}")
+            )
+        if crc32_hex(data) != header["crc32"]:
+            problems.append(
+                Violation(
+                    topic, "blob_crc", f"crc32 {crc32_hex(data)}, header says {header['crc32']}"
+                )
+            )
+        return problems
 
     def _check_event(
         self, topic: str, found: ClassifiedTopic, envelope: dict[str, Any]

@@ -17,6 +17,10 @@ PUBLISHes without PUBACK and at most ``ahead_window`` events beyond the server's
 ``acked_seq`` (a broker acknowledges what it queued for the server, and drops messages when
 that queue is full). Rows leave the outbox only when the retained ``ack`` covers them.
 While ``server/state`` does not say ``online: true`` nothing is flushed.
+
+With a :class:`~kiosk.link.blob_sender.BlobSender` (a kiosk with a photo booth) the link
+also subscribes ``blob-ack`` and publishes one image chunk at a time, only when no event
+waits to be published or for its PUBACK: events always go first.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from kiosk import __version__
@@ -44,6 +50,7 @@ from kiosk.config import MqttConfig
 from kiosk.core.waiting import WaitFigure, WaitingBoard
 from kiosk.devices.health import Health, HealthBoard
 from kiosk.errors import LinkError
+from kiosk.link.blob_sender import BlobSender, OutgoingChunk
 from kiosk.link.broker_url import parse_broker_url
 from kiosk.link.tls import TlsErrorRecordingSocket, build_tls_context
 from kiosk.link.topics import SERVER_STATE, Topics, office_queue, validate_id
@@ -229,6 +236,7 @@ class MqttLink:
             ``[mqtt]`` TLS files (client certificate, CA, TLS >= 1.2, host name check).
         tuning: windows and timings.
         rng: random source for the back-off jitter (tests pass a seeded one).
+        blobs: sends the images of ID photos (a kiosk with a photo booth); None: no images.
 
     Raises:
         LinkError: empty or bad broker URL, bad kiosk or office id, or a kiosk id or
@@ -251,6 +259,7 @@ class MqttLink:
         tls_context: ssl.SSLContext | None = None,
         tuning: LinkTuning | None = None,
         rng: random.Random | None = None,
+        blobs: BlobSender | None = None,
     ):
         if not mqtt_config.broker:
             raise LinkError("[mqtt] broker is empty: the kiosk runs without a central server")
@@ -289,6 +298,9 @@ class MqttLink:
         self._config_reported: bytes | None = None  # retained config/reported, re-sent
         self._t = tuning or LinkTuning()
         self._rng = rng or random.Random()
+        if blobs is not None and blobs.topics.kiosk_id != kiosk_id:
+            raise LinkError(f"blob sender of {blobs.topics.kiosk_id!r} on the link of {kiosk_id!r}")
+        self._blobs = blobs
 
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._listeners: list[StatusListener] = []
@@ -649,6 +661,8 @@ class MqttLink:
             self._on_subscribed(item)
         elif isinstance(item, _Published):
             self._inflight.discard(item.mid)
+            if self._blobs is not None:
+                self._blobs.on_puback(item.mid)
             self._flush()
         else:
             self._on_message(item)
@@ -673,6 +687,8 @@ class MqttLink:
         self._born = False
         self._server_online = None  # the retained server/state will tell
         self._inflight.clear()
+        if self._blobs is not None:
+            self._blobs.connection_reset()
         log.info("connected to %s as %s", self.broker, self.kiosk_id)
         self._set_status(True, LinkReason.CONNECTED)
         topics = [
@@ -682,6 +698,8 @@ class MqttLink:
             SERVER_STATE,
             self.office_queue_topic,
         ]
+        if self._blobs is not None:
+            topics.append(self.topics.blob_ack)
         result, mid = item.client.subscribe([(topic, 1) for topic in topics])
         if result != MQTTErrorCode.MQTT_ERR_SUCCESS:
             log.warning("subscribe failed: %s", mqtt.error_string(result))
@@ -747,6 +765,8 @@ class MqttLink:
         self._sub_mid = None
         self._ready.clear()
         self._inflight.clear()
+        if self._blobs is not None:
+            self._blobs.connection_reset()
         self._next_health_at = None
         if was_connected:
             log.warning("connection to %s lost: %s", self.broker, item.detail)
@@ -765,6 +785,10 @@ class MqttLink:
         elif item.topic == self.topics.config_desired:
             log.info("desired configuration received (%d bytes)", len(item.payload))
             self._hand_over(self._config_handlers, item.payload, "config/desired")
+        elif item.topic == self.topics.blob_ack and self._blobs is not None:
+            if self._blobs.on_blob_ack(item.payload):
+                self._publish_health()
+            self._flush()
         else:
             log.warning("message on unexpected topic %s ignored", item.topic)
 
@@ -865,7 +889,7 @@ class MqttLink:
                 return
             batch = self._outbox.pending(after_seq=self._last_sent, limit=min(room, 200))
             if not batch:
-                return
+                break
             if self._last_sent == self._acked:
                 self._ack_wait_since = time.monotonic()
             for event in batch:
@@ -877,6 +901,34 @@ class MqttLink:
                     return
                 self._inflight.add(info.mid)
                 self._last_sent = event.seq
+        if self._blobs is not None and not self._inflight:
+            # NOTE: no event waits to be published or for its PUBACK: one image chunk.
+            self._send_chunk(client, self._blobs)
+
+    def _send_chunk(self, client: mqtt.Client, blobs: BlobSender) -> None:
+        chunk = blobs.next_chunk()
+        if chunk is None:
+            return
+        properties = self._chunk_properties(chunk)
+        info = client.publish(chunk.topic, chunk.payload, qos=1, properties=properties)
+        if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
+            log.warning(
+                "publishing chunk %d of %s… failed: %s",
+                chunk.index,
+                chunk.sha256[:12],
+                mqtt.error_string(info.rc),
+            )
+            return
+        blobs.chunk_published(chunk, info.mid)
+
+    def _chunk_properties(self, chunk: OutgoingChunk) -> Properties | None:
+        """MQTT 5 user properties ``total`` and ``size`` (the payload's header says the
+        same for MQTT 3.1.1 receivers, which never see user properties)."""
+        if self.protocol is not MqttVersion.V5:
+            return None
+        properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+        properties.UserProperty = [("total", str(chunk.total)), ("size", str(chunk.size))]
+        return properties
 
     def _publish_health(self) -> None:
         client = self._client
@@ -897,6 +949,8 @@ class MqttLink:
             ),
             "dropped_telemetry": self._outbox.dropped_telemetry(),
         }
+        if self._blobs is not None:
+            snapshot["photo_transfer"] = self._blobs.backlog()
         client.publish(self.topics.health, self._json(snapshot), qos=1, retain=True)
         self._next_health_at = time.monotonic() + self._t.health_interval_s
 
@@ -934,6 +988,10 @@ class MqttLink:
             deadlines.append(self._next_health_at)
         if self._waiting_for_ack():
             deadlines.append(self._ack_wait_since + self._t.ack_timeout_s)
+        if self._blobs is not None:
+            blob_deadline = self._blobs.deadline()
+            if blob_deadline is not None:
+                deadlines.append(blob_deadline)
         if not deadlines:
             return None
         return max(min(deadlines) - time.monotonic(), 0.0) + 0.001
@@ -951,6 +1009,8 @@ class MqttLink:
             )
             self._last_sent = self._acked
             self._ack_wait_since = now
+            self._flush()
+        if self._blobs is not None and self._blobs.run_timers():
             self._flush()
 
     def _set_status(self, online: bool, reason: LinkReason) -> None:

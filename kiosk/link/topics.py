@@ -4,7 +4,9 @@ Every kiosk topic is ``kiosk/v1/{kiosk_id}/…``; the server's own state is
 ``kiosk/v1/server/state`` and per-office figures are ``kiosk/v1/office/{office}/queue``.
 Ids and categories are limited to ``[a-z0-9-]`` (no leading or trailing ``-``): a ``/``,
 ``+`` or ``#`` inside a topic level has broken broker ACLs before. The levels ``server``
-and ``office`` are reserved and can never be kiosk ids.
+and ``office`` are reserved and can never be kiosk ids. An ID photo's image travels in
+chunks on ``kiosk/v1/{kiosk_id}/blob/{sha256}/{n}`` and the server answers on
+``kiosk/v1/{kiosk_id}/blob-ack`` (docs/mqtt-contract.md, "ID photos").
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ EVENT_CATEGORIES = frozenset({"ticket", "checkin", "handover", "photo", "device"
 """The event categories the contract names (``evt/{category}``)."""
 
 _ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_INDEX_RE = re.compile(r"0|[1-9][0-9]{0,5}")
+MAX_BLOB_CHUNKS = 1_000_000
+"""Chunk indexes are ``0`` to ``999999`` (32 GiB at 32 KiB a chunk): no leading zeros."""
 
 
 class LinkTopicError(LinkError, ValueError):
@@ -60,6 +66,17 @@ def _validate_kiosk_id(kiosk_id: str) -> str:
     return kiosk_id
 
 
+def validate_sha256(value: str) -> str:
+    """Return ``value`` if it is a SHA-256 as 64 lower-case hex digits (a blob's name).
+
+    Raises:
+        LinkTopicError: anything else.
+    """
+    if not isinstance(value, str) or not _SHA256_RE.fullmatch(value):
+        raise LinkTopicError(f"blob name {value!r} is not a sha256 in 64 lower-case hex digits")
+    return value
+
+
 def office_queue(office: str) -> str:
     """The retained queue figures of one office, published by the server.
 
@@ -81,6 +98,8 @@ class TopicKind(enum.StrEnum):
     CMD = "cmd"
     CONFIG_DESIRED = "config/desired"
     CONFIG_REPORTED = "config/reported"
+    BLOB = "blob"  # blob/{sha256}/{n}: one chunk of an image
+    BLOB_ACK = "blob-ack"
 
 
 class Topics:
@@ -103,6 +122,17 @@ class Topics:
         self.cmd = f"{base}/{TopicKind.CMD}"
         self.config_desired = f"{base}/{TopicKind.CONFIG_DESIRED}"
         self.config_reported = f"{base}/{TopicKind.CONFIG_REPORTED}"
+        self.blob_ack = f"{base}/{TopicKind.BLOB_ACK}"
+
+    def blob(self, sha256: str, index: int) -> str:
+        """The topic of chunk ``index`` (from 0) of the blob named ``sha256``.
+
+        Raises:
+            LinkTopicError: not a sha256 in lower-case hex, or the index is out of range.
+        """
+        if not 0 <= index < MAX_BLOB_CHUNKS or isinstance(index, bool):
+            raise LinkTopicError(f"blob chunk index {index!r} out of 0..{MAX_BLOB_CHUNKS - 1}")
+        return f"{self.base}/{TopicKind.BLOB}/{validate_sha256(sha256)}/{index}"
 
     def evt(self, category: str) -> str:
         """The topic for events of one category (``ticket``, ``device``…).
@@ -122,6 +152,7 @@ ALL_STATES = f"{PREFIX}/+/{TopicKind.STATE}"
 ALL_HEALTH = f"{PREFIX}/+/{TopicKind.HEALTH}"
 ALL_ACKS = f"{PREFIX}/+/{TopicKind.ACK}"
 ALL_CONFIG_REPORTED = f"{PREFIX}/+/{TopicKind.CONFIG_REPORTED}"
+ALL_BLOBS = f"{PREFIX}/+/{TopicKind.BLOB}/#"
 
 
 @dataclass(frozen=True)
@@ -132,11 +163,15 @@ class KioskTopic:
         kiosk_id: the kiosk the topic belongs to.
         kind: what it carries.
         category: the event category for ``evt`` topics, else None.
+        blob: the blob's sha256 for ``blob`` topics, else None.
+        index: the chunk index for ``blob`` topics, else None.
     """
 
     kiosk_id: str
     kind: TopicKind
     category: str | None = None
+    blob: str | None = None
+    index: int | None = None
 
 
 def parse_kiosk_topic(topic: str) -> KioskTopic:
@@ -163,6 +198,14 @@ def parse_kiosk_topic(topic: str) -> KioskTopic:
         except LinkTopicError as exc:
             raise LinkTopicError(f"topic {topic!r}: {exc}") from None
         return KioskTopic(kiosk_id, TopicKind.EVT, category)
+    if rest[0] == TopicKind.BLOB:
+        if len(rest) != 3 or not _INDEX_RE.fullmatch(rest[2]):
+            raise LinkTopicError(f"topic {topic!r}: a blob topic is …/blob/{{sha256}}/{{n}}")
+        try:
+            blob = validate_sha256(rest[1])
+        except LinkTopicError as exc:
+            raise LinkTopicError(f"topic {topic!r}: {exc}") from None
+        return KioskTopic(kiosk_id, TopicKind.BLOB, blob=blob, index=int(rest[2]))
     try:
         kind = TopicKind("/".join(rest))
     except ValueError:
@@ -192,11 +235,13 @@ def parse_office_queue(topic: str) -> str:
 
 __all__ = [
     "ALL_ACKS",
+    "ALL_BLOBS",
     "ALL_CONFIG_REPORTED",
     "ALL_EVENTS",
     "ALL_HEALTH",
     "ALL_STATES",
     "EVENT_CATEGORIES",
+    "MAX_BLOB_CHUNKS",
     "PREFIX",
     "RESERVED_LEVELS",
     "SERVER_STATE",
@@ -208,4 +253,5 @@ __all__ = [
     "parse_kiosk_topic",
     "parse_office_queue",
     "validate_id",
+    "validate_sha256",
 ]

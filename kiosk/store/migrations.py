@@ -154,4 +154,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX photo_transfer ON photo (transfer_state);
     """,
+    # 5: the image transfer of ID photos (issue 6). transfer_state is now
+    # pending | confirmed | lost | corrupt | rejected ('sent' of migration 4 was never used).
+    """
+    ALTER TABLE photo ADD COLUMN transfer_chunks INTEGER NOT NULL DEFAULT 0;  -- chunks the
+                                              -- broker took in order (where a restart resumes)
+    ALTER TABLE photo ADD COLUMN transfer_detail TEXT NOT NULL DEFAULT '';  -- why lost/corrupt/…
+    ALTER TABLE photo ADD COLUMN confirmed_at TEXT;      -- RFC 3339 UTC of the server's ok
+    ALTER TABLE photo ADD COLUMN file_deleted_at TEXT;   -- RFC 3339 UTC: the JPEG was removed
+    """,
 )

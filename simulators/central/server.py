@@ -12,14 +12,23 @@ What it does, as a city's server would:
 * publishes the retained ``kiosk/v1/office/{office}/queue`` figures from ``ticket.issued``
   events: per service, waiting = tickets issued on the latest business day minus tickets
   called; a simulated counter calls the next ticket every average service time (or when
-  ``call_next`` says so); ``wait_minutes`` = waiting x average minutes.
+  ``call_next`` says so); ``wait_minutes`` = waiting x average minutes;
+* reassembles the images of ID photos from ``kiosk/v1/+/blob/{sha256}/{n}`` (framing in
+  :mod:`kiosk.link.blob_frame`), checks each chunk's CRC-32 and the whole image's sha256,
+  and answers on the retained ``kiosk/v1/{id}/blob-ack``: ``{"blob":…,"ok":true}``;
+  ``{"blob":…,"missing":[n…]}`` after the last chunk (or the last re-requested one) when
+  chunks are missing or damaged; ``{"blob":…,"ok":false,"reason":"sha256_mismatch"}``
+  when the whole does not hash to its name (the kiosk starts it again).
 
 paho callbacks only enqueue; one worker thread does the work. Test API: ``events()``,
-``wait_for_events()``, ``wait_until()``, ``states``, ``health``, ``duplicates``, ``acked()``.
+``wait_for_events()``, ``wait_until()``, ``states``, ``health``, ``duplicates``, ``acked()``,
+``received_blobs()``, ``chunk_deliveries()``, ``arrivals()``, ``blob_acks``, and the fault
+``lose_chunks()`` (chunks dropped on arrival, as a lossy path would).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -29,6 +38,7 @@ import sqlite3
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,8 +56,10 @@ from paho.mqtt.reasoncodes import ReasonCode
 from kiosk.core.booking_codes import make_booking_code
 from kiosk.core.jws import sign
 from kiosk.errors import LinkError
+from kiosk.link.blob_frame import BlobFrameError, decode_chunk
 from kiosk.link.topics import (
     ALL_ACKS,
+    ALL_BLOBS,
     ALL_CONFIG_REPORTED,
     ALL_EVENTS,
     ALL_HEALTH,
@@ -88,7 +100,14 @@ CREATE TABLE IF NOT EXISTS kiosk_ack (
     kiosk      TEXT PRIMARY KEY,
     contiguous INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blob (
+    sha256   TEXT PRIMARY KEY,
+    kiosk    TEXT NOT NULL,
+    data     BLOB NOT NULL,
+    received TEXT NOT NULL
+);
 """
+MAX_ARRIVALS = 100_000
 
 
 @dataclass(frozen=True)
@@ -140,6 +159,33 @@ class _ServiceQueue:
         return self.issued - self.called
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One message as it arrived at the simulator (for ordering checks in tests).
+
+    Attributes:
+        kind: ``evt`` or ``blob``.
+        kiosk: the kiosk id of the topic.
+        seq: the event's ``seq`` (``evt``), else None.
+        blob: the blob's sha256 (``blob``), else None.
+        index: the chunk index (``blob``), else None.
+    """
+
+    kind: str
+    kiosk: str
+    seq: int | None = None
+    blob: str | None = None
+    index: int | None = None
+
+
+@dataclass
+class _Assembly:
+    size: int
+    total: int
+    chunks: dict[int, bytes] = field(default_factory=dict)
+    requested: set[int] = field(default_factory=set)  # indexes asked for again
+
+
 @dataclass
 class _Kiosk:
     contiguous: int = 0  # every seq 1..contiguous is stored
@@ -171,6 +217,7 @@ class _Subscribed:
 class _Message:
     topic: str
     payload: bytes
+    user_properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,6 +312,15 @@ class CentralSimulator:
         self._command_ctr: dict[str, int] = {}
         self._config_reported: dict[str, dict[str, Any]] = {}
         self._config_reported_history: list[tuple[str, dict[str, Any]]] = []
+        self._assemblies: dict[tuple[str, str], _Assembly] = {}
+        self._blobs: dict[str, bytes] = {}  # sha256 -> verified image
+        self._blobs_done: set[tuple[str, str]] = set()
+        self._chunk_deliveries: dict[str, dict[int, int]] = {}
+        self._bad_chunks = 0
+        self._lose: dict[str, set[int]] = {}
+        self._arrivals: deque[Arrival] = deque(maxlen=MAX_ARRIVALS)
+        self._blob_acks: list[tuple[str, dict[str, Any]]] = []
+        self._last_blob_ack: dict[str, dict[str, Any]] = {}
 
         self._client = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -424,6 +480,39 @@ class CentralSimulator:
             entry = self._kiosks.get(kiosk)
             return entry.acked_published if entry else 0
 
+    def received_blobs(self) -> dict[str, bytes]:
+        """Every image whose sha256 checked out, by sha256."""
+        with self._cond:
+            return dict(self._blobs)
+
+    def chunk_deliveries(self, sha256: str) -> dict[int, int]:
+        """How often each chunk index of a blob arrived (resends and lost ones included)."""
+        with self._cond:
+            return dict(self._chunk_deliveries.get(sha256, {}))
+
+    def arrivals(self, kiosk: str | None = None) -> list[Arrival]:
+        """Events and blob chunks in the order they arrived (duplicates included)."""
+        with self._cond:
+            return [a for a in self._arrivals if kiosk is None or a.kiosk == kiosk]
+
+    @property
+    def blob_acks(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every ``blob-ack`` published, as ``(kiosk, body)``, in order."""
+        with self._cond:
+            return list(self._blob_acks)
+
+    @property
+    def bad_chunks(self) -> int:
+        """Blob chunks refused: unreadable header, wrong CRC-32, numbers that disagree."""
+        with self._cond:
+            return self._bad_chunks
+
+    def lose_chunks(self, sha256: str, indexes: Sequence[int]) -> None:
+        """Fault: drop the next arrival of each of these chunks of ``sha256`` as if the
+        network lost it (counted in ``chunk_deliveries``, never stored)."""
+        with self._cond:
+            self._lose.setdefault(sha256, set()).update(indexes)
+
     def queue_figures(self, office: str) -> dict[str, Any] | None:
         """The last queue payload published for ``office``."""
         with self._cond:
@@ -562,7 +651,10 @@ class CentralSimulator:
         self._queue.put(_Subscribed(mid))
 
     def _cb_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(_Message(message.topic, bytes(message.payload)))
+        properties = getattr(message, "properties", None)
+        pairs = getattr(properties, "UserProperty", None) or []
+        user = tuple((str(k), str(v)) for k, v in pairs)
+        self._queue.put(_Message(message.topic, bytes(message.payload), user))
 
     # ---- worker -------------------------------------------------------------------------
 
@@ -586,12 +678,12 @@ class CentralSimulator:
 
     def _handle(self, item: _Item) -> None:
         if isinstance(item, _Message):
-            self._on_message(item.topic, item.payload)
+            self._on_message(item.topic, item.payload, item.user_properties)
         elif isinstance(item, _Connected):
             if item.failed:
                 log.error("broker refused the central simulator: %s", item.reason)
                 return
-            topics = [ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS, ALL_CONFIG_REPORTED]
+            topics = [ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS, ALL_CONFIG_REPORTED, ALL_BLOBS]
             result, mid = self._client.subscribe([(t, 1) for t in topics])
             if result == MQTTErrorCode.MQTT_ERR_SUCCESS:
                 self._sub_mid = mid
@@ -613,12 +705,16 @@ class CentralSimulator:
                 self._publish_ack(kiosk, entry.acked_published)
         for office, payload in self._published_queues.items():
             self._client.publish(office_queue(office), _json(payload), qos=1, retain=True)
+        for kiosk, body in self._last_blob_ack.items():
+            self._client.publish(Topics(kiosk).blob_ack, _json(body), qos=1, retain=True)
         self._ready.set()
         log.info(
             "central simulator online on %s:%d (session %d)", self.host, self.port, self.session
         )
 
-    def _on_message(self, topic: str, payload: bytes) -> None:
+    def _on_message(
+        self, topic: str, payload: bytes, user_properties: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         if topic == SERVER_STATE:
             return  # our own state
         try:
@@ -629,6 +725,9 @@ class CentralSimulator:
         kiosk = parsed.kiosk_id
         if parsed.kind is TopicKind.EVT:
             self._on_event(kiosk, parsed.category or "", payload)
+            return
+        if parsed.kind is TopicKind.BLOB and parsed.blob is not None and parsed.index is not None:
+            self._on_chunk(kiosk, parsed.blob, parsed.index, payload, dict(user_properties))
             return
         body = _json_object(payload) if payload else None
         if parsed.kind is TopicKind.STATE:
@@ -678,6 +777,7 @@ class CentralSimulator:
             log.warning("kiosk %s: invalid event envelope rejected: %r", kiosk, payload[:200])
             return
         entry = self._kiosks.setdefault(kiosk, _Kiosk())
+        self._arrivals.append(Arrival("evt", kiosk, seq=seq))
         if seq <= entry.contiguous or seq in entry.seen:
             entry.duplicates += 1
             return
@@ -710,6 +810,77 @@ class CentralSimulator:
                 self._event_listener(event)
             except Exception:
                 log.exception("event listener failed on %s seq %d", kiosk, seq)
+
+    # ---- images (blob chunks) -------------------------------------------------------------
+
+    def _on_chunk(
+        self, kiosk: str, sha256: str, n: int, payload: bytes, user: dict[str, str]
+    ) -> None:
+        self._arrivals.append(Arrival("blob", kiosk, blob=sha256, index=n))
+        counts = self._chunk_deliveries.setdefault(sha256, {})
+        counts[n] = counts.get(n, 0) + 1
+        lose = self._lose.get(sha256)
+        if lose is not None and n in lose:
+            lose.discard(n)
+            log.info("fault: chunk %d of %s… from %s lost on purpose", n, sha256[:12], kiosk)
+            return
+        try:
+            chunk = decode_chunk(payload)
+        except BlobFrameError as exc:
+            self._bad_chunks += 1
+            log.warning("kiosk %s: chunk %d of %s… refused: %s", kiosk, n, sha256[:12], exc)
+            return
+        if chunk.n != n:
+            self._bad_chunks += 1
+            log.warning("kiosk %s: chunk on topic index %d says n=%d", kiosk, n, chunk.n)
+            return
+        if user and (user.get("total"), user.get("size")) != (str(chunk.total), str(chunk.size)):
+            log.warning("kiosk %s: user properties %r disagree with the chunk header", kiosk, user)
+        key = (kiosk, sha256)
+        if key in self._blobs_done:
+            if n == chunk.total - 1:
+                self._answer_blob(kiosk, {"blob": sha256, "ok": True})  # a lost answer
+            return
+        assembly = self._assemblies.get(key)
+        if assembly is None or (assembly.size, assembly.total) != (chunk.size, chunk.total):
+            assembly = self._assemblies[key] = _Assembly(chunk.size, chunk.total)
+        answers_request = n in assembly.requested
+        assembly.requested.discard(n)
+        if chunk.crc_ok:
+            assembly.chunks[n] = chunk.data
+        else:
+            self._bad_chunks += 1
+            assembly.chunks.pop(n, None)
+            log.warning("kiosk %s: chunk %d of %s… fails its CRC-32", kiosk, n, sha256[:12])
+        if len(assembly.chunks) == assembly.total:
+            self._finish_blob(kiosk, sha256, assembly)
+        elif n == assembly.total - 1 or (answers_request and not assembly.requested):
+            missing = sorted(set(range(assembly.total)) - set(assembly.chunks))
+            assembly.requested = set(missing)
+            self._answer_blob(kiosk, {"blob": sha256, "missing": missing})
+
+    def _finish_blob(self, kiosk: str, sha256: str, assembly: _Assembly) -> None:
+        del self._assemblies[(kiosk, sha256)]
+        data = b"".join(assembly.chunks[i] for i in range(assembly.total))
+        if len(data) != assembly.size or hashlib.sha256(data).hexdigest() != sha256:
+            log.warning("kiosk %s: image %s… does not hash to its name", kiosk, sha256[:12])
+            self._answer_blob(kiosk, {"blob": sha256, "ok": False, "reason": "sha256_mismatch"})
+            return
+        self._blobs[sha256] = data
+        self._blobs_done.add((kiosk, sha256))
+        if self._db is not None:
+            with self._db:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO blob VALUES (?, ?, ?, ?)",
+                    (sha256, kiosk, data, _now_text()),
+                )
+        log.info("kiosk %s: image %s… stored (%d bytes)", kiosk, sha256[:12], len(data))
+        self._answer_blob(kiosk, {"blob": sha256, "ok": True})
+
+    def _answer_blob(self, kiosk: str, body: dict[str, Any]) -> None:
+        self._blob_acks.append((kiosk, body))
+        self._last_blob_ack[kiosk] = body
+        self._client.publish(Topics(kiosk).blob_ack, _json(body), qos=1, retain=True)
 
     def _assign_demo_cases(self, kiosk: str) -> None:
         """Assign the demo's passport cases to a kiosk that came online (signed commands).
@@ -954,6 +1125,7 @@ def _now_text() -> str:
 
 
 __all__ = [
+    "Arrival",
     "CentralSimulator",
     "EventListener",
     "SignedCommand",

@@ -18,6 +18,10 @@ the rules that need more than one message:
   an older session after a newer birth is a violation: the monitor reports what a server
   must ignore).
 * **ack**: a kiosk's ``acked_seq`` never goes down (a cleared retained ack resets it).
+* **blob**: every chunk of one image (kiosk, sha256) names the same ``size`` and ``total``
+  in its header (``blob_inconsistent`` otherwise); ``blob_chunks()`` lists them in arrival
+  order for the tests' ordering checks. Each chunk's own header, bytes and CRC-32 are
+  checked by ``Contract.check`` like any other payload.
 
 Retain flags: with MQTT 5 the monitor asks for "retain as published", so it sees the
 publisher's flag unchanged. It subscribes with QoS 1 (a QoS 2 subscription is several
@@ -42,6 +46,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from kiosk.link.blob_frame import BlobFrameError, decode_header
 from kiosk.link.contract import Contract, Violation
 from kiosk.link.topics import PREFIX, TopicKind
 
@@ -75,6 +80,7 @@ class _KioskTrack:
     event_session: int = 0
     state_session: int = 0
     acked: int = 0
+    blob_shapes: dict[str, tuple[int, int]] = field(default_factory=dict)  # sha -> size, total
 
 
 class ContractMonitor:
@@ -167,6 +173,18 @@ class ContractMonitor:
         with self._cond:
             track = self._kiosks.get(kiosk)
             return track.resends if track else 0
+
+    def blob_chunks(self, kiosk: str, sha256: str | None = None) -> list[tuple[str, int]]:
+        """``(sha256, n)`` of a kiosk's image chunks in arrival order (resends included)."""
+        prefix = f"{PREFIX}/{kiosk}/{TopicKind.BLOB}/"
+        chunks: list[tuple[str, int]] = []
+        with self._cond:
+            for m in self.messages:
+                if m.topic.startswith(prefix):
+                    blob, n = m.topic[len(prefix) :].split("/")
+                    if sha256 is None or blob == sha256:
+                        chunks.append((blob, int(n)))
+        return chunks
 
     def on(self, topic: str) -> list[Seen]:
         """Messages seen on one topic."""
@@ -270,6 +288,8 @@ class ContractMonitor:
         kind = found.rule.name
         if kind == TopicKind.EVT and seen.payload:
             self._track_event(seen, found.kiosk, track)
+        elif kind == TopicKind.BLOB and found.blob is not None:
+            self._track_chunk(seen, found.blob, track)
         elif kind == TopicKind.STATE:
             if not seen.payload:
                 track.state_session = 0
@@ -296,6 +316,24 @@ class ContractMonitor:
                     Violation(seen.topic, "ack_backwards", f"acked_seq {acked} after {track.acked}")
                 )
             track.acked = max(track.acked, acked)
+
+    def _track_chunk(self, seen: Seen, sha256: str, track: _KioskTrack) -> None:
+        try:
+            header, _ = decode_header(seen.payload)
+        except BlobFrameError:
+            return  # reported by Contract.check as blob_frame
+        shape = (header.get("size"), header.get("total"))
+        if not all(isinstance(x, int) for x in shape):
+            return
+        first = track.blob_shapes.setdefault(sha256, (int(shape[0]), int(shape[1])))
+        if first != shape:
+            self.violations.append(
+                Violation(
+                    seen.topic,
+                    "blob_inconsistent",
+                    f"size/total {shape} after {first} for the same image",
+                )
+            )
 
     def _track_event(self, seen: Seen, kiosk: str, track: _KioskTrack) -> None:
         body = seen.body

@@ -22,6 +22,8 @@ CHANNEL_RULES = {
     "kiosk/v1/{kiosk_id}/cmd": "cmd",
     "kiosk/v1/{kiosk_id}/config/desired": "config/desired",
     "kiosk/v1/{kiosk_id}/config/reported": "config/reported",
+    "kiosk/v1/{kiosk_id}/blob/{sha256}/{n}": "blob",
+    "kiosk/v1/{kiosk_id}/blob-ack": "blob-ack",
     "kiosk/v1/server/state": "server/state",
     "kiosk/v1/office/{office}/queue": "office/queue",
 }
@@ -85,4 +87,4 @@ def test_every_schema_loads_and_its_examples_are_valid() -> None:
         for example in message.get("examples", []):
             assert contract.schemas.validate(schema, example["payload"]) == [], schema
             checked += 1
-    assert checked == 5
+    assert checked == 11
