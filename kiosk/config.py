@@ -107,6 +107,8 @@ class PhotoConfig:
     hold_ok_s: float = 1.0
     countdown_from: int = 3
     no_face_timeout_s: float = 60.0
+    # Days an image's file is kept after the server confirmed it (0: deleted at once).
+    keep_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -588,6 +590,7 @@ def parse_config(
         hold_ok_s=ph.number("hold_ok_s", 1.0, low=0, high=10),
         countdown_from=int(ph.number("countdown_from", 3, low=1, high=10)),
         no_face_timeout_s=ph.number("no_face_timeout_s", 60, low=5, high=600),
+        keep_days=int(ph.number("keep_days", 30, low=0, high=3650)),
     )
     if photo.enabled and not camera_url:
         raise ph.fail("camera_url", camera_url, "is needed when the photo booth is enabled")

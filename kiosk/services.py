@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from kiosk.core.photo.session import PhotoBoothService
     from kiosk.devices.camera.opencv_camera import CaptureFactory
     from kiosk.devices.locker.protocol import Locker
+    from kiosk.link.blob_sender import BlobSender
     from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class KioskServices:
                 health=self.health,
                 waiting=self.waiting,
                 version=__version__,
+                blobs=self._photo_blobs(),
             )
             self.db.add_commit_listener(self.link.notify_outbox)
             if on_link_status is not None:
@@ -112,6 +114,16 @@ class KioskServices:
             self.link.start()
         self._poller = threading.Thread(target=self._poll_printer, name="printer-poll", daemon=True)
         self._poller.start()
+
+    def _photo_blobs(self) -> BlobSender | None:
+        """The sender of ID photo images, when the booth is on (docs/mqtt-contract.md)."""
+        if self.photo is None:
+            return None
+        from kiosk.link.blob_sender import BlobSender
+
+        return BlobSender(
+            self.db, self.outbox, self.photo.storage_dir, keep_days=self.config.photo.keep_days
+        )
 
     def _start_scanner(self, on_code: CodeListener) -> None:
         from kiosk.devices.scanner.factory import ScannerSettings, open_scanner
