@@ -18,8 +18,8 @@ raises DIAG (as StallGuard would) until the motor is disabled. When a
 
 Control API (tests, the demo, the bench): :meth:`jam` / :meth:`free`, :meth:`lose_limit_switch`
 / :meth:`restore_limit_switch`, :meth:`push_carriage_to` (someone moves it by hand), and the
-record: :attr:`position_mm`, :attr:`lowest_mm` / :attr:`highest_mm`, :attr:`steps_moved`,
-:attr:`steps_ignored`, :attr:`energised`.
+record: :attr:`position_mm`, :attr:`lowest_mm` / :attr:`highest_mm` (:meth:`reset_extremes`),
+:attr:`steps_moved`, :attr:`steps_ignored`, :attr:`energised`.
 """
 
 from __future__ import annotations
@@ -184,6 +184,11 @@ class MountMechanism:
             self._note_extremes()
         self.refresh_inputs()
         self._pan_camera()
+
+    def reset_extremes(self) -> None:
+        """Start :attr:`lowest_mm` / :attr:`highest_mm` again from here."""
+        with self._lock:
+            self._lowest = self._highest = self._steps
 
     @property
     def position_mm(self) -> float:

@@ -137,7 +137,7 @@ class EyeLevelDecision:
         adjusting: True while the camera moves (or is about to) for the person in front of
             it: the screen says so instead of asking them to move up or down.
         reason: why (``aim``, ``steadying``, ``moving``, ``settling``, ``in_band``,
-            ``at_limit``, ``held``, ``nobody``, ``return_default``, ``not_one_face``,
+            ``at_limit``, ``dead_band``, ``held``, ``nobody``, ``return_default``, ``not_one_face``,
             ``unavailable``), for logs and tests.
     """
 
@@ -229,7 +229,8 @@ class EyeLevelController:
         )
         if abs(goal - mount.position_mm) < s.min_move_mm:
             self._for_person = False
-            return EyeLevelDecision(None, False, "at_limit")
+            small = abs(wanted / s.shift_per_mm) < s.min_move_mm
+            return EyeLevelDecision(None, False, "dead_band" if small else "at_limit")
         if len(self._window) < s.steady_frames or max(self._window) - min(self._window) > (
             s.steady_spread
         ):

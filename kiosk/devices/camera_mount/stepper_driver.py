@@ -109,6 +109,7 @@ class StepperCameraMount:
         on_health: called ``(name, health)`` on every change (any thread; must only enqueue).
         sleep: waits ``seconds`` between steps; default a wait that :meth:`stop` cuts short
             (tests pass a no-op or a gate).
+        clock: monotonic seconds for the step deadlines (tests pass one their sleep advances).
 
     Raises:
         CameraMountError: a pin could not be claimed (``fault/gpio_error``).
@@ -140,6 +141,7 @@ class StepperCameraMount:
         name: str = "camera_mount",
         on_health: HealthCallback | None = None,
         sleep: Callable[[float], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         pins = [p for p in (step_pin, dir_pin, enable_pin, limit_pin, stall_pin) if p is not None]
         if len(pins) != len(set(pins)):
@@ -169,6 +171,7 @@ class StepperCameraMount:
         self._on_health = on_health
         self._wake = threading.Event()
         self._sleep: Callable[[float], object] = sleep if sleep is not None else self._wake.wait
+        self._clock = clock
         self._cond = threading.Condition()
         self._health_lock = threading.Lock()
         self._health = Health(HealthState.UNKNOWN, REASON_NOT_CHECKED, f"{name}: not homed yet")
@@ -373,7 +376,7 @@ class StepperCameraMount:
     def _run_job(self, job: str | None) -> None:
         try:
             self._enable.on()
-            self._next_step_at = time.monotonic()
+            self._next_step_at = self._clock()
             if job == "home":
                 self._do_home()
             self._do_move()
@@ -427,7 +430,12 @@ class StepperCameraMount:
             speed = min(self._v_home, math.sqrt(speed * speed + 2 * self._accel))
             self._step_once(DOWN, speed)
             steps += 1
-            self._check_stall()
+            if self._stall is not None and self._stall.is_active:
+                raise _MotionFaultError(
+                    REASON_NOT_HOMED,
+                    f"{self.name}: the carriage stalled {steps / self.steps_per_mm:.0f} mm down "
+                    "before the limit switch closed (switch missing, or the carriage blocked)",
+                )
         with self._cond:
             self._pos = 0
         backoff = math.ceil(self.backoff_mm * self.steps_per_mm)
@@ -459,17 +467,20 @@ class StepperCameraMount:
         v = 0.0
         cur = 0
         v_min, a = self._v_min, self._accel
+        # A speed from which one more step of deceleration reaches the start speed: the motor
+        # can stop (or turn round) here.
+        stoppable = v_min * v_min + 2 * a + 1e-9
         while True:
             with self._cond:
                 if self._stop_requested:
                     raise _MotionStoppedError
                 target = self._target
                 dist = 0 if target is None else target - self._pos
-                if dist == 0 and v <= v_min:
+                if dist == 0 and v * v <= stoppable:
                     self._finish_locked()
                     return
             want = (dist > 0) - (dist < 0)
-            if cur != 0 and want != cur and v > v_min:
+            if cur != 0 and want != cur and v * v > stoppable:
                 v = math.sqrt(max(v_min * v_min, v * v - 2 * a))  # slow down before reversing
             else:
                 cur = want
@@ -491,11 +502,11 @@ class StepperCameraMount:
             self._dir_level = level
         # NOTE: deadlines, not a sleep per step: the loop's own time does not slow the motor.
         self._next_step_at += 1.0 / speed
-        delay = self._next_step_at - time.monotonic()
+        delay = self._next_step_at - self._clock()
         if delay > 0:
             self._sleep(delay)
         else:
-            self._next_step_at = time.monotonic()
+            self._next_step_at = self._clock()
         with self._cond:
             if self._stop_requested:
                 raise _MotionStoppedError
