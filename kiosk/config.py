@@ -96,6 +96,37 @@ class LockerConfig:
 
 
 @dataclass(frozen=True)
+class PhotoMountConfig:
+    """The motorised camera mount (``[photo.mount]``, optional): a stepper on GPIO.
+
+    Attributes:
+        enabled: a mount is fitted.
+        step_pin: BCM pin to the driver board's STEP.
+        dir_pin: BCM pin to DIR.
+        enable_pin: BCM pin to EN.
+        limit_pin: BCM pin of the lower limit switch (closes to ground).
+        stall_pin: BCM pin of TMC2209 DIAG; None when not wired.
+        steps_per_mm: (micro)steps per mm of travel.
+        travel_mm: travel above the limit switch.
+        max_speed_mm_s: cruise speed.
+        default_mm: height the camera waits at (the booth's framing was set up for it).
+        px_per_mm: px the face moves in a 720-line preview per mm of camera travel.
+    """
+
+    enabled: bool = False
+    step_pin: int = 20
+    dir_pin: int = 21
+    enable_pin: int = 16
+    limit_pin: int = 26
+    stall_pin: int | None = 19
+    steps_per_mm: float = 25.0
+    travel_mm: float = 400.0
+    max_speed_mm_s: float = 40.0
+    default_mm: float = 250.0
+    px_per_mm: float = 1.4
+
+
+@dataclass(frozen=True)
 class PhotoConfig:
     """The ID photo booth (``[photo]``); off unless enabled."""
 
@@ -109,6 +140,7 @@ class PhotoConfig:
     no_face_timeout_s: float = 60.0
     # Days an image's file is kept after the server confirmed it (0: deleted at once).
     keep_days: int = 30
+    mount: PhotoMountConfig = field(default_factory=PhotoMountConfig)
 
 
 @dataclass(frozen=True)
@@ -333,6 +365,40 @@ _KIND_NAMES: dict[type, str] = {
 
 def _kind_name(kind: type) -> str:
     return _KIND_NAMES.get(kind, kind.__name__)
+
+
+def _photo_mount(mt: _Reader) -> PhotoMountConfig:
+    """``[photo.mount]``: the camera mount's pins and mechanics."""
+    pins: dict[str, int | None] = {}
+    for name, default in (("step_pin", 20), ("dir_pin", 21), ("enable_pin", 16), ("limit_pin", 26)):
+        pins[name] = int(mt.number(name, default, low=0, high=27))
+    # NOTE: TOML has no null: stall_pin = "none" says the board's DIAG output is not wired.
+    if mt.raw("stall_pin", 19) == "none":
+        pins["stall_pin"] = None
+    else:
+        pins["stall_pin"] = int(mt.number("stall_pin", 19, low=0, high=27))
+    seen: dict[int, str] = {}
+    for name, pin in pins.items():
+        if pin is not None and pin in seen:
+            raise mt.fail(name, pin, f"GPIO{pin} is already {mt.key(seen[pin])}")
+        if pin is not None:
+            seen[pin] = name
+    travel = mt.number("travel_mm", 400, low=50, high=2000)
+    config = PhotoMountConfig(
+        enabled=mt.typed("enabled", bool, False),
+        step_pin=int(pins["step_pin"] or 0),
+        dir_pin=int(pins["dir_pin"] or 0),
+        enable_pin=int(pins["enable_pin"] or 0),
+        limit_pin=int(pins["limit_pin"] or 0),
+        stall_pin=pins["stall_pin"],
+        steps_per_mm=mt.number("steps_per_mm", 25, low=1, high=2000),
+        travel_mm=travel,
+        max_speed_mm_s=mt.number("max_speed_mm_s", 40, low=5, high=200),
+        default_mm=mt.number("default_mm", 250, low=10, high=travel - 10),
+        px_per_mm=mt.number("px_per_mm", 1.4, low=0.1, high=20),
+    )
+    mt.check_unknown()
+    return config
 
 
 def _existing_file(reader: _Reader, name: str, base_dir: Path | None) -> Path | None:
@@ -591,6 +657,7 @@ def parse_config(
         countdown_from=int(ph.number("countdown_from", 3, low=1, high=10)),
         no_face_timeout_s=ph.number("no_face_timeout_s", 60, low=5, high=600),
         keep_days=int(ph.number("keep_days", 30, low=0, high=3650)),
+        mount=_photo_mount(ph.sub("mount", required=False)),
     )
     if photo.enabled and not camera_url:
         raise ph.fail("camera_url", camera_url, "is needed when the photo booth is enabled")
