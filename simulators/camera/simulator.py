@@ -30,6 +30,7 @@ from simulators.camera.scene import Image, Person, Scene, render
 
 logger = logging.getLogger(__name__)
 
+PREVIEW_WIDTH = 1280  # a frame wider than this is a still
 BASE_HEIGHT = 720  # scene people are placed for a 1280x720 frame and scaled to the frame size
 # The scene as the camera sees it from its reference height; a camera raised by 1 mm sees the
 # person 1.4 px lower in a 1280x720 frame (a 230 mm head fills 324 px at the booth's distance).
@@ -126,6 +127,8 @@ class CameraSimulator:
         self._frame_index = 0
         self._held: Shot | None = None
         self._camera_offset_mm = 0.0
+        self._still_shot: Shot | None = None
+        self._in_still = False
 
     # -- control API ---------------------------------------------------------------------------
 
@@ -148,6 +151,12 @@ class CameraSimulator:
         """Show ``shot`` (its first frame's scene) until :meth:`follow_script`."""
         with self._lock:
             self._held = shot
+
+    def at_next_still(self, shot: Shot) -> None:
+        """The next still (frames wider than :data:`PREVIEW_WIDTH`, until the preview size
+        comes back) shows ``shot``: a blink or a turn of the head just as the shutter goes."""
+        with self._lock:
+            self._still_shot = shot
 
     def follow_script(self) -> None:
         """Play the script again from where it was."""
@@ -188,6 +197,12 @@ class CameraSimulator:
             index = self._frame_index
             self._frame_index += 1
             held = self._held
+            if self._still_shot is not None:
+                if width > PREVIEW_WIDTH:
+                    held = self._still_shot
+                    self._in_still = True
+                elif self._in_still:
+                    self._still_shot, self._in_still = None, False
             pan_px = self._camera_offset_mm * PX_PER_MM
         if self.photos:
             image = cv2.imread(str(self.photos[index % len(self.photos)]), cv2.IMREAD_COLOR)

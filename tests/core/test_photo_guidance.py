@@ -1,6 +1,8 @@
-"""Live guidance on generated preview frames (1280x720)."""
+"""Live guidance on preview frames (1280x720) of drawn people and of a real photographed one."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -33,7 +35,7 @@ CASES = [
         GuidanceState.OFF_CENTRE,
         "photo.guide.move_right",
     ),
-    ("too high", (Person(cy=220, scale=1.2),), GuidanceState.OFF_CENTRE, "photo.guide.move_down"),
+    ("too high", (Person(cy=200, scale=1.2),), GuidanceState.OFF_CENTRE, "photo.guide.move_down"),
     ("too low", (Person(cy=470, scale=1.2),), GuidanceState.OFF_CENTRE, "photo.guide.move_up"),
     (
         "tilted",
@@ -45,15 +47,39 @@ CASES = [
 ]
 
 
+def _photo(people: tuple[Person, ...]) -> tuple[Person, ...]:
+    return tuple(replace(p, look="photo") for p in people)
+
+
+@pytest.mark.parametrize("look", ["photo", "drawn"])
 @pytest.mark.parametrize(
     ("people", "state", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_the_guide_says_what_to_do_for_each_pose(
-    people: tuple[Person, ...], state: GuidanceState, message: str
+    people: tuple[Person, ...], state: GuidanceState, message: str, look: str
 ) -> None:
     guide = PhotoGuide(DETECTOR, rule_set=load_rule_set("jp-passport"))
-    advice = guide.advise(render(Scene(people=people)))
+    placed = _photo(people) if look == "photo" else people
+    advice = guide.advise(render(Scene(people=placed)))
     assert (advice.state, advice.message_id) == (state, message)
+
+
+REAL = replace(GOOD, look="photo")
+CONDITIONS = [
+    ("eyes closed", Scene(people=(replace(REAL, eyes_open=False),)), "photo.guide.open_eyes"),
+    ("face too dark", Scene(people=(REAL,), gain=0.3), "photo.guide.lighting"),
+    ("washed out", Scene(people=(REAL,), gain=2.3), "photo.guide.lighting"),
+    ("moving (blurred)", Scene(people=(REAL,), blur_sigma=5.0), "photo.guide.keep_still"),
+]
+
+
+@pytest.mark.parametrize(
+    ("scene", "message"), [c[1:] for c in CONDITIONS], ids=[c[0] for c in CONDITIONS]
+)
+def test_light_blur_and_closed_eyes_are_named_and_never_ok(scene: Scene, message: str) -> None:
+    advice = PhotoGuide(DETECTOR, rule_set=load_rule_set("jp-passport")).advise(render(scene))
+    assert advice.message_id == message
+    assert advice.state is not GuidanceState.OK
 
 
 def test_ok_means_the_frame_can_be_cropped_to_the_rules() -> None:

@@ -77,12 +77,25 @@ def test_guidance_follows_the_person_then_counts_down_and_an_accepted_photo_gets
     assert booth.ui.view_model.current_language == "ja"
 
 
-def test_a_photo_with_closed_eyes_says_what_was_wrong_and_offers_only_a_retake(
+def test_closed_eyes_in_the_preview_are_pointed_out_and_hold_the_countdown(
     qtbot: QtBot, make_photo_ui: PhotoUiFactory
 ) -> None:
     booth = make_photo_ui()
     vm = booth.vm
     booth.camera_sim.hold(EYES_CLOSED)
+    vm.open()
+    _guidance_becomes(qtbot, booth, "photo.guide.open_eyes")
+    assert vm.property("countdown") == 0
+    assert vm.current_screen is PhotoScreen.PREVIEW
+
+
+def test_a_blink_at_the_shutter_says_what_was_wrong_and_offers_only_a_retake(
+    qtbot: QtBot, make_photo_ui: PhotoUiFactory
+) -> None:
+    booth = make_photo_ui()
+    vm = booth.vm
+    booth.camera_sim.hold(GOOD)
+    booth.camera_sim.at_next_still(EYES_CLOSED)  # the citizen blinks as the shutter goes
     vm.open()
     qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=STEP_MS)
 

@@ -2,9 +2,13 @@
 
 One frame in, one :class:`Guidance` out, fast enough for the preview (see
 ``bench/photo_guidance.py``). The order of the advice is the order a person can act on it:
-nobody there, too many people, distance (too far / too close), position (off centre), pose
-(tilted), then ok. The head is measured like the checks do (crown from the plain backdrop,
-chin from the face box), so "ok" means the still can be cropped to the rules.
+nobody there (or the light so wrong that nobody can be seen), too many people, distance (too
+far / too close), position (off centre), light (too dark or bright on the face: staff are
+asked, the citizen cannot fix it), blur (moving), eyes (closed or hidden), pose (tilted),
+then ok. Light, blur and eyes use the rule set's own exposure and sharpness limits and the
+checks' measures, so the preview says "ok" only to what the still will pass. The head is
+measured like the checks do (crown from the plain backdrop, chin from the face box), so "ok"
+means the still can be cropped to the rules.
 
 Directions are said from the citizen's point of view: the camera looks at them, so a face on
 the image's left is a person standing too far to *their* right, who is asked to move left.
@@ -14,8 +18,12 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from kiosk.core.photo.checks import measure_face
 from kiosk.core.photo.crop import CropRefusedError, plan_crop
 from kiosk.core.photo.detect import FaceDetector, HeadGeometry, Image, measure_head, to_gray
 from kiosk.core.photo.rules import RuleSet
@@ -31,6 +39,9 @@ class GuidanceState(enum.StrEnum):
     TOO_FAR = "too_far"
     TOO_CLOSE = "too_close"
     OFF_CENTRE = "off_centre"
+    LIGHTING = "lighting"
+    BLURRED = "blurred"
+    EYES_NOT_SEEN = "eyes_not_seen"
     TILTED = "tilted"
     OK = "ok"
 
@@ -46,9 +57,16 @@ MESSAGE_IDS: dict[str, str] = {
     "move_up": "photo.guide.move_up",
     "move_down": "photo.guide.move_down",
     "tilted": "photo.guide.straighten",
+    "lighting": "photo.guide.lighting",
+    "blurred": "photo.guide.keep_still",
+    "eyes_not_seen": "photo.guide.open_eyes",
     "ok": "photo.guide.hold_still",
 }
 
+
+# Median grey of a frame with no face found, beyond which the light is blamed, not the person.
+FRAME_WASHED_OUT = 245.0
+FRAME_BLACK = 25.0
 
 # A crop refused for lack of room on one side of the head: which way the person should move.
 _CROP_ADVICE = {
@@ -133,8 +151,13 @@ class PhotoGuide:
     def advise(self, frame: Image) -> Guidance:
         """The advice for one BGR (or grayscale) preview frame."""
         s = self.settings
-        detections = self.detector.detect(to_gray(frame))
+        gray = to_gray(frame)
+        detections = self.detector.detect(gray)
         if not detections:
+            # NOTE: a blinding or black frame hides the person: say so, not "stand in front".
+            level = float(np.median(gray))
+            if level >= FRAME_WASHED_OUT or level <= FRAME_BLACK:
+                return Guidance(GuidanceState.LIGHTING, MESSAGE_IDS["lighting"], 0)
             return Guidance(GuidanceState.NO_FACE, MESSAGE_IDS["no_face"], 0)
         if len(detections) > 1:
             return Guidance(
@@ -168,6 +191,23 @@ class PhotoGuide:
                 key = _CROP_ADVICE.get(exc.reason)
                 if key is not None:
                     return advice(GuidanceState.OFF_CENTRE, key)
+        face = measure_face(gray, detections[0])
+        exposure = self._limits("exposure", (70.0, 210.0))
+        if not exposure[0] <= face.exposure <= exposure[1]:
+            return advice(GuidanceState.LIGHTING, "lighting")
+        if face.sharpness < self._limits("sharpness", (60.0, math.inf))[0]:
+            return advice(GuidanceState.BLURRED, "blurred")
+        if face.eyes_visible < 2:
+            return advice(GuidanceState.EYES_NOT_SEEN, "eyes_not_seen")
         if roll is not None and abs(roll) > s.max_roll_deg:
             return advice(GuidanceState.TILTED, "tilted")
         return advice(GuidanceState.OK, "ok")
+
+    def _limits(self, rule: str, default: tuple[float, float]) -> tuple[float, float]:
+        """The rule set's range for ``rule`` (missing ends open), else ``default``."""
+        found = self.rule_set.get(rule) if self.rule_set is not None else None
+        if found is None:
+            return default
+        low = found.low if found.low is not None else -math.inf
+        high = found.high if found.high is not None else math.inf
+        return low, high
