@@ -24,6 +24,7 @@ from kiosk.link.broker_url import parse_broker_url
 from kiosk.services import build_services
 
 if TYPE_CHECKING:
+    from simulators.camera.simulator import CameraSimulator
     from simulators.locker.server import LockerSimulator
     from simulators.scanner.server import ScannerSimulator
 
@@ -142,6 +143,37 @@ def _demo_scanner(
     return scan
 
 
+def _demo_camera_mount(config: KioskConfig, camera: CameraSimulator) -> Any:
+    """A ``MockFactory`` whose ``[photo.mount]`` pins are the mount mechanism simulator's.
+
+    The carriage starts half-way to its default height (homing is seen), and every move pans
+    the camera simulator; None when the booth or its mount is off.
+    """
+    mc = config.photo.mount
+    if not (config.photo.enabled and mc.enabled):
+        return None
+    from gpiozero.pins.mock import MockFactory
+
+    from simulators.camera_mount.mechanism import MountMechanism
+
+    factory = MockFactory()
+    # NOTE: the pins keep the mechanism alive; the factory lives as long as the mount.
+    MountMechanism(
+        factory,
+        step_pin=mc.step_pin,
+        dir_pin=mc.dir_pin,
+        enable_pin=mc.enable_pin,
+        limit_pin=mc.limit_pin,
+        stall_pin=mc.stall_pin,
+        steps_per_mm=mc.steps_per_mm,
+        travel_mm=mc.travel_mm,
+        start_mm=mc.default_mm / 2,
+        reference_mm=mc.default_mm,
+        camera=camera,
+    )
+    return factory
+
+
 def run_demo(options: DemoOptions) -> int:
     """Start the simulators, print where everything is, run the kiosk; returns the exit code."""
     from simulators.central.server import CentralSimulator
@@ -220,11 +252,16 @@ def run_demo(options: DemoOptions) -> int:
             lines.append("  central:      central-server simulator (acks, queue figures)")
 
         document = demo_document(state_dir, broker)
+        # The camera mount runs on mock GPIO pins with its mechanism simulator (below).
+        document.setdefault("photo", {}).setdefault("mount", {}).setdefault("enabled", True)
         config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)")
         from simulators.camera.simulator import CameraSimulator
 
         camera_sim = CameraSimulator()
         lines.append("  camera:       simulator (a scripted photo-booth session)")
+        mount_pins = _demo_camera_mount(config, camera_sim)
+        if mount_pins is not None:
+            lines.append("  camera mount: mechanism simulator on mock GPIO, panning the camera")
         services = build_services(
             config,
             printer_url=printer_url,
@@ -233,6 +270,7 @@ def run_demo(options: DemoOptions) -> int:
             locker_url=locker_url,
             printer_poll_s=5.0,
             document=document,
+            mount_pin_factory=mount_pins,
         )
         config = services.config
         panel = None

@@ -239,6 +239,7 @@ def build_services(
     locker_url: str | None = None,
     document: Mapping[str, Any] | None = None,
     base_dir: Path | None = None,
+    mount_pin_factory: Any = None,
 ) -> KioskServices:
     """Wire the kiosk's services from a validated config.
 
@@ -253,6 +254,8 @@ def build_services(
         scanner_url: overrides ``config.scanner.url`` likewise.
         camera_capture: stands in for ``cv2.VideoCapture`` (the demo's camera simulator).
         locker_url: overrides ``config.locker.url`` (the demo's board-chain simulator).
+        mount_pin_factory: gpiozero pin factory of the camera mount (the demo's MockFactory
+            with the mechanism simulator); None = gpiozero's default.
         clock: the time source (tests cross midnight with their own).
         printer_poll_s: seconds between printer status polls.
     """
@@ -290,7 +293,9 @@ def build_services(
     checkin = CheckInService(
         config, db, outbox, catalogs, clock, health=health, slip_printer=tickets
     )
-    photo = _photo_booth(config, db, outbox, clock, tickets, catalogs, health, camera_capture)
+    photo = _photo_booth(
+        config, db, outbox, clock, tickets, catalogs, health, camera_capture, mount_pin_factory
+    )
     locker, handover = _handover(
         config, db, outbox, clock, checkin, health, locker_url or config.locker.url
     )
@@ -325,6 +330,7 @@ def _photo_booth(
     catalogs: dict[str, Catalog],
     health: HealthBoard,
     camera_capture: CaptureFactory | None,
+    mount_pin_factory: Any = None,
 ) -> PhotoBoothService | None:
     """The ID photo booth when ``[photo] enabled``; the camera opens on the first frame."""
     if not config.photo.enabled:
@@ -356,7 +362,43 @@ def _photo_booth(
         catalogs=catalogs,
         camera=camera,
         health=health,
+        **_camera_mount(config, health, mount_pin_factory),
     )
+
+
+def _camera_mount(config: KioskConfig, health: HealthBoard, pin_factory: Any) -> dict[str, Any]:
+    """The photo booth's camera mount and how it follows the eyes (``[photo.mount]``).
+
+    A mount whose pins cannot be claimed is reported (``fault/gpio_error``) and left out:
+    the booth then asks people to move up or down themselves.
+    """
+    mc = config.photo.mount
+    if not mc.enabled:
+        return {}
+    from kiosk.core.photo.eye_level import EyeLevelSettings
+    from kiosk.devices.camera_mount.factory import CameraMountSettings, build_camera_mount
+    from kiosk.devices.camera_mount.protocol import CameraMountError
+
+    settings = CameraMountSettings(
+        step_pin=mc.step_pin,
+        dir_pin=mc.dir_pin,
+        enable_pin=mc.enable_pin,
+        limit_pin=mc.limit_pin,
+        stall_pin=mc.stall_pin,
+        steps_per_mm=mc.steps_per_mm,
+        travel_mm=mc.travel_mm,
+        max_speed_mm_s=mc.max_speed_mm_s,
+        default_mm=mc.default_mm,
+    )
+    health.register(settings.name)
+    try:
+        mount = build_camera_mount(settings, pin_factory, on_health=health.report)
+    except CameraMountError as exc:
+        log.error("camera mount left out: %s", exc)
+        health.report(settings.name, exc.health)
+        return {}
+    eye_level = EyeLevelSettings(shift_per_mm=mc.px_per_mm / 720, default_mm=mc.default_mm)
+    return {"mount": mount, "eye_level": eye_level}
 
 
 def _handover(
