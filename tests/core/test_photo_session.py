@@ -200,3 +200,16 @@ def test_photo_codes_use_unambiguous_symbols_and_a_check_symbol_catches_one_typo
         for symbol in CODE_ALPHABET:
             if symbol != code[i]:
                 assert not photo_code_valid(code[:i] + symbol + code[i + 1 :])
+
+
+def test_the_receipt_names_the_rule_set_in_the_receipts_language(
+    booth: PhotoBoothService, good_still: Image, clock: SteppingClock
+) -> None:
+    photo = booth.accept(booth.capture(good_still), "ja")
+
+    ja = booth.receipt_layout(photo, "ja", clock.now())
+    en = booth.receipt_layout(photo, "en", clock.now())
+
+    assert "日本国パスポート(35×45mm)" in ja.lines[1]
+    assert booth.rule_set.title not in ja.lines[1]  # the English title wrapped on the paper
+    assert "Japanese passport (35 × 45 mm)" in en.lines[1]

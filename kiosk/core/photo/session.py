@@ -486,6 +486,14 @@ class PhotoBoothService:
                 return code
         raise KioskError(f"no free photo code after {_CODE_ATTEMPTS} attempts")
 
+    def _rule_set_name(self, catalog: Catalog | None) -> str:
+        """The rule set's short name in the receipt's language (``photo.rules.<id>``); the
+        rule set's own (English) title only when the catalogue lacks it."""
+        key = f"photo.rules.{self.rule_set.id}"
+        if catalog is not None and key in catalog.messages:
+            return catalog.text(key)
+        return self.rule_set.title
+
     def receipt_layout(
         self, photo: AcceptedPhoto, language: str, at: datetime, to_review: tuple[str, ...] = ()
     ) -> Ticket:
@@ -495,7 +503,7 @@ class PhotoBoothService:
         local = at.astimezone(self.settings.timezone)
         lines = [
             text("photo.receipt.taken_at", local.strftime("%Y-%m-%d %H:%M")),
-            text("photo.receipt.rules", self.rule_set.title),
+            text("photo.receipt.rules", self._rule_set_name(catalog)),
         ]
         if to_review:
             lines.append(text("photo.receipt.review"))
