@@ -2,6 +2,7 @@
 
     kiosk photo check IMAGE [--rules jp-passport|icao] [--json] [--reviewed]
     kiosk photo crop IMAGE OUT [--rules jp-passport|icao]
+    kiosk photo sheet PRINT OUT [--paper L|KG|2L|A6] [--copies N] [--rules …]
 
 ``check`` takes the image as the whole print (a photo a citizen brought, scanned; or a crop)
 and prints every verdict with the measured value and the allowed range. Exit status:
@@ -13,6 +14,9 @@ and prints every verdict with the measured value and the allowed range. Exit sta
 
 ``crop`` finds the head in a still and writes the print-sized JPEG (600 dpi) so head height
 and margins fall inside the rules; it exits 1 with the reason when the still lacks margin.
+
+``sheet`` lays out copies of a print (the output of ``crop``, or an accepted photo) on photo
+paper with cut marks, unscaled, at the rule set's dpi (:mod:`kiosk.core.photo.sheet`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from kiosk.core.photo.checks import PhotoReport, VerdictStatus, check_photo
 from kiosk.core.photo.crop import CropRefusedError, crop_still, write_jpeg
 from kiosk.core.photo.detect import HaarFaceDetector, Image, measure_head
 from kiosk.core.photo.rules import RuleSet, available_rule_sets, load_rule_set
+from kiosk.core.photo.sheet import PAPERS, SheetError, plan_sheet, render_sheet
 from kiosk.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -59,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     crop.add_argument("image", type=Path)
     crop.add_argument("out", type=Path)
     crop.add_argument("--rules", default="jp-passport", help=rules_help)
+    sheet = sub.add_parser("sheet", help="lay out copies of a print on photo paper")
+    sheet.add_argument("print_image", type=Path, metavar="PRINT")
+    sheet.add_argument("out", type=Path)
+    sheet.add_argument("--paper", default="L", choices=sorted(PAPERS))
+    sheet.add_argument("--copies", type=int, default=None, help="default: as many as fit")
+    sheet.add_argument("--rules", default="jp-passport", help=rules_help)
     return parser
 
 
@@ -135,6 +146,22 @@ def _crop(args: argparse.Namespace, rule_set: RuleSet, out: TextIO, err: TextIO)
     return EXIT_PASS
 
 
+def _sheet(args: argparse.Namespace, rule_set: RuleSet, out: TextIO, err: TextIO) -> int:
+    image = read_image(args.print_image)
+    try:
+        layout = plan_sheet(rule_set.print_size, args.paper, args.copies)
+        sheet = render_sheet(image, layout)
+    except SheetError as exc:
+        err.write(f"{args.print_image}: {exc}\n")
+        return EXIT_FAIL
+    write_jpeg(sheet, args.out, rule_set.print_size.dpi)
+    out.write(
+        f"{args.out}: {len(layout.origins)} copies on {args.paper} paper, "
+        f"{layout.width_px}x{layout.height_px} px at {rule_set.print_size.dpi} dpi\n"
+    )
+    return EXIT_PASS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kiosk photo``; returns the exit status (see the module docstring)."""
     parser = _parser()
@@ -150,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args, rule_set, sys.stdout)
+        if args.command == "sheet":
+            return _sheet(args, rule_set, sys.stdout, sys.stderr)
         return _crop(args, rule_set, sys.stdout, sys.stderr)
     except OSError as exc:
         sys.stderr.write(f"kiosk photo: {exc}\n")

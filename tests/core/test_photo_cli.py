@@ -1,4 +1,4 @@
-"""``kiosk photo check`` and ``kiosk photo crop`` on generated stills."""
+"""``kiosk photo check``, ``crop`` and ``sheet`` on stills of the real photographed face."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from simulators.camera.scene import Person, Scene, passport_still, render
 @pytest.fixture(scope="module")
 def still_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("photo") / "still.png"
-    still, _ = passport_still(width=2048, height=1536, scale=1.9)
+    still, _ = passport_still(width=2048, height=1536, scale=1.9, look="photo")
     cv2.imwrite(str(path), still)
     return path
 
