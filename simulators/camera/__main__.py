@@ -4,7 +4,8 @@ Renders the scripted session (empty booth, a person stepping in, coming closer, 
 closing the eyes, dark / overexposed / blurred frames, the camera dropping out, two people, a
 good pose) and, for each frame, prints the shot and the live guidance the kiosk would show.
 With ``--out DIR`` the frames are also written as JPEG files, which ``file:///DIR`` then plays
-as a camera.
+as a camera; with ``--video FILE.avi`` they are recorded as a Motion-JPEG video, which
+``file:///FILE.avi`` plays as a camera (and ``--play FILE`` plays back through the simulator).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -30,7 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--out", type=Path, default=None, help="write frames as JPEG files here")
+    parser.add_argument("--video", type=Path, default=None, help="record a Motion-JPEG .avi")
+    parser.add_argument("--fps", type=float, default=10.0, help="frame rate of --video")
     parser.add_argument("--photos", type=Path, default=None, help="show photographs instead")
+    parser.add_argument("--play", type=Path, default=None, help="play a video file instead")
     parser.add_argument("--rules", default="jp-passport", help="rule set for the guidance")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
@@ -43,7 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    simulator = CameraSimulator(photos=args.photos)
+    simulator = CameraSimulator(photos=args.photos, video=args.play)
+    writer: Any = None
+    if args.video is not None:
+        fourcc = cv2.VideoWriter.fourcc(*"MJPG")
+        writer = cv2.VideoWriter(str(args.video), fourcc, args.fps, (args.width, args.height))
+        if not writer.isOpened():
+            print(f"kiosk sim camera: cannot write {args.video}", file=sys.stderr)
+            return 2
     total = args.frames or sum(s.frames for s in simulator.script)
     guide = PhotoGuide(HaarFaceDetector(), rule_set=load_rule_set(args.rules))
     if args.out is not None:
@@ -60,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.out is not None:
             cv2.imwrite(str(args.out / f"frame_{index:05d}.jpg"), frame)
+        if writer is not None:
+            writer.write(frame)
+    if writer is not None:
+        writer.release()
+        print(f"recorded {args.video}", flush=True)
     return 0
 
 

@@ -9,9 +9,10 @@ renders at the larger size) and ``release``.
 Frames come from a :data:`SESSION` script of :class:`Shot` steps (the booth empty, a person
 stepping in from the side, coming closer, tilting, closing the eyes, a dark, an overexposed
 and a blurred stretch, the camera dropping out, and a good pose), or from photographs (a
-folder), or from one :class:`~simulators.camera.scene.Scene` set by hand. Control calls for
-tests and the command line: :meth:`unplug`, :meth:`plug`, :meth:`hold` (freeze on one shot),
-:meth:`follow_script`. Every frame served is counted in :attr:`frames_served`.
+folder) or a video file, or from one :class:`~simulators.camera.scene.Scene` set by hand.
+Control calls for tests and the command line: :meth:`unplug`, :meth:`plug`, :meth:`hold`
+(freeze on one shot), :meth:`at_next_still`, :meth:`move_camera`, :meth:`follow_script`.
+Every frame served is counted in :attr:`frames_served`.
 """
 
 from __future__ import annotations
@@ -66,9 +67,7 @@ LOOK = "photo" if photo_person.available() else "drawn"
 _GOOD = Person(cx=640, cy=330, scale=1.2, look=LOOK)
 SESSION: tuple[Shot, ...] = (
     Shot("empty", 20),
-    Shot(
-        "step_in", 20, (replace(_GOOD, cx=-150, scale=0.7),), (replace(_GOOD, scale=0.7),)
-    ),
+    Shot("step_in", 20, (replace(_GOOD, cx=-150, scale=0.7),), (replace(_GOOD, scale=0.7),)),
     Shot("come_closer", 20, (replace(_GOOD, scale=0.7),), (_GOOD,)),
     Shot("off_centre", 10, (replace(_GOOD, cx=400),)),
     Shot("tilt", 10, (replace(_GOOD, roll_deg=9),)),
@@ -107,6 +106,8 @@ class CameraSimulator:
     Args:
         script: the shots to play (looping); default :data:`SESSION`.
         photos: a folder of photographs to show instead of the script (looping).
+        video: a video file to play instead of the script (looping; any format OpenCV's
+            FFmpeg reads, e.g. one written by ``kiosk sim camera --video``).
         seed: noise seed.
     """
 
@@ -115,10 +116,13 @@ class CameraSimulator:
         script: tuple[Shot, ...] = SESSION,
         *,
         photos: Path | None = None,
+        video: Path | None = None,
         seed: int = 0,
     ) -> None:
         self.script = script
         self.photos = sorted(p for p in photos.iterdir() if p.is_file()) if photos else []
+        self.video = video
+        self._video: Any = None
         self.seed = seed
         self.frames_served = 0
         self.captures_opened = 0
@@ -204,6 +208,8 @@ class CameraSimulator:
                 elif self._in_still:
                     self._still_shot, self._in_still = None, False
             pan_px = self._camera_offset_mm * PX_PER_MM
+        if self.video is not None:
+            return self._video_frame(width, height)
         if self.photos:
             image = cv2.imread(str(self.photos[index % len(self.photos)]), cv2.IMREAD_COLOR)
             if image is None:
@@ -228,6 +234,20 @@ class CameraSimulator:
         )
         self.frames_served += 1
         return render(scene)
+
+    def _video_frame(self, width: int, height: int) -> Image | None:
+        with self._lock:
+            if self._video is None:
+                self._video = cv2.VideoCapture(str(self.video))
+            ok, image = self._video.read()
+            if not ok:  # the end: loop
+                self._video.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                ok, image = self._video.read()
+        if not ok or image is None:
+            logger.warning("camera simulator: no frame from video %s", self.video)
+            return None
+        self.frames_served += 1
+        return np.asarray(cv2.resize(image, (width, height)), dtype=np.uint8)
 
     def open_capture(self, device: int | str = 0) -> SimulatedCapture:
         """A ``cv2.VideoCapture`` stand-in (pass as the driver's ``capture_factory``)."""
