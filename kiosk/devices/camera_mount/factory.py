@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,7 @@ def build_camera_mount(
     *,
     on_health: HealthCallback | None = None,
     sleep: Callable[[float], object] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CameraMount:
     """The mount the settings describe; homing starts at once (``home_at_start``).
 
@@ -69,6 +71,7 @@ def build_camera_mount(
             pass a ``MockFactory`` with the mechanism simulator attached).
         on_health: called ``(name, health)`` on every change.
         sleep: the wait between steps (tests only; None is a real, stoppable wait).
+        clock: monotonic seconds for the step deadlines (tests pass one ``sleep`` advances).
 
     Raises:
         CameraMountError: the GPIO pins could not be claimed.
@@ -92,6 +95,7 @@ def build_camera_mount(
         name=settings.name,
         on_health=on_health,
         sleep=sleep,
+        clock=clock,
     )
     low, high = mount.limits
     if not low <= settings.default_mm <= high:
