@@ -12,6 +12,7 @@ BENCHMARKS = (
     "scan_to_screen",
     "qr_decoders",
     "outbox_rates",
+    "blob_transfer",
 )
 # bench.fleet (1,000 kiosks, minutes) runs on its own: python -m bench.fleet
 
