@@ -593,7 +593,7 @@ class PhotoViewModel(QObject):
     def _get_problem_keys(self) -> list[str]:
         if self._result is None or self._result.acceptable:
             return []
-        return [f"photo.problem.{problem}" for problem in self._result.problems]
+        return [f"photo.problem.{problem}" for problem in self._result.to_tell]
 
     def _get_photo_code(self) -> str:
         return self._accepted_photo.display_code if self._accepted_photo else ""

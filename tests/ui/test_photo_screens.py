@@ -100,7 +100,9 @@ def test_a_blink_at_the_shutter_says_what_was_wrong_and_offers_only_a_retake(
     qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=STEP_MS)
 
     assert vm.property("passed") is False
-    assert "photo.problem.eyes_open" in vm.property("problemKeys")
+    keys = vm.property("problemKeys")
+    assert "photo.problem.eyes_visible" in keys
+    assert "photo.problem.roll_deg" not in keys  # unmeasurable without eyes: not "tilted"
     assert not find_item(booth.ui, "photoAcceptButton").isVisible()
     vm.accept()  # refused: nothing happens
     assert vm.current_screen is PhotoScreen.RESULT

@@ -19,7 +19,7 @@ from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.photo_view_model import PhotoScreen
 from kiosk.ui.window import KioskUi
 from simulators.camera.scene import Person
-from simulators.camera.simulator import SESSION, Shot
+from simulators.camera.simulator import LOOK, SESSION, Shot
 from simulators.central.server import issue_booking_token
 from tests.ui.conftest import (
     CHECKIN_NOW,
@@ -178,13 +178,19 @@ def test_every_photo_screen_is_captured_in_each_language(
     def live_frame_shown() -> bool:
         return bool(find_item(ui, "photoLive").property("paintedWidth") > 0)
 
-    sim.hold(Shot("far", 1, (Person(cx=640, cy=330, scale=0.7),)))
+    sim.hold(Shot("far", 1, (Person(cx=640, cy=330, scale=0.7, look=LOOK),)))
     vm.open()
     qtbot.waitUntil(
         lambda: vm.property("guidanceKey") == "photo.guide.move_closer", timeout=SCREEN_TIMEOUT_MS
     )
     qtbot.waitUntil(live_frame_shown, timeout=SCREEN_TIMEOUT_MS)
     _shot(ui, language, "p2-preview-move-closer")
+
+    sim.hold(next(s for s in SESSION if s.name == "eyes_closed"))
+    qtbot.waitUntil(
+        lambda: vm.property("guidanceKey") == "photo.guide.open_eyes", timeout=SCREEN_TIMEOUT_MS
+    )
+    _shot(ui, language, "p2b-preview-open-eyes")
 
     sim.hold(next(s for s in SESSION if s.name == "good"))
     qtbot.waitUntil(lambda: vm.property("countdown") == 3, timeout=SCREEN_TIMEOUT_MS)
@@ -217,7 +223,8 @@ def test_every_photo_screen_is_captured_in_each_language(
     ui.view_model.setLanguage(language)
     parts.printer_sim.set_paper("ok")
 
-    sim.hold(next(s for s in SESSION if s.name == "eyes_closed"))
+    sim.hold(next(s for s in SESSION if s.name == "good"))
+    sim.at_next_still(next(s for s in SESSION if s.name == "eyes_closed"))  # a blink
     vm.open()
     qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=SCREEN_TIMEOUT_MS)
     qtbot.waitUntil(

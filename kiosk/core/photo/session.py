@@ -172,6 +172,16 @@ class PhotoResult:
         return tuple(v.rule.name for v in self.report.failed)
 
     @property
+    def to_tell(self) -> tuple[str, ...]:
+        """The problems to tell the citizen: the rules that failed on a measured value; the
+        unmeasured ones only when nothing failed outright (no eyes found makes the roll
+        unmeasurable too, and "your head is tilted" would be wrong advice)."""
+        if self.refusal or self.report is None:
+            return self.problems
+        failed = tuple(v.rule.name for v in self.report.failed if v.status is VerdictStatus.FAIL)
+        return failed or self.problems
+
+    @property
     def acceptable(self) -> bool:
         """True when there is a crop and no rule failed or went unmeasured."""
         return self.crop is not None and self.report is not None and not self.problems
