@@ -288,7 +288,7 @@ def check_photo(
     logger.info(
         "photo check %s: %s (%d faces, %d failed, %d to review) in %.0f ms",
         rule_set.id,
-        "pass" if report.passed else "fail",
+        "fail" if report.failed else "pass",
         report.faces,
         len(report.failed),
         len(report.needs_review),
