@@ -80,6 +80,10 @@ class PhotoBooth(Protocol):
         """One full-resolution still (raises DeviceError)."""
         ...
 
+    def hold_camera_height(self, held: bool) -> None:
+        """Keep a motorised camera mount where it is during the countdown (True), or free it."""
+        ...
+
     def capture(self, still: Image) -> PhotoResult:
         """Check a still."""
         ...
@@ -377,6 +381,7 @@ class PhotoViewModel(QObject):
         if self._screen is not PhotoScreen.PREVIEW:
             return
         self._set_countdown(self._settings.countdown_from)
+        self._hold_height(True)  # the camera must not move under a counting-down person
         self._countdown_timer.start()
 
     @Slot()
@@ -385,6 +390,7 @@ class PhotoViewModel(QObject):
             self._countdown_timer.stop()
             self._set_countdown(0)
             self._shutter()
+            self._hold_height(False)  # the still holds the height by itself
             return
         self._set_countdown(self._countdown - 1)
 
@@ -392,7 +398,13 @@ class PhotoViewModel(QObject):
         self._hold_timer.stop()
         self._countdown_timer.stop()
         self._not_ok = 0
+        if self._countdown > 0:
+            self._hold_height(False)
         self._set_countdown(0)
+
+    def _hold_height(self, held: bool) -> None:
+        if self._booth is not None:
+            self._booth.hold_camera_height(held)
 
     def _shutter(self) -> None:
         assert self._pump is not None

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from gpiozero.pins.mock import MockFactory
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -36,6 +37,7 @@ from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.camera.opencv_camera import OpenCvCamera
+from kiosk.devices.camera_mount.factory import CameraMountSettings, build_camera_mount
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.locker.factory import LockerSettings, open_locker
 from kiosk.devices.locker.protocol import Locker
@@ -51,6 +53,7 @@ from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.photo_view_model import PhotoViewModel
 from kiosk.ui.window import KioskUi, build_ui
 from simulators.camera.simulator import CameraSimulator, Shot
+from simulators.camera_mount.mechanism import MountMechanism
 from simulators.demo_keys import DEMO_KID, demo_private_key, demo_trusted_keys
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
@@ -298,13 +301,28 @@ def make_photo_ui(
 ) -> Iterator[PhotoUiFactory]:
     """Builds the screen with a real PhotoBoothService on the camera simulator.
 
-    ``settings`` replace :class:`PhotoSettings` values (short timings for the tests).
+    ``settings`` replace :class:`PhotoSettings` values (short timings for the tests);
+    ``mount=True`` adds the motorised camera mount (the real stepper driver on mock GPIO pins
+    moved by its mechanism simulator, which pans the camera simulator).
     """
     built: list[PhotoUi] = []
+    pin_factories: list[MockFactory] = []
 
-    def factory(**settings: Any) -> PhotoUi:
+    def factory(*, mount: bool = False, **settings: Any) -> PhotoUi:
         camera_sim = CameraSimulator()
         camera_sim.hold(Shot("empty", 1))
+        camera_mount = None
+        if mount:
+            pins = MockFactory()
+            pin_factories.append(pins)
+            MountMechanism(pins, start_mm=20.0, reference_mm=250.0, camera=camera_sim)
+            camera_mount = build_camera_mount(
+                CameraMountSettings(default_mm=250.0),
+                pins,
+                on_health=parts.health.report,
+                sleep=lambda _s: None,  # the carriage moves at once: no real motor time
+            )
+            assert camera_mount.wait_idle(20.0), "the mount did not home"
         camera = OpenCvCamera(
             0,
             name="camera",
@@ -333,6 +351,7 @@ def make_photo_ui(
             camera=camera,
             health=parts.health,
             detector=PHOTO_DETECTOR,
+            mount=camera_mount,
         )
         ui = build_ui(
             qapp,
@@ -354,6 +373,8 @@ def make_photo_ui(
         assert photo_ui.vm.wait_idle(10), "a photo check was still running at the end"
         photo_ui.ui.close()
     built.clear()
+    for pins in pin_factories:
+        pins.reset()
     gc.collect()
 
 

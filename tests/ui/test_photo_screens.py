@@ -148,3 +148,18 @@ def test_the_home_screen_has_no_photo_button_without_a_photo_service(
 ) -> None:
     ui = make_ui()  # type: ignore[operator]
     assert not find_item(ui, "photoButton").isVisible()
+
+
+def test_the_camera_height_is_held_through_the_countdown_and_freed_after_the_still(
+    qtbot: QtBot, make_photo_ui: PhotoUiFactory
+) -> None:
+    booth = make_photo_ui(mount=True, countdown_step_s=0.3)
+    vm = booth.vm
+    controller = booth.service.eye_level
+    assert controller is not None
+    booth.camera_sim.hold(GOOD)
+    vm.open()
+    qtbot.waitUntil(lambda: vm.property("countdown") > 0, timeout=STEP_MS)
+    assert controller.held  # a counting-down person is not photographed by a moving camera
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.RESULT, timeout=STEP_MS)
+    assert not controller.held

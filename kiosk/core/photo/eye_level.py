@@ -330,8 +330,5 @@ class CameraHeightGuide(PhotoGuide):
             guidance.message_id in _ADVICE_BY_MESSAGE or guidance.state is GuidanceState.OK
         ):
             # NOTE: never "ok" while the camera travels: the countdown must not start.
-            state = (
-                GuidanceState.OFF_CENTRE if guidance.state is GuidanceState.OK else guidance.state
-            )
-            return replace(guidance, state=state, message_id=CAMERA_MOVING)
+            return replace(guidance, state=GuidanceState.CAMERA_MOVING, message_id=CAMERA_MOVING)
         return guidance

@@ -43,6 +43,7 @@ class GuidanceState(enum.StrEnum):
     BLURRED = "blurred"
     EYES_NOT_SEEN = "eyes_not_seen"
     TILTED = "tilted"
+    CAMERA_MOVING = "camera_moving"  # a motorised mount brings the camera to eye level
     OK = "ok"
 
 
