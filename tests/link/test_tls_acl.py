@@ -167,3 +167,22 @@ def test_a_kiosk_subscribing_to_every_kiosks_commands_gets_only_its_own(tls: Tls
         server.publish(a.cmd, {"to": "a"})  # barrier
         kiosk_a.wait_for_topic(a.cmd, 5)
     assert kiosk_a.topics() == [a.cmd]
+
+
+def test_photo_image_chunks_and_their_acks_stay_with_their_own_kiosk(tls: TlsSetup) -> None:
+    a, b = Topics(KIOSK_A), Topics(KIOSK_B)
+    name = "0" * 64
+    with (
+        TlsClient(tls.broker, tls.pki.ca_file, tls.server, "server") as server,
+        TlsClient(tls.broker, tls.pki.ca_file, tls.kiosk_a, KIOSK_A) as kiosk_a,
+    ):
+        server.subscribe("kiosk/v1/+/blob/#")
+        kiosk_a.subscribe("kiosk/v1/+/blob-ack")
+        kiosk_a.publish(b.blob(name, 0), {"forged": True})
+        kiosk_a.publish(a.blob(name, 0), {"mine": True})  # barrier: in order behind the rest
+        server.wait_for_topic(a.blob(name, 0), 5)
+        server.publish(b.blob_ack, {"blob": name, "ok": True})
+        server.publish(a.blob_ack, {"blob": name, "ok": True})  # barrier
+        kiosk_a.wait_for_topic(a.blob_ack, 5)
+    assert server.topics() == [a.blob(name, 0)]
+    assert kiosk_a.topics() == [a.blob_ack]
