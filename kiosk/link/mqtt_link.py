@@ -67,6 +67,10 @@ BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
 _AUTH_FAILURES = frozenset({134, 135, 140})  # bad user name or password, not authorized, bad auth
 
 
+# At least this many events not yet published is a backlog draining: TCP may gather them.
+BULK_EVENTS = 32
+
+
 class MqttVersion(enum.StrEnum):
     """The MQTT protocol version the link speaks."""
 
@@ -302,6 +306,7 @@ class MqttLink:
         if blobs is not None and blobs.topics.kiosk_id != kiosk_id:
             raise LinkError(f"blob sender of {blobs.topics.kiosk_id!r} on the link of {kiosk_id!r}")
         self._blobs = blobs
+        self._nodelay = False  # TCP_NODELAY on the broker socket: see _no_delay
 
         self._queue: queue.Queue[_Item] = queue.Queue()
         self._listeners: list[StatusListener] = []
@@ -580,7 +585,7 @@ class MqttLink:
             self._queue.put(_ConnectFailed(gen, str(exc)))
             return False
         sock = client.socket()
-        _no_delay(sock)
+        self._nodelay = False  # a new socket starts with Nagle on
         try:
             established = self._drive(client, gen)
         finally:
@@ -882,6 +887,7 @@ class MqttLink:
         client = self._client
         if client is None or not self._can_flush():
             return
+        sending_image = self._blobs is not None and self._blobs.current is not None
         while True:
             room = min(
                 self._t.inflight_window - len(self._inflight),
@@ -890,6 +896,9 @@ class MqttLink:
             if room <= 0:
                 return
             batch = self._outbox.pending(after_seq=self._last_sent, limit=min(room, 200))
+            # A backlog drains in bulk (Nagle); single events and image transfers go at once.
+            draining = self._outbox.last_seq() - self._last_sent >= BULK_EVENTS
+            self._set_no_delay(client, sending_image or not draining)
             if not batch:
                 break
             if self._last_sent == self._acked:
@@ -906,6 +915,11 @@ class MqttLink:
         if self._blobs is not None and not self._inflight:
             # NOTE: no event waits to be published or for its PUBACK: one image chunk.
             self._send_chunk(client, self._blobs)
+
+    def _set_no_delay(self, client: mqtt.Client, on: bool) -> None:
+        if on != self._nodelay:
+            _no_delay(client.socket(), on)
+            self._nodelay = on
 
     def _send_chunk(self, client: mqtt.Client, blobs: BlobSender) -> None:
         chunk = blobs.next_chunk()
@@ -1037,17 +1051,21 @@ def _ignore_register_write(client: mqtt.Client, userdata: Any, sock: Any) -> Non
     """paho's "external loop wants to write" hook: our loop() sees want_write() itself."""
 
 
-def _no_delay(sock: object) -> None:
-    """Send small packets at once (TCP_NODELAY; paho leaves Nagle's algorithm on).
+def _no_delay(sock: object, on: bool) -> None:
+    """Send small packets at once (TCP_NODELAY on) or let TCP gather them (Nagle, paho's and
+    the kernel's default).
 
-    NOTE: with Nagle on, an event published while an image chunk is not yet ACKed by TCP
-    waits for the broker's delayed ACK: about 40 ms more per event during a transfer
-    (bench/blob_transfer.py).
+    NOTE: on, except while a backlog of events drains. With Nagle on, an event published
+    right after a small packet that TCP has not yet ACKed (our PUBACK of the server's ack, or
+    an image chunk) waits for the broker's delayed ACK: about 40 ms more per event
+    (bench/blob_transfer.py). With it on during a drain, thousands of events go out one
+    segment each, several times slower, and a slow subscriber's broker queue overflows
+    (tests/faults/test_g1_events.py).
     """
     if not isinstance(sock, socket.socket):
         return
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if on else 0)
     except OSError as exc:
         log.warning("cannot set TCP_NODELAY on the broker connection: %s", exc)
 
