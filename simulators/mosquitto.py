@@ -61,9 +61,6 @@ class MosquittoProcess:
         lines = [
             f"listener {self.port} 127.0.0.1",
             "allow_anonymous true",
-            # Small messages (acks, events) must not wait ~40 ms for a delayed TCP ACK behind
-            # a photo chunk (Nagle): bench/blob_transfer.py.
-            "set_tcp_nodelay true",
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.work_dir}/",
             f"log_dest file {self.log_path}",
