@@ -89,6 +89,35 @@ def _demo_case_assignments() -> list[dict[str, Any]]:
     return [{**case, "pin_verifier": make_pin_verifier(DEMO_PIN)} for case in DEMO_CASES]
 
 
+def _demo_camera(sim: CameraSimulator) -> Callable[[str], None]:
+    """The demo panel's camera buttons: scenes in front of the booth's camera simulator."""
+    from dataclasses import replace
+
+    from simulators.camera.simulator import SESSION, Shot
+
+    shots = {s.name: s for s in SESSION}
+    good = shots["good"]
+    # A child, or someone in a wheelchair: the face fits the frame but sits low in it.
+    seated = Shot("seated", 1, tuple(replace(p, cy=500.0) for p in good.people))
+
+    def play(kind: str) -> None:
+        if kind == "script":
+            sim.follow_script()
+        elif kind == "good":
+            sim.hold(good)
+        elif kind == "seated":
+            sim.hold(seated)
+        elif kind == "blink":
+            sim.hold(good)
+            sim.at_next_still(shots["eyes_closed"])
+        elif kind == "unplug":
+            sim.unplug()
+        elif kind == "plug":
+            sim.plug()
+
+    return play
+
+
 def _demo_scanner(
     sim: ScannerSimulator, config: KioskConfig, locker: LockerSimulator | None
 ) -> Callable[[str], None]:
@@ -282,8 +311,9 @@ def run_demo(options: DemoOptions) -> int:
             scan = (
                 _demo_scanner(scanner_sim, config, locker_sim) if scanner_sim is not None else None
             )
+            camera = _demo_camera(camera_sim)
             panel = lambda ui: build_demo_panel(  # noqa: E731
-                ui, faults, faults.recent_tickets, scan=scan
+                ui, faults, faults.recent_tickets, scan=scan, camera=camera
             )
 
         def ready() -> None:

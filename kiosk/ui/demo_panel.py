@@ -70,6 +70,15 @@ shut."""
 DemoScan = Callable[[str], None]
 """Sends one of ``DEMO_SCANS`` down the scanner simulator's line (the demo provides it)."""
 
+DEMO_CAMERA = ("script", "good", "seated", "blink", "unplug", "plug")
+"""What the demo panel can do in front of the photo booth's camera: play the scripted session,
+a person standing well, a seated person (a child or a wheelchair user: the face low in the
+picture; a camera mount moves down to them), a blink just as the shutter goes, and the
+camera's cable pulled out or plugged back in."""
+
+DemoCamera = Callable[[str], None]
+"""Plays one of ``DEMO_CAMERA`` on the camera simulator (the demo provides it)."""
+
 
 class DemoPanelViewModel(QObject):
     """State of the demo panel: the fault switches as set here, and the printed tickets.
@@ -89,10 +98,12 @@ class DemoPanelViewModel(QObject):
         recent_tickets: RecentTickets,
         parent: QObject | None = None,
         scan: DemoScan | None = None,
+        camera: DemoCamera | None = None,
     ) -> None:
         super().__init__(parent)
         self._faults = faults
         self._scan = scan
+        self._camera = camera
         self._recent_tickets = recent_tickets
         self._paper = "ok"
         self._cover_open = False
@@ -156,6 +167,21 @@ class DemoPanelViewModel(QObject):
             self._scan(kind)
         except Exception:  # NOTE: the demo panel must not take the kiosk screen down
             log.exception("demo panel: could not send the %s scan", kind)
+
+    @Slot(result=bool)
+    def canCamera(self) -> bool:
+        """True when the demo has a camera simulator behind the photo booth."""
+        return self._camera is not None
+
+    @Slot(str)
+    def cameraDemo(self, kind: str) -> None:
+        """Play a scene on the camera simulator (``DEMO_CAMERA``)."""
+        if self._camera is None or kind not in DEMO_CAMERA:
+            return
+        try:
+            self._camera(kind)
+        except Exception:  # NOTE: the demo panel must not take the kiosk screen down
+            log.exception("demo panel: could not play the camera's %s scene", kind)
 
     @Slot()
     def refreshTickets(self) -> None:
@@ -225,6 +251,7 @@ def build_demo_panel(
     *,
     show: bool = True,
     scan: DemoScan | None = None,
+    camera: DemoCamera | None = None,
 ) -> DemoPanel:
     """Load the demo panel into the kiosk's QML engine as a second window.
 
@@ -234,7 +261,9 @@ def build_demo_panel(
     Raises:
         RuntimeError: ``DemoPanel.qml`` did not load.
     """
-    view_model = DemoPanelViewModel(faults, recent_tickets, parent=ui.engine, scan=scan)
+    view_model = DemoPanelViewModel(
+        faults, recent_tickets, parent=ui.engine, scan=scan, camera=camera
+    )
     component = QQmlComponent(ui.engine, QUrl.fromLocalFile(str(DEMO_QML)))
     created = component.createWithInitialProperties({"demo": view_model})
     if not isinstance(created, QQuickWindow):

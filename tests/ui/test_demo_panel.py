@@ -1,4 +1,5 @@
-"""The demo's simulator panel drives the real printer simulator through ``PrinterFaults``."""
+"""The demo's simulator panel drives the real printer simulator through ``PrinterFaults``, and
+the camera simulator in front of the photo booth."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtQuick import QQuickItem
 from pytestqt.qtbot import QtBot
 
+from kiosk.demo import _demo_camera
 from kiosk.ui.demo_panel import DemoPanel, PrinterFaults, build_demo_panel
 from kiosk.ui.kiosk_view_model import Screen
+from kiosk.ui.photo_view_model import PhotoScreen
 from simulators.printer.demo_faults import SimulatorFaults
-from tests.ui.conftest import KioskParts, UiFactory
+from tests.ui.conftest import KioskParts, PhotoUiFactory, UiFactory
 
 
 def panel_item(panel: DemoPanel, name: str) -> QQuickItem:
@@ -81,3 +84,25 @@ def test_cut_off_next_ticket_on_the_demo_panel_leaves_a_partial_ticket_and_rearm
     assert outcome is not None and not outcome.printed
     qtbot.waitUntil(lambda: panel.view_model.property("dropArmed") is False, timeout=3000)
     assert "not cut" in str(panel_item(panel, "ticketLog").property("text"))
+
+
+def test_the_camera_buttons_play_scenes_in_front_of_the_photo_booth(
+    qtbot: QtBot, make_photo_ui: PhotoUiFactory, parts: KioskParts
+) -> None:
+    booth = make_photo_ui()
+    sim = booth.camera_sim
+    faults = SimulatorFaults(parts.printer_sim)
+    panel = build_demo_panel(booth.ui, faults, faults.recent_tickets, camera=_demo_camera(sim))
+    qtbot.waitExposed(panel.window)
+    booth.vm.open()
+
+    click(qtbot, panel, "camera_seated")  # a child or a wheelchair user, no camera mount here
+    qtbot.waitUntil(
+        lambda: booth.vm.property("guidanceKey") == "photo.guide.move_up", timeout=10_000
+    )
+    click(qtbot, panel, "camera_unplug")
+    assert sim.plugged is False
+    qtbot.waitUntil(lambda: booth.vm.current_screen is PhotoScreen.UNAVAILABLE, timeout=10_000)
+    click(qtbot, panel, "camera_plug")
+    assert sim.plugged is True
+    panel.close()

@@ -102,6 +102,27 @@ ApplicationWindow {
             }
         }
         Label {
+            visible: panel.demo.canCamera()
+            text: qsTr("demo.camera")
+            font.bold: true
+        }
+        GridLayout {
+            visible: panel.demo.canCamera()
+            columns: 3
+            Layout.fillWidth: true
+            Repeater {
+                model: ["script", "good", "seated", "blink", "unplug", "plug"]
+                delegate: Button {
+                    required property string modelData
+                    objectName: "camera_" + modelData
+                    text: qsTr("demo.camera_" + modelData)
+                    Layout.fillWidth: true
+                    Layout.preferredHeight: 48
+                    onClicked: panel.demo.cameraDemo(modelData)
+                }
+            }
+        }
+        Label {
             text: qsTr("demo.tickets")
             font.bold: true
         }
