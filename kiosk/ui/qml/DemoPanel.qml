@@ -1,4 +1,5 @@
-// The demo's simulator panel: fault switches of the simulated printer, printed tickets.
+// The demo's simulator panel: fault switches of the simulated printer, scans, camera scenes,
+// printed tickets.
 // Created by kiosk/ui/demo_panel.py with the required property `demo`; it also sees the
 // kiosk's context properties (kioskModel, statusModel).
 import QtQuick
@@ -10,8 +11,8 @@ ApplicationWindow {
 
     required property QtObject demo
 
-    width: 520
-    height: 760
+    width: 560
+    height: 1020
     visible: false
     title: qsTr("demo.title")
     font.family: "IPAPGothic"  // IPA P Gothic: proportional Latin, from fonts-ipafont-gothic
@@ -108,7 +109,7 @@ ApplicationWindow {
         }
         GridLayout {
             visible: panel.demo.canCamera()
-            columns: 3
+            columns: 2
             Layout.fillWidth: true
             Repeater {
                 model: ["script", "good", "seated", "blink", "unplug", "plug"]
@@ -117,7 +118,7 @@ ApplicationWindow {
                     objectName: "camera_" + modelData
                     text: qsTr("demo.camera_" + modelData)
                     Layout.fillWidth: true
-                    Layout.preferredHeight: 48
+                    Layout.preferredHeight: 44
                     onClicked: panel.demo.cameraDemo(modelData)
                 }
             }
