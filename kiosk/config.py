@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.core.jws import JwsError, public_key_from_text
+from kiosk.devices.camera_mount.settings import CameraMountSettings
 from kiosk.devices.printer.protocol import TextMode
 from kiosk.devices.url import parse_device_url
 from kiosk.errors import ConfigError, DeviceUrlError
@@ -101,28 +102,12 @@ class PhotoMountConfig:
 
     Attributes:
         enabled: a mount is fitted.
-        step_pin: BCM pin to the driver board's STEP.
-        dir_pin: BCM pin to DIR.
-        enable_pin: BCM pin to EN.
-        limit_pin: BCM pin of the lower limit switch (closes to ground).
-        stall_pin: BCM pin of TMC2209 DIAG; None when not wired.
-        steps_per_mm: (micro)steps per mm of travel.
-        travel_mm: travel above the limit switch.
-        max_speed_mm_s: cruise speed.
-        default_mm: height the camera waits at (the booth's framing was set up for it).
+        settings: pins and mechanics (the driver's own settings).
         px_per_mm: px the face moves in a 720-line preview per mm of camera travel.
     """
 
     enabled: bool = False
-    step_pin: int = 20
-    dir_pin: int = 21
-    enable_pin: int = 16
-    limit_pin: int = 26
-    stall_pin: int | None = 19
-    steps_per_mm: float = 25.0
-    travel_mm: float = 400.0
-    max_speed_mm_s: float = 40.0
-    default_mm: float = 250.0
+    settings: CameraMountSettings = field(default_factory=CameraMountSettings)
     px_per_mm: float = 1.4
 
 
@@ -386,15 +371,17 @@ def _photo_mount(mt: _Reader) -> PhotoMountConfig:
     travel = mt.number("travel_mm", 400, low=50, high=2000)
     config = PhotoMountConfig(
         enabled=mt.typed("enabled", bool, False),
-        step_pin=int(pins["step_pin"] or 0),
-        dir_pin=int(pins["dir_pin"] or 0),
-        enable_pin=int(pins["enable_pin"] or 0),
-        limit_pin=int(pins["limit_pin"] or 0),
-        stall_pin=pins["stall_pin"],
-        steps_per_mm=mt.number("steps_per_mm", 25, low=1, high=2000),
-        travel_mm=travel,
-        max_speed_mm_s=mt.number("max_speed_mm_s", 40, low=5, high=200),
-        default_mm=mt.number("default_mm", 250, low=10, high=travel - 10),
+        settings=CameraMountSettings(
+            step_pin=int(pins["step_pin"] or 0),
+            dir_pin=int(pins["dir_pin"] or 0),
+            enable_pin=int(pins["enable_pin"] or 0),
+            limit_pin=int(pins["limit_pin"] or 0),
+            stall_pin=pins["stall_pin"],
+            steps_per_mm=mt.number("steps_per_mm", 25, low=1, high=2000),
+            travel_mm=travel,
+            max_speed_mm_s=mt.number("max_speed_mm_s", 40, low=5, high=200),
+            default_mm=mt.number("default_mm", 250, low=10, high=travel - 10),
+        ),
         px_per_mm=mt.number("px_per_mm", 1.4, low=0.1, high=20),
     )
     mt.check_unknown()

@@ -178,13 +178,13 @@ def _demo_camera_mount(config: KioskConfig, camera: CameraSimulator) -> Any:
     The carriage starts half-way to its default height (homing is seen), and every move pans
     the camera simulator; None when the booth or its mount is off.
     """
-    mc = config.photo.mount
-    if not (config.photo.enabled and mc.enabled):
+    if not (config.photo.enabled and config.photo.mount.enabled):
         return None
     from gpiozero.pins.mock import MockFactory
 
     from simulators.camera_mount.mechanism import MountMechanism
 
+    mc = config.photo.mount.settings
     factory = MockFactory()
     # NOTE: the pins keep the mechanism alive; the factory lives as long as the mount.
     MountMechanism(

@@ -376,20 +376,10 @@ def _camera_mount(config: KioskConfig, health: HealthBoard, pin_factory: Any) ->
     if not mc.enabled:
         return {}
     from kiosk.core.photo.eye_level import EyeLevelSettings
-    from kiosk.devices.camera_mount.factory import CameraMountSettings, build_camera_mount
+    from kiosk.devices.camera_mount.factory import build_camera_mount
     from kiosk.devices.camera_mount.protocol import CameraMountError
 
-    settings = CameraMountSettings(
-        step_pin=mc.step_pin,
-        dir_pin=mc.dir_pin,
-        enable_pin=mc.enable_pin,
-        limit_pin=mc.limit_pin,
-        stall_pin=mc.stall_pin,
-        steps_per_mm=mc.steps_per_mm,
-        travel_mm=mc.travel_mm,
-        max_speed_mm_s=mc.max_speed_mm_s,
-        default_mm=mc.default_mm,
-    )
+    settings = mc.settings
     health.register(settings.name)
     try:
         mount = build_camera_mount(settings, pin_factory, on_health=health.report)
@@ -397,7 +387,7 @@ def _camera_mount(config: KioskConfig, health: HealthBoard, pin_factory: Any) ->
         log.error("camera mount left out: %s", exc)
         health.report(settings.name, exc.health)
         return {}
-    eye_level = EyeLevelSettings(shift_per_mm=mc.px_per_mm / 720, default_mm=mc.default_mm)
+    eye_level = EyeLevelSettings(shift_per_mm=mc.px_per_mm / 720, default_mm=settings.default_mm)
     return {"mount": mount, "eye_level": eye_level}
 
 

@@ -57,6 +57,9 @@ def test_the_documented_example_config_is_valid() -> None:
         ("inactivity_s = 30", "inactivity_s = 1", "ui.inactivity_s", "between 5 and 600"),
         ('reset_time = "03:00"', 'reset_time = "3 am"', "tickets.reset_time", "HH:MM"),
         ("keepalive_s = 30", "keepalive_s = 30\nkeepalive = 10", "mqtt.keepalive", "unknown key"),
+        ("dir_pin = 21", "dir_pin = 20", "photo.mount.dir_pin", "GPIO20 is already"),
+        ("default_mm = 250", "default_mm = 395", "photo.mount.default_mm", "between"),
+        ("px_per_mm = 1.4", "px_per_mm = 0", "photo.mount.px_per_mm", "between"),
         (
             'broker = "mqtts://mqtt.example.jp:8883"',
             'broker = "http://x"',
@@ -103,3 +106,12 @@ def test_config_check_accepts_the_example(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_the_camera_mount_section_gives_the_drivers_own_settings(tmp_path: Path) -> None:
+    path = example_with(tmp_path, "stall_pin = 19", 'stall_pin = "none"')
+    mount = load_config(path).photo.mount
+    assert mount.enabled is False
+    assert (mount.settings.step_pin, mount.settings.stall_pin) == (20, None)
+    assert (mount.settings.steps_per_mm, mount.settings.default_mm) == (25, 250)
+    assert mount.px_per_mm == 1.4
