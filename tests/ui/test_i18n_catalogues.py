@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from kiosk.i18n.catalog import Catalog, load_catalogs, placeholders
-from kiosk.ui.demo_panel import DEMO_SCANS, PAPER_STATES
+from kiosk.ui.demo_panel import DEMO_CAMERA, DEMO_SCANS, PAPER_STATES
 from kiosk.ui.kiosk_view_model import OUT_OF_SERVICE_REASONS, PROBLEM_REASONS
 from kiosk.ui.translator import CatalogTranslator
 from kiosk.ui.window import QML_DIR
@@ -84,13 +84,14 @@ def test_ids_built_at_run_time_exist_in_both_catalogues(catalogs: dict[str, Cata
         for path in QML_DIR.glob("*.qml")
         for prefix in QSTR_PREFIX_RE.findall(path.read_text("utf-8"))
     }
-    assert prefixes == {"demo.paper.", "demo.scan_"}
+    assert prefixes == {"demo.paper.", "demo.scan_", "demo.camera_"}
     dynamic = (
         {f"problem.{reason}" for reason in PROBLEM_REASONS}
         | {"problem.other"}
         | {f"oos.body.{reason}" for reason in OUT_OF_SERVICE_REASONS}
         | {f"demo.paper.{state}" for state in PAPER_STATES}
         | {f"demo.scan_{kind}" for kind in DEMO_SCANS}
+        | {f"demo.camera_{kind}" for kind in DEMO_CAMERA}
     )
     for catalog in catalogs.values():
         assert sorted(dynamic - set(catalog.messages)) == []
