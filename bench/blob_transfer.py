@@ -10,10 +10,10 @@ blob sender, all in this process:
    phase meets a transfer in progress); the ratio to 1 is the cost of the images.
 3. One 250 KB image alone: from its commit to ``transfer_state = confirmed``.
 
-Both with Mosquitto's defaults and with ``set_tcp_nodelay true``: by default Mosquitto
-lets Nagle's algorithm hold a small packet while an earlier one waits for its TCP ACK,
-and with Linux's delayed ACKs each hop then takes about 40 ms on loopback. That, not the
-images, dominates the default figures.
+Both with Mosquitto's defaults and with ``set_tcp_nodelay true``. Nagle's algorithm holds a
+small packet while an earlier one waits for its TCP ACK, and with Linux's delayed ACKs a hop
+then takes about 40 ms on loopback; the link sets ``TCP_NODELAY`` itself (except while a
+backlog drains), so both broker settings give the same figures.
 
 ``.venv/bin/python -m bench.blob_transfer [EVENTS]`` (default 200 per phase).
 """
