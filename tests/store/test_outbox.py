@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
@@ -111,3 +114,43 @@ def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.schema_version == len(MIGRATIONS) == 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("person"), st.integers(1, 4)),
+            st.tuples(st.just("telemetry"), st.integers(1, 4)),
+            st.tuples(st.just("ack"), st.integers(0, 6)),
+        ),
+        max_size=25,
+    )
+)
+def test_the_capacity_counter_always_equals_the_rows_that_count(
+    steps: list[tuple[str, int]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db, outbox = open_outbox(Path(folder) / "s.db", capacity=6)
+        for kind, n in steps:
+            if kind == "ack":
+                outbox.ack(outbox.acked_seq() + n)
+                continue
+            priority = Priority.PERSON if kind == "person" else Priority.TELEMETRY
+            for _ in range(n):
+                try:
+                    with db.transaction() as tx:
+                        outbox.append(tx, "ticket", "ticket.issued", {}, priority=priority)
+                except OutboxFullError:
+                    pass  # refused: nothing stored, the counter must not move either
+            with db.reading() as conn:
+                counted = conn.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE priority != ?",
+                    (Priority.TOMBSTONE.value,),
+                ).fetchone()[0]
+                stored = conn.execute(
+                    "SELECT value FROM kv WHERE key = 'outbox.live_rows'"
+                ).fetchone()
+            assert stored is not None and int(stored[0]) == counted
+            assert counted <= 6
+        db.close()
