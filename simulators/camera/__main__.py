@@ -62,14 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     for index in range(total):
         shot, _ = simulator.shot_at(index)
+        # The script's shot names mean nothing when a video or photographs are played.
+        label = "video" if args.play else "photo" if args.photos else shot.name
         frame = simulator.render_frame(args.width, args.height)
         if frame is None:
-            print(f"{index:4d} {shot.name:<12} (no frame: camera dropped out)", flush=True)
+            print(f"{index:4d} {label:<12} (no frame: camera dropped out)", flush=True)
             continue
         advice = guide.advise(frame)
-        print(
-            f"{index:4d} {shot.name:<12} {advice.state.value:<15} {advice.message_id}", flush=True
-        )
+        print(f"{index:4d} {label:<12} {advice.state.value:<15} {advice.message_id}", flush=True)
         if args.out is not None:
             cv2.imwrite(str(args.out / f"frame_{index:05d}.jpg"), frame)
         if writer is not None:

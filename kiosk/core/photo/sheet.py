@@ -119,17 +119,16 @@ def render_sheet(print_image: Image, layout: SheetLayout) -> Image:
         )
     sheet = np.full((layout.height_px, layout.width_px, 3), SHEET_WHITE, np.uint8)
     mark = max(1, layout.width_px // 1000)  # a hair line at 600 dpi
-    reach = copy_w // 12  # marks stop short of the next copy
+    reach = copy_w // 12
+    # Corner ticks on the lines to cut along, drawn first: the copies pasted after them cover
+    # any tick that would reach into a neighbour, so every copy stays the print's own pixels.
     for x, y in layout.origins:
-        sheet[y : y + copy_h, x : x + copy_w] = print_image
-        # Corner ticks outside the copy, on the lines to cut along.
         for cx in (x, x + copy_w):
             sheet[max(0, y - reach) : max(0, y - 2), cx : cx + mark] = MARK_GREY
             sheet[y + copy_h + 2 : y + copy_h + reach, cx : cx + mark] = MARK_GREY
         for cy in (y, y + copy_h):
             sheet[cy : cy + mark, max(0, x - reach) : max(0, x - 2)] = MARK_GREY
             sheet[cy : cy + mark, x + copy_w + 2 : x + copy_w + reach] = MARK_GREY
-    # The copies stay untouched: marks drawn in the gaps never reach into a copy.
     for x, y in layout.origins:
         sheet[y : y + copy_h, x : x + copy_w] = print_image
     logger.info(
