@@ -25,14 +25,15 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from bench.scan_latency import wire_time_ms
+from kiosk.core.trust import KeyPurpose
 from kiosk.devices.scanner.serial_scanner import SerialScanner
 from kiosk.services import build_services
 from kiosk.ui.window import build_ui
 from simulators.central.server import issue_booking_token
-from simulators.demo_keys import demo_trusted_keys
 from simulators.printer.server import PrinterSimulator
 from simulators.scanner.server import ScannerSimulator
 from tests.kiosk_config import make_config
+from tests.trust_keys import signing_key, trust_table
 
 SCANS = 1000
 
@@ -51,7 +52,8 @@ def main(n: int = SCANS) -> None:
     ):
         config = make_config(
             Path(tmp) / "state",
-            checkin={"trusted_keys": demo_trusted_keys(), "dedupe_s": 0},
+            checkin={"dedupe_s": 0},
+            trust=trust_table(KeyPurpose.BOOKING),
         )
         services = build_services(config, printer_url=printer.url, printer_poll_s=3600)
         assert services.checkin is not None
@@ -76,8 +78,10 @@ def main(n: int = SCANS) -> None:
         )
         assert scanner_sim.wait_for_clients(1, 5) and opened.wait(5)
         now = datetime.now(UTC)
+        kid, key = signing_key(KeyPurpose.BOOKING)
         tokens = [
-            issue_booking_token("chuo", "insurance", now + timedelta(minutes=5)) for _ in range(n)
+            issue_booking_token("chuo", "insurance", now + timedelta(minutes=5), key=key, kid=kid)
+            for _ in range(n)
         ]
         samples: list[float] = []
         results: dict[str, int] = {}

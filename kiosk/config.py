@@ -8,15 +8,17 @@ prints it. ``config/kiosk.example.toml`` documents every key.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.core.jws import JwsError, public_key_from_text
+from kiosk.core.trust import KeyPurpose, TrustedKey, TrustError, check_key, check_one_purpose
 from kiosk.devices.camera_mount.settings import CameraMountSettings
 from kiosk.devices.printer.protocol import TextMode
 from kiosk.devices.url import parse_device_url
@@ -56,11 +58,20 @@ class ServiceConfig:
 
 @dataclass(frozen=True)
 class TicketConfig:
-    """Numbering and the ticket's QR."""
+    """Numbering and the ticket's QR.
+
+    Attributes:
+        reset_time: local time the numbers start again each day.
+        number_format: ``{prefix}`` and ``{number}`` (with a small width such as ``03d``).
+        status_url: the queue-status page in the ticket's QR: ``https://`` only.
+        status_hosts: the hosts ``status_url`` may name; set in the file only (the server's
+            desired config cannot widen it). Default: the host of the file's own status_url.
+    """
 
     reset_time: time
     number_format: str
     status_url: str
+    status_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,10 +172,10 @@ class MqttConfig:
             system's CAs.
         cert_file: the kiosk's client certificate (PEM; its CN is the kiosk id).
         key_file: the private key of ``cert_file`` (PEM).
-        command_keys: the server's command signing keys, ``kid`` -> raw Ed25519 public key
-            in base64url (several for rotation).
         command_rate_per_min: commands accepted per minute per action; the key
             ``default`` applies to actions not named.
+        command_ctr_window: a signed command whose ``ctr`` is more than this above the
+            kiosk's clock in milliseconds is refused (``ctr_jump``), never adopted.
     """
 
     broker: str
@@ -174,8 +185,8 @@ class MqttConfig:
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
-    command_keys: Mapping[str, str] = field(default_factory=dict)
     command_rate_per_min: Mapping[str, int] = field(default_factory=dict)
+    command_ctr_window: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -201,10 +212,6 @@ class CheckInConfig:
     """Booking check-in at the entrance scanner (``[checkin]``).
 
     Attributes:
-        trusted_keys: Ed25519 public keys (raw 32 bytes, base64url) by ``kid``; several
-            for rotation. Empty: every booking QR is ``unknown_key``.
-        trust_list_issued: when the central server issued this key list (None: unknown).
-        trust_max_age_days: a key list older than this is reported as degraded health.
         window: the default check-in window around the slot start.
         service_windows: per-service windows, by service id.
         dedupe_s: the same booking scanned again within this many seconds of its acceptance
@@ -214,9 +221,6 @@ class CheckInConfig:
         office_names: names of other offices by office code, for "this booking is for …".
     """
 
-    trusted_keys: Mapping[str, str] = field(default_factory=dict)
-    trust_list_issued: datetime | None = None
-    trust_max_age_days: float = 30.0
     window: CheckInWindow = CheckInWindow(30, 15)
     service_windows: Mapping[str, CheckInWindow] = field(default_factory=dict)
     dedupe_s: float = 5.0
@@ -230,8 +234,31 @@ class CheckInConfig:
 
 
 @dataclass(frozen=True)
+class TrustConfig:
+    """The public keys the kiosk trusts, one list per purpose (``[trust]``, kiosk.core.trust).
+
+    Attributes:
+        lists: purpose -> ``kid`` -> key. A key appears under one purpose only.
+        issued: when the central server issued these lists (None: unknown).
+        max_age_days: lists older than this are reported as degraded health.
+    """
+
+    lists: Mapping[KeyPurpose, Mapping[str, TrustedKey]] = field(default_factory=dict)
+    issued: datetime | None = None
+    max_age_days: float = 30.0
+
+    def keys(self, purpose: KeyPurpose) -> Mapping[str, TrustedKey]:
+        """The keys of one purpose (empty when none are configured)."""
+        return self.lists.get(purpose, {})
+
+
+@dataclass(frozen=True)
 class KioskConfig:
-    """The whole validated configuration."""
+    """The whole validated configuration.
+
+    ``demo`` is True only for ``kiosk demo``'s own configuration: it alone may trust the
+    public demo keys.
+    """
 
     kiosk_id: str
     office: str
@@ -248,7 +275,9 @@ class KioskConfig:
     locker: LockerConfig = field(default_factory=LockerConfig)
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     handover: HandoverConfig = field(default_factory=HandoverConfig)
+    trust: TrustConfig = field(default_factory=TrustConfig)
     source: str = field(default="<memory>", compare=False)
+    demo: bool = field(default=False, compare=False)
 
     def service(self, service_id: str) -> ServiceConfig:
         """The service with this id.
@@ -421,21 +450,117 @@ def certificate_common_name(path: Path) -> str:
     return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 
-def _command_keys(reader: _Reader) -> dict[str, str]:
-    """``[mqtt.command_keys]``: ``kid = "raw Ed25519 public key, base64url"``."""
-    from kiosk.core.jws import JwsError, public_key_from_text
+KID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+MAX_FORMAT_WIDTH = 9
+"""The widest field a ticket template may ask for (``{number:03d}``; not 400,000,000)."""
 
-    keys: dict[str, str] = {}
-    for kid in reader.table:
-        text = reader.text(kid)
-        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", kid):
-            raise reader.fail(kid, text, "a key id may hold only A-Z, a-z, 0-9, '.', '_', '-'")
-        try:
-            public_key_from_text(text)
-        except JwsError as exc:
-            raise reader.fail(kid, text, f"is not an Ed25519 public key: {exc}") from None
-        keys[kid] = text.strip()
-    return keys
+
+def _trust(reader: _Reader, *, demo: bool) -> TrustConfig:
+    """``[trust]``: one table of keys per purpose, plus when the lists were issued.
+
+    A key is ``kid = "base64url"`` or ``kid = { key = "base64url", until = "RFC 3339" }``
+    (a retiring key, trusted until then: the rotation's overlap window).
+    """
+    lists: dict[KeyPurpose, dict[str, TrustedKey]] = {}
+    for purpose in KeyPurpose:
+        table = reader.sub(purpose.value, required=False)
+        keys: dict[str, TrustedKey] = {}
+        for kid in list(table.table):
+            raw = table.raw(kid)
+            if not KID_RE.fullmatch(kid):
+                raise table.fail(
+                    kid, raw, "a key id may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'"
+                )
+            if isinstance(raw, str):
+                key = TrustedKey(kid, raw.strip())
+            elif isinstance(raw, Mapping):
+                entry = table.sub(kid)
+                until = _rfc3339(entry, "until", required=True)
+                key = TrustedKey(kid, entry.text("key").strip(), until)
+                entry.check_unknown()
+            else:
+                raise table.fail(kid, raw, 'must be "base64url key" or { key = "…", until = "…" }')
+            try:
+                check_key(key, purpose, allow_demo=demo)
+            except TrustError as exc:
+                raise table.fail(kid, raw, str(exc)) from None
+            keys[kid] = key
+        table.check_unknown()
+        if keys:
+            lists[purpose] = keys
+    try:
+        check_one_purpose(lists)
+    except TrustError as exc:
+        raise reader.fail("", "…", str(exc)) from None
+    result = TrustConfig(
+        lists=lists,
+        issued=_rfc3339(reader, "issued", required=False),
+        max_age_days=reader.number("max_age_days", 30, low=1, high=3650),
+    )
+    reader.check_unknown()
+    return result
+
+
+def _rfc3339(reader: _Reader, name: str, *, required: bool) -> datetime | None:
+    text = reader.text(name, ... if required else "")
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise reader.fail(name, text, "must be an RFC 3339 time with an offset") from None
+    if value.tzinfo is None:
+        raise reader.fail(name, text, "must be an RFC 3339 time with an offset")
+    return value
+
+
+def _template(
+    reader: _Reader, name: str, default: str, fields: tuple[str, ...], *, widths: bool = False
+) -> str:
+    """A ``str.format`` template using only ``fields``, no conversions, tiny widths at most.
+
+    NOTE: a template comes from the file or from the server's desired config; a format
+    spec such as ``{office:>400000000}`` would allocate 400 MB on every ticket.
+    """
+    template = reader.text(name, default)
+    if len(template) > 512:
+        raise reader.fail(name, template, "is longer than 512 characters")
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise reader.fail(name, template, f"is not a valid template: {exc}") from None
+    allowed = ", ".join("{" + f + "}" for f in fields)
+    for _literal, field_name, spec, conversion in parts:
+        if field_name is None:
+            continue
+        if field_name not in fields:
+            raise reader.fail(name, template, f"may use only {allowed}, not {{{field_name}}}")
+        if conversion or (spec and not widths):
+            raise reader.fail(name, template, f"{{{field_name}}} may not have a format spec")
+        if spec and not re.fullmatch(r"0?[1-9]?d?", spec):
+            raise reader.fail(
+                name, template, f"{{{field_name}:{spec}}}: only a width up to {MAX_FORMAT_WIDTH}"
+            )
+    return template
+
+
+def _status_url(tk: _Reader) -> tuple[str, tuple[str, ...]]:
+    """``[tickets] status_url`` and ``status_hosts``: https only, on an allowed host."""
+    fields = ("office", "ticket_id", "number", "service")
+    url = _template(tk, "status_url", "https://queue.example.jp/{office}/{ticket_id}", fields)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not host or "{" in parts.netloc or parts.username:
+        raise tk.fail(
+            "status_url", url, "must be https://host/… with a fixed host (the QR opens on phones)"
+        )
+    hosts_raw = tk.typed("status_hosts", list, [host])
+    if not hosts_raw or not all(isinstance(h, str) and h for h in hosts_raw):
+        raise tk.fail("status_hosts", hosts_raw, "must list host names")
+    hosts = tuple(h.lower() for h in hosts_raw)
+    if host not in hosts:
+        raise tk.fail("status_url", url, f"host {host!r} is not in status_hosts {list(hosts)}")
+    return url, hosts
 
 
 def _rates(reader: _Reader) -> dict[str, int]:
@@ -496,9 +621,20 @@ def read_config_document(path: Path) -> dict[str, Any]:
 
 
 def parse_config(
-    data: Mapping[str, Any], *, source: str = "<memory>", base_dir: Path | None = None
+    data: Mapping[str, Any],
+    *,
+    source: str = "<memory>",
+    base_dir: Path | None = None,
+    demo: bool = False,
 ) -> KioskConfig:
-    """Validate an already-parsed TOML document (see ``load_config``)."""
+    """Validate an already-parsed TOML document (see ``load_config``).
+
+    Args:
+        data: the document.
+        source: names the file in error messages.
+        base_dir: relative paths in the document start here.
+        demo: ``kiosk demo``'s own configuration; only it may trust the public demo keys.
+    """
     top = _Reader(data, "", source)
     kiosk = top.sub("kiosk")
     ui = top.sub("ui", required=False)
@@ -568,22 +704,10 @@ def parse_config(
         reset_time = time.fromisoformat(reset_text)
     except ValueError:
         raise tk.fail("reset_time", reset_text, "must be a local time HH:MM, e.g. 03:00") from None
-    number_format = tk.text("number_format", "{prefix}-{number:03d}")
-    try:
-        number_format.format(prefix="A", number=1)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise tk.fail(
-            "number_format", number_format, f"must use only {{prefix}} and {{number}}: {exc}"
-        ) from None
-    status_url = tk.text("status_url", "https://queue.example.jp/{office}/{ticket_id}")
-    try:
-        status_url.format(office="o", ticket_id="t", number="A-001", service="s")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise tk.fail(
-            "status_url",
-            status_url,
-            f"may use only {{office}}, {{ticket_id}}, {{number}}, {{service}}: {exc}",
-        ) from None
+    number_format = _template(
+        tk, "number_format", "{prefix}-{number:03d}", ("prefix", "number"), widths=True
+    )
+    status_url, status_hosts = _status_url(tk)
     tk.check_unknown()
 
     pr = top.sub("printer", required=False)
@@ -638,7 +762,7 @@ def parse_config(
         enabled=ph.typed("enabled", bool, False),
         camera_url=camera_url,
         rules=photo_rules,
-        receipt_qr=ph.text("receipt_qr", "{code}"),
+        receipt_qr=_template(ph, "receipt_qr", "{code}", ("code",)),
         preview_fps=ph.number("preview_fps", 10, low=1, high=30),
         hold_ok_s=ph.number("hold_ok_s", 1.0, low=0, high=10),
         countdown_from=int(ph.number("countdown_from", 3, low=1, high=10)),
@@ -717,6 +841,7 @@ def parse_config(
                 f"certificate CN is {common_name!r} but the kiosk id is {kiosk_id!r}; "
                 "the broker takes the user name from the CN (DESIGN §5): they must be equal",
             )
+    _moved(mq, "command_keys", "[trust.commands]")
     mqtt = MqttConfig(
         broker=broker,
         keepalive_s=int(mq.number("keepalive_s", 30, low=5, high=600)),
@@ -725,8 +850,8 @@ def parse_config(
         ca_file=ca_file,
         cert_file=cert_file,
         key_file=key_file,
-        command_keys=_command_keys(mq.sub("command_keys", required=False)),
         command_rate_per_min=_rates(mq.sub("command_rate_per_min", required=False)),
+        command_ctr_window=int(mq.number("command_ctr_window", 1_000_000, low=1000, high=1e10)),
     )
     mq.check_unknown()
 
@@ -738,6 +863,7 @@ def parse_config(
     )
     ui.check_unknown()
     checkin = _parse_checkin(top.sub("checkin", required=False), services, languages)
+    trust = _trust(top.sub("trust", required=False), demo=demo)
     top.check_unknown()
     return KioskConfig(
         kiosk_id=kiosk_id,
@@ -746,7 +872,7 @@ def parse_config(
         timezone=timezone,
         state_dir=state_dir,
         services=tuple(services),
-        tickets=TicketConfig(reset_time, number_format, status_url),
+        tickets=TicketConfig(reset_time, number_format, status_url, status_hosts),
         printer=printer,
         scanner=scanner,
         locker=locker,
@@ -755,7 +881,9 @@ def parse_config(
         mqtt=mqtt,
         ui=ui_cfg,
         checkin=checkin,
+        trust=trust,
         source=source,
+        demo=demo,
     )
 
 
@@ -763,31 +891,8 @@ def _parse_checkin(
     ck: _Reader, services: list[ServiceConfig], languages: tuple[str, ...]
 ) -> CheckInConfig:
     """The ``[checkin]`` table (every key optional)."""
-    keys_raw = ck.raw("trusted_keys", {})
-    if not isinstance(keys_raw, Mapping):
-        raise ck.fail("trusted_keys", keys_raw, 'must be a table like {kid = "base64url key"}')
-    trusted: dict[str, str] = {}
-    for kid, text in keys_raw.items():
-        if not isinstance(text, str):
-            raise ck.fail(f"trusted_keys.{kid}", text, "must be a text (base64url)")
-        try:
-            public_key_from_text(text)
-        except JwsError as exc:
-            raise ck.fail(
-                f"trusted_keys.{kid}", text, f"is not an Ed25519 public key: {exc}"
-            ) from None
-        trusted[str(kid)] = text.strip()
-    issued_text = ck.text("trust_list_issued", "")
-    issued: datetime | None = None
-    if issued_text:
-        try:
-            issued = datetime.fromisoformat(issued_text.replace("Z", "+00:00"))
-        except ValueError:
-            issued = None
-        if issued is None or issued.tzinfo is None:
-            raise ck.fail(
-                "trust_list_issued", issued_text, "must be an RFC 3339 time with an offset"
-            )
+    for old in ("trusted_keys", "trust_list_issued", "trust_max_age_days"):
+        _moved(ck, old, "[trust.booking]" if old == "trusted_keys" else "[trust]")
     default_window = CheckInWindow(
         int(ck.number("window_before_min", 30, low=0, high=24 * 60)),
         int(ck.number("window_after_min", 15, low=0, high=24 * 60)),
@@ -810,9 +915,6 @@ def _parse_checkin(
         for code in list(names_reader.table)
     }
     result = CheckInConfig(
-        trusted_keys=trusted,
-        trust_list_issued=issued,
-        trust_max_age_days=ck.number("trust_max_age_days", 30, low=1, high=3650),
         window=default_window,
         service_windows=service_windows,
         dedupe_s=ck.number("dedupe_s", 5, low=0, high=600),
@@ -822,3 +924,11 @@ def _parse_checkin(
     )
     ck.check_unknown()
     return result
+
+
+def _moved(reader: _Reader, name: str, where: str) -> None:
+    """Refuse a key that moved, saying where it lives now."""
+    if name in reader.table:
+        raise reader.fail(
+            name, reader.table[name], f"has moved to {where} (one key list per purpose)"
+        )

@@ -54,24 +54,24 @@ def default_state_dir() -> Path:
 
 def demo_document(state_dir: Path, broker: str) -> dict[str, Any]:
     """The bundled demo config with this run's state folder, broker and DEMO keys."""
-    from simulators.demo_keys import demo_command_keys, demo_trusted_keys
+    from simulators.demo_keys import demo_trust_table
 
     data: dict[str, Any] = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     data["kiosk"]["state_dir"] = str(state_dir)
     mqtt = data.setdefault("mqtt", {})
     mqtt["broker"] = broker
-    # NOTE: the demo's keys are public (simulators/demo_keys.py): demo only.
-    mqtt["command_keys"] = demo_command_keys()
-    checkin = data.setdefault("checkin", {})
-    checkin["trusted_keys"] = demo_trusted_keys()
-    checkin["trust_list_issued"] = datetime.now(UTC).isoformat(timespec="seconds")
+    # NOTE: the demo's keys are public (simulators/demo_keys.py): only a config parsed
+    # with demo=True (this one) accepts them.
+    data["trust"] = demo_trust_table(datetime.now(UTC).isoformat(timespec="seconds"))
     data.setdefault("ui", {})["fullscreen"] = False
     return data
 
 
 def demo_config(state_dir: Path, broker: str) -> KioskConfig:
     """The demo configuration, validated."""
-    return parse_config(demo_document(state_dir, broker), source=f"{EXAMPLE_CONFIG} (demo)")
+    return parse_config(
+        demo_document(state_dir, broker), source=f"{EXAMPLE_CONFIG} (demo)", demo=True
+    )
 
 
 DEMO_PIN = "1234"  # DEMO ONLY: the PIN of every demo pickup case
@@ -123,8 +123,9 @@ def _demo_scanner(
 ) -> Callable[[str], None]:
     """The demo panel's buttons: QR codes signed with the DEMO key, noise, the person's hands."""
     from kiosk.core.handover.tokens import issue_pickup_token, issue_staff_card
+    from kiosk.core.trust import KeyPurpose
     from simulators.central.server import issue_booking_token
-    from simulators.demo_keys import DEMO_KID, demo_private_key
+    from simulators.demo_keys import demo_key
 
     service = config.services[1].id if len(config.services) > 1 else config.services[0].id
     pickups = iter(range(10**6))
@@ -135,24 +136,18 @@ def _demo_scanner(
             sim.garbage(4096)
             return
         if kind == "staff":
+            kid, key = demo_key(KeyPurpose.STAFF)
             card = issue_staff_card(
-                "demo-staff",
-                config.office,
-                now + timedelta(hours=8),
-                key=demo_private_key(),
-                kid=DEMO_KID,
+                "demo-staff", config.office, now + timedelta(hours=8), key=key, kid=kid
             )
             sim.scan(card)
             return
         if kind == "pickup":
             case = DEMO_CASES[next(pickups) % len(DEMO_CASES)]["case_id"]
+            kid, key = demo_key(KeyPurpose.PICKUP)
             sim.scan(
                 issue_pickup_token(
-                    str(case),
-                    config.office,
-                    now + timedelta(days=14),
-                    key=demo_private_key(),
-                    kid=DEMO_KID,
+                    str(case), config.office, now + timedelta(days=14), key=key, kid=kid
                 )
             )
             return
@@ -283,7 +278,7 @@ def run_demo(options: DemoOptions) -> int:
         document = demo_document(state_dir, broker)
         # The camera mount runs on mock GPIO pins with its mechanism simulator (below).
         document.setdefault("photo", {}).setdefault("mount", {}).setdefault("enabled", True)
-        config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)")
+        config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)", demo=True)
         from simulators.camera.simulator import CameraSimulator
 
         camera_sim = CameraSimulator()

@@ -21,8 +21,8 @@ from kiosk.core.command_handlers import (
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
-from kiosk.core.jws import JwsError
 from kiosk.core.tickets import TicketService
+from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
@@ -61,6 +61,7 @@ class KioskServices:
     waiting: WaitingBoard
     tickets: TicketService
     catalogs: dict[str, Catalog]
+    trust: TrustLists
     printer_poll_s: float = 30.0
     link: MqttLink | None = None
     checkin: CheckInService | None = None
@@ -140,6 +141,7 @@ class KioskServices:
         """Signed server commands and the desired configuration (DESIGN §5)."""
         processor = CommandProcessor.from_config(
             self.config.mqtt,
+            self.trust[KeyPurpose.COMMANDS],
             kiosk_id=self.config.kiosk_id,
             db=self.db,
             outbox=self.outbox,
@@ -189,11 +191,13 @@ class KioskServices:
         """
         if "ui" in changed and new.ui != self.config.ui:
             raise ConfigError("ui", "…", "screen settings are changed in the file, not remotely")
-        if self.checkin is not None:
+        if "trust" in changed:
             try:
-                self.checkin.set_config(new)
-            except JwsError as exc:
-                raise ConfigError("checkin.trusted_keys", "…", str(exc)) from exc
+                self.trust.replace(new.trust)
+            except TrustError as exc:
+                raise ConfigError("trust", "…", str(exc)) from exc
+        if self.checkin is not None:
+            self.checkin.set_config(new)
         self.config = new
         self.tickets.set_config(new)
         self.waiting.set_config(new)
@@ -272,6 +276,7 @@ def build_services(
             clock=clock,
             source=config.source,
             base_dir=base_dir,
+            demo=config.demo,
         )
         config = desired.config
     health = HealthBoard()
@@ -290,14 +295,22 @@ def build_services(
     waiting = WaitingBoard(config, TicketRepository(db), clock)
     tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
     tickets.settle_interrupted()
+    trust = TrustLists(config.trust, allow_demo=config.demo)
     checkin = CheckInService(
-        config, db, outbox, catalogs, clock, health=health, slip_printer=tickets
+        config,
+        db,
+        outbox,
+        catalogs,
+        clock,
+        trust=trust[KeyPurpose.BOOKING],
+        health=health,
+        slip_printer=tickets,
     )
     photo = _photo_booth(
         config, db, outbox, clock, tickets, catalogs, health, camera_capture, mount_pin_factory
     )
     locker, handover = _handover(
-        config, db, outbox, clock, checkin, health, locker_url or config.locker.url
+        config, db, outbox, clock, trust, health, locker_url or config.locker.url
     )
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
@@ -310,6 +323,7 @@ def build_services(
         waiting=waiting,
         tickets=tickets,
         catalogs=catalogs,
+        trust=trust,
         clock=clock,
         desired=desired,
         checkin=checkin,
@@ -396,7 +410,7 @@ def _handover(
     db: Database,
     outbox: Outbox,
     clock: Clock,
-    checkin: CheckInService,
+    trust: TrustLists,
     health: HealthBoard,
     url: str,
 ) -> tuple[Locker | None, HandoverService | None]:
@@ -410,6 +424,7 @@ def _handover(
     from kiosk.core.handover.journal import HandoverJournal
     from kiosk.core.handover.service import HandoverService
     from kiosk.core.handover.settings import HandoverSettings, ReturnMode
+    from kiosk.core.handover.tokens import HandoverTrust
     from kiosk.devices.locker.factory import LockerSettings, open_locker
 
     locker = open_locker(
@@ -440,7 +455,7 @@ def _handover(
         settings,
         HandoverJournal(db, outbox),
         locker,
-        checkin.trust,
+        HandoverTrust(pickup=trust[KeyPurpose.PICKUP], staff=trust[KeyPurpose.STAFF]),
         clock,
         slot=slot,
         health=health,

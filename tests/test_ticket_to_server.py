@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from kiosk.config import KioskConfig, parse_config
+from kiosk.core.trust import KeyPurpose
 from kiosk.services import KioskServices, build_services
 from simulators.central.server import CentralSimulator
 from simulators.locker.server import LockerSimulator
@@ -21,13 +22,14 @@ from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
 from tests.link.link_support import wait_until
 from tests.mosquitto import MosquittoBroker
+from tests.trust_keys import central_keys
 
 ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
 
 
 @pytest.fixture
 def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
-    sim = CentralSimulator("127.0.0.1", mosquitto.port)
+    sim = CentralSimulator("127.0.0.1", mosquitto.port, **central_keys())
     sim.start()
     assert sim.wait_ready(10)
     yield sim
@@ -104,16 +106,13 @@ def test_a_printer_out_of_paper_reaches_the_server_as_a_fault(
 
 
 def managed_document(tmp_path: Path, broker: MosquittoBroker, **sections: Any) -> dict[str, Any]:
-    """A config document as `kiosk run` reads it: online, trusting the demo command key."""
-    from simulators.demo_keys import demo_command_keys
+    """A config document as `kiosk run` reads it: online, trusting the tests' keys."""
     from tests.kiosk_config import config_data
+    from tests.trust_keys import trust_table
 
     document = config_data(tmp_path / "state")
-    document["mqtt"] = {
-        "broker": broker.url,
-        "keepalive_s": 5,
-        "command_keys": demo_command_keys(),
-    }
+    document["mqtt"] = {"broker": broker.url, "keepalive_s": 5}
+    document["trust"] = trust_table()
     document.update(sections)
     return document
 
@@ -204,9 +203,9 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
     from datetime import UTC, datetime, timedelta
 
     from simulators.central.server import issue_booking_token
-    from simulators.demo_keys import demo_trusted_keys
+    from tests.trust_keys import signing_key
 
-    document = managed_document(tmp_path, mosquitto, checkin={"trusted_keys": demo_trusted_keys()})
+    document = managed_document(tmp_path, mosquitto)
     kiosk = build_services(
         parse_config(document, source="test"),
         printer_url=printer.url,
@@ -216,11 +215,12 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
     assert kiosk.checkin is not None
     answers: list[int | None] = []
     kiosk.checkin.subscribe(lambda outcome: answers.append(outcome.position))
-    with CentralSimulator("127.0.0.1", mosquitto.port) as central:
+    with CentralSimulator("127.0.0.1", mosquitto.port, **central_keys()) as central:
         kiosk.start()
         try:
+            kid, key = signing_key(KeyPurpose.BOOKING)
             token = issue_booking_token(
-                "chuo", "insurance", datetime.now(UTC) + timedelta(minutes=5)
+                "chuo", "insurance", datetime.now(UTC) + timedelta(minutes=5), key=key, kid=kid
             )
             outcome = kiosk.checkin.check_in(token)
             assert outcome.result.value == "accepted"
@@ -246,7 +246,9 @@ def test_the_server_assigns_passport_cases_with_signed_commands(
         }
     ]
     assert locker_kiosk.handover is not None
-    with CentralSimulator("127.0.0.1", mosquitto.port, demo_cases=cases) as central:
+    with CentralSimulator(
+        "127.0.0.1", mosquitto.port, demo_cases=cases, **central_keys()
+    ) as central:
         locker_kiosk.start()
         results = central.wait_for_events(1, timeout=15, type="cmd.result")
         assert results[0].envelope["data"]["action"] == "handover.assign"
@@ -258,7 +260,7 @@ def test_the_server_assigns_passport_cases_with_signed_commands(
 def test_a_remote_maintenance_open_fires_one_door_is_audited_and_rate_limited(
     locker_kiosk: KioskServices, mosquitto: MosquittoBroker, locker_sim: LockerSimulator
 ) -> None:
-    with CentralSimulator("127.0.0.1", mosquitto.port) as central:
+    with CentralSimulator("127.0.0.1", mosquitto.port, **central_keys()) as central:
         locker_kiosk.start()
         assert locker_kiosk.link is not None and locker_kiosk.link.wait_ready(10)
         for _ in range(3):

@@ -15,9 +15,9 @@ the central server. Its claims:
 ``code``   optional short booking code printed under the QR (``booking_codes``)
 =========  ===========================================================================
 
-The trusted keys come from ``[checkin] trusted_keys`` and, later, from ``config/desired``
-(``TrustList.replace``). A key list older than ``trust_max_age_days`` is reported as a
-degraded ``booking_keys`` health.
+The trusted keys are the booking list of ``[trust]`` (``kiosk.core.trust``; only keys of
+that purpose), rotated by a signed ``config/desired`` (``TrustList.replace``). A key list
+older than ``[trust] max_age_days`` is reported as a degraded ``booking_keys`` health.
 """
 
 from __future__ import annotations
@@ -25,17 +25,14 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from kiosk.config import CheckInConfig, CheckInWindow
+from kiosk.config import CheckInWindow
 from kiosk.core import jws
-from kiosk.devices.health import Health, HealthState
+from kiosk.core.trust import TrustList
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
@@ -92,91 +89,13 @@ class BookingToken:
     code: str = ""
 
 
-class TrustList:
-    """The public keys booking tokens are checked against, by ``kid`` (thread-safe).
-
-    Args:
-        keys: ``kid`` -> raw Ed25519 public key in base64url (as in the config).
-        issued: when the server issued this list (None: unknown, which never counts as
-            fresh).
-        max_age: a list older than this is stale (degraded health).
-
-    Raises:
-        jws.JwsError: a key is not a 32-byte Ed25519 key in base64url.
-    """
-
-    def __init__(
-        self,
-        keys: Mapping[str, str],
-        *,
-        issued: datetime | None = None,
-        max_age: timedelta = timedelta(days=30),
-    ):
-        self._lock = threading.Lock()
-        self._max_age = max_age
-        self._keys: dict[str, Ed25519PublicKey] = {}
-        self._issued: datetime | None = None
-        self.replace(keys, issued=issued)
-
-    @classmethod
-    def from_config(cls, config: CheckInConfig) -> TrustList:
-        """The trust list of ``[checkin]``."""
-        return cls(
-            config.trusted_keys,
-            issued=config.trust_list_issued,
-            max_age=timedelta(days=config.trust_max_age_days),
-        )
-
-    def replace(self, keys: Mapping[str, str], *, issued: datetime | None = None) -> None:
-        """Swap in a new key set at once (key rotation, ``config/desired``).
-
-        Every key is checked first: a bad key leaves the old set in place.
-
-        Raises:
-            jws.JwsError: a key is not a 32-byte Ed25519 key in base64url.
-        """
-        parsed = {str(kid): jws.public_key_from_text(text) for kid, text in keys.items()}
-        with self._lock:
-            self._keys = parsed
-            self._issued = issued
-        log.info("booking token keys: %s (issued %s)", sorted(parsed) or "none", issued)
-
-    @property
-    def kids(self) -> list[str]:
-        """The trusted key ids."""
-        with self._lock:
-            return sorted(self._keys)
-
-    def keys(self) -> dict[str, Ed25519PublicKey]:
-        """A copy of the current keys by ``kid``."""
-        with self._lock:
-            return dict(self._keys)
-
-    def health(self, now: datetime) -> Health:
-        """``ok``; ``degraded`` when empty, of unknown age or older than the maximum age."""
-        with self._lock:
-            count, issued = len(self._keys), self._issued
-        if count == 0:
-            return Health(HealthState.DEGRADED, "no_trusted_keys", "no booking token keys")
-        if issued is None:
-            return Health(HealthState.DEGRADED, "trust_list_age_unknown", "no issue time")
-        age = now - issued
-        if age > self._max_age:
-            return Health(
-                HealthState.DEGRADED,
-                "trust_list_stale",
-                f"key list issued {issued.isoformat()}, {age.days} days ago "
-                f"(limit {self._max_age.days})",
-            )
-        return Health(HealthState.OK)
-
-
-def read_booking_token(text: str, trust: TrustList) -> BookingToken:
+def read_booking_token(text: str, trust: TrustList, now: datetime | None = None) -> BookingToken:
     """Verify a scanned text and return its booking claims.
 
     Args:
         text: what the scanner read (control characters already stripped or not).
-        trust: the trusted keys.
+        trust: the booking keys.
+        now: the time of the scan (retired keys are not used after their ``until``).
 
     Raises:
         BookingTokenError: with a ``reason`` (see the class); never any other exception.
@@ -200,7 +119,7 @@ def read_booking_token(text: str, trust: TrustList) -> BookingToken:
     try:
         if len(jws.b64url_decode(parts[2])) != _SIGNATURE_BYTES:
             raise BookingTokenError("unreadable", "truncated", "signature of the wrong length")
-        verified = jws.verify(cleaned, trust.keys())
+        verified = jws.verify(cleaned, trust.keys(now))
     except jws.JwsError as exc:
         raise _from_jws_error(exc) from None
     return _claims(verified)

@@ -34,10 +34,10 @@ from kiosk.core.booking_tokens import (
     TRUST_HEALTH,
     BookingToken,
     BookingTokenError,
-    TrustList,
     read_booking_token,
 )
 from kiosk.core.clock import Clock
+from kiosk.core.trust import KeyPurpose, TrustedKey, TrustList, trust_list
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.protocol import Ticket
 from kiosk.errors import ConfigError, StoreError
@@ -165,7 +165,7 @@ class CheckInService:
         outbox: where the ``checkin`` events go.
         catalogs: one message catalogue per configured language.
         clock: the time source when a call does not pass ``now``.
-        trust: the trusted token keys (default: from ``[checkin] trusted_keys``).
+        trust: the booking token keys (default: ``[trust.booking]``).
         health: the health board; the trust list's age is reported as ``booking_keys``.
         slip_printer: prints a slip after an accepted check-in when ``print_slip`` is on.
     """
@@ -187,7 +187,7 @@ class CheckInService:
         self._outbox = outbox
         self._catalogs = dict(catalogs)
         self._clock = clock
-        self._trust = trust or TrustList.from_config(config.checkin)
+        self._trust = trust or trust_list(config.trust, KeyPurpose.BOOKING, allow_demo=config.demo)
         self._health = health
         self._slip_printer = slip_printer
         self._repo = UsedBookingRepository(db)
@@ -212,15 +212,17 @@ class CheckInService:
         return self._config.checkin.print_slip and self._slip_printer is not None
 
     def set_config(self, config: KioskConfig) -> None:
-        """Use a new configuration (a desired config): windows, offices and trusted keys.
+        """Use a new configuration (a desired config): windows, offices, the office's name.
 
-        Raises:
-            JwsError: a key is not an Ed25519 public key; nothing changes then.
+        The booking keys rotate with every other list (``TrustLists.replace``, which the
+        app calls first); this reports the list's health afterwards.
         """
-        self.replace_trusted_keys(config.checkin.trusted_keys, config.checkin.trust_list_issued)
         self._config = config
+        self.report_trust_health()
 
-    def replace_trusted_keys(self, keys: Mapping[str, str], issued: datetime | None) -> None:
+    def replace_trusted_keys(
+        self, keys: Mapping[str, str | TrustedKey], issued: datetime | None
+    ) -> None:
         """Swap the token keys (``config/desired``); a bad key leaves the old ones in place.
 
         Raises:
@@ -258,7 +260,7 @@ class CheckInService:
                 return self.check_in_code(code, now)  # a scanned short code (barcode)
             self.report_trust_health(now)
             try:
-                token = read_booking_token(text, self._trust)
+                token = read_booking_token(text, self._trust, now)
             except BookingTokenError as exc:
                 return self._refuse_unverified(exc, now)
             with self._lock:

@@ -103,7 +103,14 @@ RULES: dict[str, TopicRule] = {
         TopicRule(
             TopicKind.CMD.value, "command.json", False, 1, Direction.SERVER, PayloadKind.TEXT
         ),
-        TopicRule(TopicKind.CONFIG_DESIRED.value, "config-desired.json", True, 1, Direction.SERVER),
+        TopicRule(
+            TopicKind.CONFIG_DESIRED.value,
+            "config-desired.json",
+            True,
+            1,
+            Direction.SERVER,
+            PayloadKind.TEXT,
+        ),
         TopicRule(
             TopicKind.CONFIG_REPORTED.value, "config-reported.json", True, 1, Direction.KIOSK
         ),

@@ -56,6 +56,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from kiosk.core.booking_codes import make_booking_code
 from kiosk.core.jws import sign
+from kiosk.core.trust import KeyPurpose
 from kiosk.errors import LinkError
 from kiosk.link.blob_frame import BlobFrameError, decode_chunk
 from kiosk.link.topics import (
@@ -77,6 +78,7 @@ from simulators.demo_keys import (
     DEMO_COMMAND_KID,
     DEMO_KID,
     demo_command_private_key,
+    demo_key,
     demo_private_key,
 )
 
@@ -269,6 +271,8 @@ class CentralSimulator:
         mqtt5: bool = True,
         command_key: Ed25519PrivateKey | None = None,
         command_kid: str = DEMO_COMMAND_KID,
+        config_key: Ed25519PrivateKey | None = None,
+        config_kid: str | None = None,
         tls_context: ssl.SSLContext | None = None,
         answer_checkins: bool = True,
         demo_cases: Sequence[Mapping[str, Any]] = (),
@@ -310,6 +314,9 @@ class CentralSimulator:
         self._sub_mid: int | None = None
         self._command_key = command_key or demo_command_private_key()
         self._command_kid = command_kid
+        demo_config_kid, demo_config_key = demo_key(KeyPurpose.CONFIG)
+        self._config_key = config_key or demo_config_key
+        self._config_kid = config_kid or demo_config_kid
         self._command_ctr: dict[str, int] = {}
         self._config_reported: dict[str, dict[str, Any]] = {}
         self._config_reported_history: list[tuple[str, dict[str, Any]]] = []
@@ -580,15 +587,29 @@ class CentralSimulator:
         if not info.is_published():
             raise LinkError(f"command to {kiosk} not acknowledged by the broker")
 
-    def publish_desired_config(self, kiosk: str, document: dict[str, Any]) -> None:
-        """Publish the retained ``config/desired`` of ``kiosk`` (QoS 1); waits for the PUBACK.
+    def publish_desired_config(
+        self, kiosk: str, document: dict[str, Any] | bytes, *, lifetime_s: float = 86400.0
+    ) -> None:
+        """Publish the retained, signed ``config/desired`` of ``kiosk`` (QoS 1).
+
+        Args:
+            kiosk: the kiosk id (the ``aud``).
+            document: ``{"version": N, <sections>...}``, signed here with the config key
+                (``sign_desired_config``); raw bytes are published as they are (tests
+                of refusals: unsigned, forged).
+            lifetime_s: ``exp - iat``.
 
         Raises:
             LinkError: no PUBACK within 5 s.
         """
-        info = self._client.publish(
-            Topics(kiosk).config_desired, _json(document), qos=1, retain=True
-        )
+        if isinstance(document, bytes):
+            payload = document
+        else:
+            token = sign_desired_config(
+                kiosk, document, key=self._config_key, kid=self._config_kid, lifetime_s=lifetime_s
+            )
+            payload = token.encode("ascii")
+        info = self._client.publish(Topics(kiosk).config_desired, payload, qos=1, retain=True)
         info.wait_for_publish(5.0)
         if not info.is_published():
             raise LinkError(f"desired config for {kiosk} not acknowledged by the broker")
@@ -1107,6 +1128,39 @@ def issue_booking_token(
     if window is not None:
         claims["win"] = {"before": window[0], "after": window[1]}
     return sign(claims, key or demo_private_key(), kid)
+
+
+def sign_desired_config(
+    kiosk: str,
+    document: Mapping[str, Any],
+    *,
+    key: Ed25519PrivateKey | None = None,
+    kid: str | None = None,
+    lifetime_s: float = 86400.0,
+    issued_at: float | None = None,
+) -> str:
+    """A signed desired configuration as the central server publishes it (compact JWS).
+
+    Args:
+        kiosk: the kiosk id, the ``aud``.
+        document: ``{"version": N, <sections>...}``; the sections go into ``config``.
+        key: the config signing key (default: the DEMO-ONLY config key).
+        kid: its key id.
+        lifetime_s: ``exp - iat``.
+        issued_at: ``iat`` (default: now).
+    """
+    if key is None:
+        kid, key = demo_key(KeyPurpose.CONFIG)
+    iat = int(time.time() if issued_at is None else issued_at)
+    sections = {k: v for k, v in document.items() if k != "version"}
+    claims = {
+        "aud": kiosk,
+        "version": document.get("version"),
+        "iat": iat,
+        "exp": iat + int(lifetime_s),
+        "config": sections,
+    }
+    return sign(claims, key, kid or "config")
 
 
 def _json(body: dict[str, Any]) -> bytes:

@@ -29,15 +29,21 @@ STRANGER = Ed25519PrivateKey.generate()
 CODE = "12345671"  # make_booking_code(1234567)
 
 
-def checkin_section(**overrides: Any) -> dict[str, Any]:
-    """A ``[checkin]`` table trusting ``KEY`` as ``k2`` (and ``OLD_KEY`` as ``k1``)."""
-    section: dict[str, Any] = {
-        "trusted_keys": {
+def trust_section(issued: str = "2026-11-20T00:00:00Z") -> dict[str, Any]:
+    """A ``[trust]`` table whose booking list holds ``KEY`` as ``k2`` and ``OLD_KEY`` as ``k1``."""
+    return {
+        "booking": {
             "k1": public_key_text(OLD_KEY.public_key()),
             "k2": public_key_text(KEY.public_key()),
         },
-        "trust_list_issued": "2026-11-20T00:00:00Z",
-        "trust_max_age_days": 30,
+        "issued": issued,
+        "max_age_days": 30,
+    }
+
+
+def checkin_section(**overrides: Any) -> dict[str, Any]:
+    """A ``[checkin]`` table (the keys are in ``trust_section``)."""
+    section: dict[str, Any] = {
         "window_before_min": 30,
         "window_after_min": 15,
         "dedupe_s": 5,
@@ -119,8 +125,16 @@ def build_parts(
 
 
 def make_parts(
-    tmp_path: Path, slip_printer: SlipPrinter | None = None, **checkin: Any
+    tmp_path: Path,
+    slip_printer: SlipPrinter | None = None,
+    *,
+    trust_list_issued: str = "2026-11-20T00:00:00Z",
+    **checkin: Any,
 ) -> CheckInParts:
-    """Config with ``checkin_section(**checkin)`` and a fresh database."""
-    config = make_config(tmp_path / "state", checkin=checkin_section(**checkin))
+    """Config with ``checkin_section(**checkin)``, ``trust_section`` and a fresh database."""
+    config = make_config(
+        tmp_path / "state",
+        checkin=checkin_section(**checkin),
+        trust=trust_section(trust_list_issued),
+    )
     return build_parts(config, tmp_path / "state" / "kiosk.sqlite3", slip_printer)

@@ -14,10 +14,12 @@ from kiosk.core.clock import SystemClock
 from kiosk.core.commands import CommandError
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.jws import sign
+from kiosk.core.trust import KeyPurpose
 from kiosk.store.commands import CommandState
 from simulators.demo_keys import DEMO_COMMAND_KID, demo_command_private_key
 from tests.kiosk_config import config_data
-from tests.link.command_support import CommandRig
+from tests.link.command_support import CommandRig, signed_config
+from tests.trust_keys import trust_table
 from tests.link.link_support import KIOSK_ID, KioskStore
 
 ACTION = "diag.print_test"
@@ -137,12 +139,13 @@ def test_the_applied_desired_config_is_in_force_again_after_a_restart(tmp_path: 
     store = KioskStore.create(tmp_path)
     rig = CommandRig.create(store, tmp_path / "state")
     v3 = {"version": 3, "tickets": {"number_format": "{prefix}{number:04d}"}}
-    assert rig.desired.handle_payload(json.dumps(v3).encode()).state == "applied"
-    assert rig.desired.handle_payload(json.dumps({"version": 2}).encode()).error == (
-        "version 2 is older than version 3"
+    assert rig.desired.handle_payload(signed_config(v3)).state == "applied"
+    assert rig.desired.handle_payload(signed_config({"version": 2})).error == (
+        "version 2 is not above version 3 in force"
     )
     document = config_data(tmp_path / "state")
     document["kiosk"]["id"] = KIOSK_ID
+    document["trust"] = trust_table(KeyPurpose.CONFIG)
     restarted = DesiredConfigService(
         file_document=document, db=store.db, outbox=store.outbox, clock=SystemClock()
     )

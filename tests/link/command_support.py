@@ -16,11 +16,21 @@ from kiosk.core.clock import SystemClock
 from kiosk.core.commands import CommandHandler, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.jws import public_key_from_text
+from kiosk.core.trust import KeyPurpose
 from kiosk.link.mqtt_link import MqttLink
 from kiosk.store.commands import CommandRepository, CommandRow
 from simulators.demo_keys import DEMO_COMMAND_KID, DEMO_COMMAND_PUBLIC_KEY
 from tests.kiosk_config import config_data
 from tests.link.link_support import KIOSK_ID, KioskStore
+from tests.trust_keys import signing_key, trust_table
+
+
+def signed_config(document: dict[str, Any], kiosk_id: str = KIOSK_ID, **kwargs: Any) -> bytes:
+    """``document`` (``{"version": N, sections...}``) signed with the tests' config key."""
+    from simulators.central.server import sign_desired_config
+
+    kid, key = signing_key(KeyPurpose.CONFIG)
+    return sign_desired_config(kiosk_id, document, key=key, kid=kid, **kwargs).encode()
 
 
 def b64(data: bytes) -> str:
@@ -59,6 +69,7 @@ class CommandRig:
         )
         document = config_data(state_dir)
         document["kiosk"]["id"] = kiosk_id
+        document["trust"] = trust_table(KeyPurpose.CONFIG)
         desired = DesiredConfigService(
             file_document=document, db=store.db, outbox=store.outbox, clock=SystemClock()
         )

@@ -15,6 +15,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.core.jws import sign
+from kiosk.core.trust import KeyPurpose
 from kiosk.link.mqtt_link import LinkReason
 from kiosk.uuid7 import uuid7
 from simulators.central.server import CentralSimulator
@@ -22,6 +23,7 @@ from simulators.demo_keys import DEMO_COMMAND_KID
 from tests.link.command_support import CommandRig, forged
 from tests.link.link_support import KIOSK_ID, KioskStore, make_link, wait_until
 from tests.mosquitto import MosquittoBroker
+from tests.trust_keys import signing_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRINT_TEST = "diag.print_test"
@@ -220,7 +222,10 @@ def test_desired_config_sent_while_offline_is_applied_once_on_reconnect_and_a_ba
         "ui": {"inactivity_s": 45},
     }
     v2_bad = {"version": 2, "services": [], "mqtt": {"broker": "mqtt://evil:1883"}}
-    with CentralSimulator(mosquitto.host, mosquitto.port) as sim:
+    config_kid, config_key = signing_key(KeyPurpose.CONFIG)
+    with CentralSimulator(
+        mosquitto.host, mosquitto.port, config_key=config_key, config_kid=config_kid
+    ) as sim:
         sim.publish_desired_config(KIOSK_ID, v1)  # the kiosk is offline
         for _ in range(2):  # connect, and connect again (the retained v1 arrives twice)
             link = make_link(mosquitto, store)
@@ -249,7 +254,9 @@ def test_desired_config_sent_while_offline_is_applied_once_on_reconnect_and_a_ba
             link.stop()
     applied = sim.events(KIOSK_ID, "config.applied")
     rejected = sim.events(KIOSK_ID, "config.rejected")
-    assert [e.envelope["data"] for e in applied] == [{"version": 1, "changed": ["services", "ui"]}]
+    assert [e.envelope["data"] for e in applied] == [
+        {"version": 1, "kid": config_kid, "changed": ["services", "ui"]}
+    ]
     assert [e.envelope["data"]["version"] for e in rejected] == [2]
     report = sim.config_reported(KIOSK_ID)
     assert report is not None

@@ -20,7 +20,6 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.config import CheckInConfig, KioskConfig, LocalText, parse_config
-from kiosk.core.booking_tokens import TrustList
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import SystemClock
 from kiosk.core.handover import (
@@ -31,10 +30,12 @@ from kiosk.core.handover import (
     issue_staff_card,
     make_pin_verifier,
 )
+from kiosk.core.handover.tokens import HandoverTrust
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.photo.detect import HaarFaceDetector
 from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
 from kiosk.core.tickets import TicketService
+from kiosk.core.trust import KeyPurpose, TrustList
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.camera.opencv_camera import OpenCvCamera
 from kiosk.devices.camera_mount.factory import CameraMountSettings, build_camera_mount
@@ -54,12 +55,17 @@ from kiosk.ui.photo_view_model import PhotoViewModel
 from kiosk.ui.window import KioskUi, build_ui
 from simulators.camera.simulator import CameraSimulator, Shot
 from simulators.camera_mount.mechanism import MountMechanism
-from simulators.demo_keys import DEMO_KID, demo_private_key, demo_trusted_keys
+from simulators.demo_keys import demo_key, demo_public_keys
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 
 PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
+
+
+def demo_trust(purpose: KeyPurpose) -> TrustList:
+    """The demo's key list of one purpose (the screens are tested as the demo shows them)."""
+    return TrustList(demo_public_keys(purpose), purpose=purpose, allow_demo=True)
 
 
 def ui_config_data(state_dir: Path) -> dict[str, Any]:
@@ -236,8 +242,6 @@ def make_checkin_ui(
 
     def factory(**checkin_overrides: Any) -> CheckInUi:
         checkin = CheckInConfig(
-            trusted_keys=demo_trusted_keys(),
-            trust_list_issued=CHECKIN_NOW,
             office_names={"shisui": LocalText({"ja": "四街道支所", "en": "Shisui branch"})},
         )
         config = replace(parts.config, checkin=replace(checkin, **checkin_overrides))
@@ -247,6 +251,10 @@ def make_checkin_ui(
             parts.outbox,
             parts.catalogs,
             FixedCheckInClock(),
+            # NOTE: the screens are shown as the demo shows them, with its public keys.
+            trust=TrustList(
+                demo_public_keys(KeyPurpose.BOOKING), issued=CHECKIN_NOW, allow_demo=True
+            ),
             health=parts.health,
             slip_printer=parts.tickets,
         )
@@ -407,12 +415,14 @@ class HandoverUi:
     def pickup_token(self, case_id: str, *, office: str = "chuo") -> str:
         """A demo-signed pickup QR for ``case_id``."""
         expires = datetime.now(UTC) + timedelta(days=14)
-        return issue_pickup_token(case_id, office, expires, key=demo_private_key(), kid=DEMO_KID)
+        kid, key = demo_key(KeyPurpose.PICKUP)
+        return issue_pickup_token(case_id, office, expires, key=key, kid=kid)
 
     def staff_card(self, staff_id: str = "s-12") -> str:
         """A demo-signed staff card."""
         expires = datetime.now(UTC) + timedelta(hours=8)
-        return issue_staff_card(staff_id, "chuo", expires, key=demo_private_key(), kid=DEMO_KID)
+        kid, key = demo_key(KeyPurpose.STAFF)
+        return issue_staff_card(staff_id, "chuo", expires, key=key, kid=kid)
 
 
 HandoverUiFactory = Callable[..., HandoverUi]
@@ -454,7 +464,9 @@ def make_handover_ui(
             HandoverSettings(**values),
             HandoverJournal(parts.db, parts.outbox),
             locker,
-            TrustList(demo_trusted_keys()),
+            HandoverTrust(
+                pickup=demo_trust(KeyPurpose.PICKUP), staff=demo_trust(KeyPurpose.STAFF)
+            ),
             SystemClock(),
             health=parts.health,
         )

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from kiosk.core import events
-from kiosk.core.booking_tokens import TrustList
 from kiosk.core.clock import Clock
 from kiosk.core.handover.intake import IntakeSlot
 from kiosk.core.handover.journal import HandoverJournal, StepListener
@@ -48,6 +47,7 @@ from kiosk.core.handover.recovery import Settlement, recover
 from kiosk.core.handover.settings import SIZES, HandoverSettings, ReturnMode
 from kiosk.core.handover.tokens import (
     HandoverTokenError,
+    HandoverTrust,
     PickupToken,
     read_pickup_token,
     read_staff_card,
@@ -104,7 +104,7 @@ class HandoverService:
         settings: the hand-over settings (``[handover]``).
         journal: the journal on the kiosk database.
         locker: the locker (any driver behind the Locker Protocol).
-        trust: the trusted token keys (the booking trust list).
+        trust: the pickup and staff-card key lists (one purpose each).
         clock: the time source.
         slot: the intake slot (``return_mode = "punch"``).
         health: the health board; the locker's health is reported as ``locker``.
@@ -115,7 +115,7 @@ class HandoverService:
         settings: HandoverSettings,
         journal: HandoverJournal,
         locker: Locker,
-        trust: TrustList,
+        trust: HandoverTrust,
         clock: Clock,
         *,
         slot: IntakeSlot | None = None,
@@ -225,7 +225,7 @@ class HandoverService:
         """A staff card was scanned: start a loading hand-over (``staff_identified``)."""
         now = self._clock.now()
         try:
-            card = read_staff_card(text, self._trust)
+            card = read_staff_card(text, self._trust.staff)
         except HandoverTokenError as exc:
             return self._refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": exc.reason})
         if card.office != self.settings.office or now >= card.expires:
@@ -357,7 +357,7 @@ class HandoverService:
         """A pickup QR was scanned: verify it and ask for the PIN (or say why not)."""
         now = self._clock.now()
         try:
-            token = read_pickup_token(text, self._trust)
+            token = read_pickup_token(text, self._trust.pickup)
         except HandoverTokenError as exc:
             code = {
                 "unreadable": OutcomeCode.UNREADABLE,

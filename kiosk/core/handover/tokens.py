@@ -1,8 +1,9 @@
 """Pickup tokens (the QR on a passport pickup notice) and staff cards, verified offline.
 
-Both are compact JWS signed by the central server with the keys of the booking trust list
-(:class:`kiosk.core.booking_tokens.TrustList`, ``alg`` pinned to EdDSA by
-:mod:`kiosk.core.jws`).
+Both are compact JWS signed by the central server, each with keys of its own purpose
+(``[trust.pickup]``, ``[trust.staff]``: :mod:`kiosk.core.trust`; ``alg`` pinned to EdDSA by
+:mod:`kiosk.core.jws`). A booking key can sign neither: it is not in either list, and the
+config refuses one public key under two purposes.
 
 Pickup token claims:
 
@@ -37,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.core import jws
-from kiosk.core.booking_tokens import TrustList
+from kiosk.core.trust import TrustList
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,14 @@ class HandoverTokenError(KioskError, ValueError):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class HandoverTrust:
+    """The two key lists of the hand-over: pickup notices and staff cards."""
+
+    pickup: TrustList
+    staff: TrustList
 
 
 @dataclass(frozen=True)
@@ -91,13 +100,13 @@ class StaffCard:
     expires: datetime
 
 
-def read_pickup_token(text: str, trust: TrustList) -> PickupToken:
+def read_pickup_token(text: str, trust: TrustList, now: datetime | None = None) -> PickupToken:
     """Verify a scanned text as a pickup token.
 
     Raises:
         HandoverTokenError: with a ``reason``; never any other exception.
     """
-    claims, kid = _verified_claims(text, trust, PICKUP)
+    claims, kid = _verified_claims(text, trust, PICKUP, now)
     size = claims.get("size", "")
     if size not in ("", *SIZES):
         raise _bad("size", size)
@@ -112,13 +121,13 @@ def read_pickup_token(text: str, trust: TrustList) -> PickupToken:
     )
 
 
-def read_staff_card(text: str, trust: TrustList) -> StaffCard:
+def read_staff_card(text: str, trust: TrustList, now: datetime | None = None) -> StaffCard:
     """Verify a scanned text as a staff card.
 
     Raises:
         HandoverTokenError: with a ``reason``; never any other exception.
     """
-    claims, kid = _verified_claims(text, trust, STAFF)
+    claims, kid = _verified_claims(text, trust, STAFF, now)
     return StaffCard(
         kid=kid,
         staff_id=_identifier(claims, "sid"),
@@ -127,12 +136,14 @@ def read_staff_card(text: str, trust: TrustList) -> StaffCard:
     )
 
 
-def _verified_claims(text: str, trust: TrustList, typ: str) -> tuple[Mapping[str, Any], str]:
+def _verified_claims(
+    text: str, trust: TrustList, typ: str, now: datetime | None
+) -> tuple[Mapping[str, Any], str]:
     cleaned = "".join(c for c in text if c.isprintable()).strip()
     if not cleaned or len(cleaned) > jws.MAX_TOKEN_LENGTH or not cleaned.startswith("eyJ"):
         raise HandoverTokenError("unreadable", "the scan is not a token")
     try:
-        verified = jws.verify(cleaned, trust.keys())
+        verified = jws.verify(cleaned, trust.keys(now))
     except jws.JwsError as exc:
         reason = {
             "unknown_key": "unknown_key",
