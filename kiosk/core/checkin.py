@@ -37,6 +37,7 @@ from kiosk.core.booking_tokens import (
     read_booking_token,
 )
 from kiosk.core.clock import Clock
+from kiosk.core.refusal_gate import RefusalGate
 from kiosk.core.trust import KeyPurpose, TrustedKey, TrustList, trust_list
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.protocol import Ticket
@@ -168,6 +169,7 @@ class CheckInService:
         trust: the booking token keys (default: ``[trust.booking]``).
         health: the health board; the trust list's age is reported as ``booking_keys``.
         slip_printer: prints a slip after an accepted check-in when ``print_slip`` is on.
+        refusal_gate: bounds the events of scans that did not verify (``RefusalGate``).
     """
 
     def __init__(
@@ -181,6 +183,7 @@ class CheckInService:
         trust: TrustList | None = None,
         health: HealthBoard | None = None,
         slip_printer: SlipPrinter | None = None,
+        refusal_gate: RefusalGate | None = None,
     ):
         self._config = config
         self._db = db
@@ -191,6 +194,7 @@ class CheckInService:
         self._health = health
         self._slip_printer = slip_printer
         self._repo = UsedBookingRepository(db)
+        self._refusals = refusal_gate or RefusalGate()
         self._lock = threading.RLock()
         self._online = False
         self._listeners: list[OutcomeListener] = []
@@ -272,8 +276,14 @@ class CheckInService:
     def _refuse_unverified(self, exc: BookingTokenError, now: datetime) -> CheckInOutcome:
         result = CheckInResult(exc.reason if exc.reason != "not_a_token" else "not_a_booking")
         log.info("check-in refused: %s (%s: %s)", result, exc.detail, exc)
-        priority = Priority.TELEMETRY if result is CheckInResult.UNREADABLE else Priority.PERSON
-        self._record_rejection(result, {"detail": exc.detail}, now, priority)
+        # NOTE: a scan that proved nothing is telemetry, and only a few per minute are
+        # recorded (the rest counted): noise or a forger must not fill the outbox.
+        suppressed = self._refusals.admit(result.value)
+        if suppressed is not None:
+            data: dict[str, Any] = {"detail": exc.detail}
+            if suppressed:
+                data["suppressed"] = suppressed
+            self._record_rejection(result, data, now, Priority.TELEMETRY)
         return self._outcome(result, now)
 
     def _check_token(self, token: BookingToken, now: datetime) -> CheckInOutcome:
