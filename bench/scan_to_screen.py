@@ -30,6 +30,7 @@ from kiosk.devices.scanner.serial_scanner import SerialScanner
 from kiosk.services import build_services
 from kiosk.ui.window import build_ui
 from simulators.central.server import issue_booking_token
+from simulators.clock.sync import SimulatedClockSync
 from simulators.printer.server import PrinterSimulator
 from simulators.scanner.server import ScannerSimulator
 from tests.kiosk_config import make_config
@@ -55,7 +56,9 @@ def main(n: int = SCANS) -> None:
             checkin={"dedupe_s": 0},
             trust=trust_table(KeyPurpose.BOOKING),
         )
-        services = build_services(config, printer_url=printer.url, printer_poll_s=3600)
+        services = build_services(
+            config, printer_url=printer.url, printer_poll_s=3600, clock_sync=SimulatedClockSync()
+        )
         assert services.checkin is not None
         ui = build_ui(
             app,  # type: ignore[arg-type]

@@ -280,6 +280,7 @@ def run_demo(options: DemoOptions) -> int:
         document.setdefault("photo", {}).setdefault("mount", {}).setdefault("enabled", True)
         config = parse_config(document, source=f"{EXAMPLE_CONFIG} (demo)", demo=True)
         from simulators.camera.simulator import CameraSimulator
+        from simulators.clock.sync import SimulatedClockSync
 
         camera_sim = CameraSimulator()
         lines.append("  camera:       simulator (a scripted photo-booth session)")
@@ -295,6 +296,9 @@ def run_demo(options: DemoOptions) -> int:
             printer_poll_s=5.0,
             document=document,
             mount_pin_factory=mount_pins,
+            # NOTE: the demo runs on laptops and containers whose clocks may not be
+            # synchronised; it shows a synchronised kiosk (the bundled SimulatedClockSync).
+            clock_sync=SimulatedClockSync(),
         )
         config = services.config
         panel = None

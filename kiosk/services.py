@@ -13,6 +13,7 @@ from kiosk import __version__
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.clock_guard import ClockGuard
 from kiosk.core.command_handlers import (
     register_handover_handlers,
     register_maintenance_open,
@@ -24,6 +25,8 @@ from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.tickets import TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
+from kiosk.devices.clock.adjtimex import AdjtimexClockSync
+from kiosk.devices.clock.protocol import ClockSync
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TicketPrinter
@@ -31,6 +34,7 @@ from kiosk.devices.scanner.protocol import CodeListener, CodeScanner
 from kiosk.errors import ConfigError
 from kiosk.i18n.catalog import Catalog, load_catalogs
 from kiosk.store.database import Database
+from kiosk.store.health import StoreHealthMonitor
 from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
@@ -62,6 +66,7 @@ class KioskServices:
     tickets: TicketService
     catalogs: dict[str, Catalog]
     trust: TrustLists
+    clock_guard: ClockGuard
     printer_poll_s: float = 30.0
     link: MqttLink | None = None
     checkin: CheckInService | None = None
@@ -72,6 +77,7 @@ class KioskServices:
     scanner: CodeScanner | None = None
     clock: Clock = field(default_factory=SystemClock)
     desired: DesiredConfigService | None = None
+    store_health: StoreHealthMonitor | None = None
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -113,7 +119,7 @@ class KioskServices:
                 self.link.subscribe_status(lambda online, _reason: checkin.set_link_online(online))
             self._wire_commands(self.link)
             self.link.start()
-        self._poller = threading.Thread(target=self._poll_printer, name="printer-poll", daemon=True)
+        self._poller = threading.Thread(target=self._poll_status, name="status-poll", daemon=True)
         self._poller.start()
 
     def _photo_blobs(self) -> BlobSender | None:
@@ -205,7 +211,8 @@ class KioskServices:
             listener(new)
         log.info("desired configuration applied: %s", ", ".join(sorted(changed)) or "nothing")
 
-    def _poll_printer(self) -> None:
+    def _poll_status(self) -> None:
+        """Poll the printer's status and the clock's synchronisation every poll interval."""
         # NOTE: one poll at a time by construction (one thread); a poll never overlaps a
         # ticket (TicketService holds the printer lock). Waits on an Event: no busy polling.
         while not self._stop.is_set():
@@ -213,6 +220,7 @@ class KioskServices:
                 self.tickets.poll_printer()
             except Exception:
                 log.exception("printer status poll failed")
+            self.clock_guard.check()  # its health follows a time service coming and going
             self._stop.wait(self.printer_poll_s)
 
     def stop(self) -> None:
@@ -229,6 +237,8 @@ class KioskServices:
         if self._poller is not None:
             self._poller.join(timeout=5)
         self.printer.close()
+        if self.store_health is not None:
+            self.store_health.stop()
         self.db.close()
 
 
@@ -244,6 +254,7 @@ def build_services(
     document: Mapping[str, Any] | None = None,
     base_dir: Path | None = None,
     mount_pin_factory: Any = None,
+    clock_sync: ClockSync | None = None,
 ) -> KioskServices:
     """Wire the kiosk's services from a validated config.
 
@@ -261,6 +272,8 @@ def build_services(
         mount_pin_factory: gpiozero pin factory of the camera mount (the demo's MockFactory
             with the mechanism simulator); None = gpiozero's default.
         clock: the time source (tests cross midnight with their own).
+        clock_sync: reads whether the system clock is synchronised (default: the kernel,
+            ``adjtimex``); the demo and tests pass a simulated one.
         printer_poll_s: seconds between printer status polls.
     """
     clock = clock or SystemClock()
@@ -281,6 +294,7 @@ def build_services(
         config = desired.config
     health = HealthBoard()
     HealthEventRecorder(health, db, outbox)
+    store_health = StoreHealthMonitor(db, health)
     printer = open_printer(
         PrinterSettings(
             url=printer_url or config.printer.url,
@@ -296,6 +310,8 @@ def build_services(
     tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
     tickets.settle_interrupted()
     trust = TrustLists(config.trust, allow_demo=config.demo)
+    clock_guard = ClockGuard(clock_sync or AdjtimexClockSync(), clock, health=health)
+    clock_guard.check()
     checkin = CheckInService(
         config,
         db,
@@ -305,6 +321,7 @@ def build_services(
         trust=trust[KeyPurpose.BOOKING],
         health=health,
         slip_printer=tickets,
+        clock_guard=clock_guard,
     )
     photo = _photo_booth(
         config, db, outbox, clock, tickets, catalogs, health, camera_capture, mount_pin_factory
@@ -325,7 +342,9 @@ def build_services(
         catalogs=catalogs,
         trust=trust,
         clock=clock,
+        clock_guard=clock_guard,
         desired=desired,
+        store_health=store_health,
         checkin=checkin,
         photo=photo,
         handover=handover,
@@ -444,6 +463,7 @@ def _handover(
         return_mode=ReturnMode(config.handover.return_mode),
         pin_attempts_per_case=config.handover.pin_attempts_per_case,
         pin_budget=config.handover.pin_budget,
+        staff_pins=dict(config.handover.staff_pins),
     )
     slot = None
     if config.handover.return_mode == "punch" and config.handover.slot_pins is not None:

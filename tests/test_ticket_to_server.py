@@ -17,6 +17,7 @@ from kiosk.config import KioskConfig, parse_config
 from kiosk.core.trust import KeyPurpose
 from kiosk.services import KioskServices, build_services
 from simulators.central.server import CentralSimulator
+from simulators.clock.sync import SimulatedClockSync
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
@@ -208,6 +209,7 @@ def test_a_check_in_is_answered_by_the_server_with_a_queue_position(
     document = managed_document(tmp_path, mosquitto)
     kiosk = build_services(
         parse_config(document, source="test"),
+        clock_sync=SimulatedClockSync(),
         printer_url=printer.url,
         printer_poll_s=3600,
         document=document,

@@ -37,6 +37,7 @@ from kiosk.core.booking_tokens import (
     read_booking_token,
 )
 from kiosk.core.clock import Clock
+from kiosk.core.clock_guard import ClockGuard
 from kiosk.core.refusal_gate import RefusalGate
 from kiosk.core.trust import KeyPurpose, TrustedKey, TrustList, trust_list
 from kiosk.devices.health import HealthBoard
@@ -81,6 +82,7 @@ class CheckInResult(enum.StrEnum):
     CODE_INVALID = "code_invalid"  # the check digit does not fit: type it again
     CODE_REFUSED = "code_refused"  # the server does not know the booking
     UNAVAILABLE = "unavailable"  # the check-in could not be stored
+    CLOCK_UNSET = "clock_unset"  # the kiosk's clock cannot judge the booking's times
 
     @property
     def family(self) -> OutcomeFamily:
@@ -170,6 +172,9 @@ class CheckInService:
         health: the health board; the trust list's age is reported as ``booking_keys``.
         slip_printer: prints a slip after an accepted check-in when ``print_slip`` is on.
         refusal_gate: bounds the events of scans that did not verify (``RefusalGate``).
+        clock_guard: says whether the clock may judge a booking's window and expiry; a
+            verified booking is refused (``clock_unset``, not marked used) while it may not.
+            None: the clock is not questioned (tests of the rules alone).
     """
 
     def __init__(
@@ -184,6 +189,7 @@ class CheckInService:
         health: HealthBoard | None = None,
         slip_printer: SlipPrinter | None = None,
         refusal_gate: RefusalGate | None = None,
+        clock_guard: ClockGuard | None = None,
     ):
         self._config = config
         self._db = db
@@ -195,6 +201,7 @@ class CheckInService:
         self._slip_printer = slip_printer
         self._repo = UsedBookingRepository(db)
         self._refusals = refusal_gate or RefusalGate()
+        self._clock_guard = clock_guard
         self._lock = threading.RLock()
         self._online = False
         self._listeners: list[OutcomeListener] = []
@@ -297,6 +304,17 @@ class CheckInService:
         if token.office != self._config.office:
             self._record_rejection(CheckInResult.WRONG_OFFICE, base, now)
             return self._outcome(CheckInResult.WRONG_OFFICE, now, token=token, office=token.office)
+        if self._clock_guard is not None:
+            verdict = self._clock_guard.check()
+            if not verdict.trusted:
+                log.warning(
+                    "booking %s not judged: the clock cannot be trusted (%s)",
+                    token.booking_id,
+                    verdict.health.reason,
+                )
+                data = {**base, "clock": verdict.health.reason}
+                self._record_rejection(CheckInResult.CLOCK_UNSET, data, now)
+                return self._outcome(CheckInResult.CLOCK_UNSET, now, token=token)
         with self._db.transaction() as tx:
             used = UsedBookingRepository.find(tx, token.booking_id)
             if used is None and token.code:

@@ -1,0 +1,1 @@
+"""The system clock's synchronisation state, simulated (the demo and the tests set it)."""
