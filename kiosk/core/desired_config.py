@@ -63,8 +63,8 @@ FILE_ONLY_KEYS: frozenset[tuple[str, str]] = frozenset(
 )
 """Keys inside remote sections that only the file may set (they bound what the server can)."""
 
-MAX_BYTES = 192 * 1024
-"""The largest desired config accepted (the broker refuses larger messages anyway)."""
+MAX_BYTES = 64 * 1024
+"""The largest desired config accepted: the example broker's ``message_size_limit``."""
 
 MAX_VERSION = 2**31 - 1
 """The highest version accepted; far above any real count, far below SQLite's limit."""
