@@ -7,7 +7,9 @@ driver, SQLite files.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -279,3 +281,39 @@ def test_a_remote_maintenance_open_fires_one_door_is_audited_and_rate_limited(
         stages = [a.envelope["data"]["stage"] for a in audits]
         assert stages == ["requested", "unlock_sent", "requested", "unlock_sent"]
         assert {a.envelope["data"]["via"] for a in audits} == {"remote"}
+
+
+def test_an_unsigned_desired_config_cannot_let_a_forged_staff_card_open_a_door(
+    locker_kiosk: KioskServices, mosquitto: MosquittoBroker, locker_sim: LockerSimulator
+) -> None:
+    """The hostile review's first way in (issue 10, item 1), through the real broker."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.core.handover.tokens import issue_staff_card
+    from kiosk.core.jws import public_key_text
+
+    attacker = Ed25519PrivateKey.generate()
+    evil_key = {"evil": public_key_text(attacker.public_key())}
+    # What opened compartment 1 on the old main (its one list served staff cards too), and
+    # the same through today's per-purpose lists: both unsigned.
+    old_way = {"version": 7, "checkin": {"trusted_keys": evil_key}}
+    new_way = {"version": 8, "trust": {"staff": evil_key}}
+    assert locker_kiosk.handover is not None
+    with CentralSimulator("127.0.0.1", mosquitto.port, **central_keys()) as central:
+        locker_kiosk.start()
+        assert locker_kiosk.link is not None and locker_kiosk.link.wait_ready(10)
+        for attack in (old_way, new_way):
+            before = len(central.events("test-kiosk-1", "config.rejected"))
+            central.publish_desired_config("test-kiosk-1", json.dumps(attack).encode())
+            central.wait_for_events(before + 1, timeout=15, type="config.rejected")
+        card = issue_staff_card(
+            "intruder", "chuo", datetime.now(UTC) + timedelta(hours=1), key=attacker, kid="evil"
+        )
+        outcome = locker_kiosk.handover.identify_staff_card(card)
+
+    report = central.config_reported("test-kiosk-1") or {}
+    assert report["version"] is None and report["active_version"] == 0
+    assert report["error"].startswith("unsigned")
+    assert outcome.code.value == "staff_refused"
+    assert locker_kiosk.handover.case("P-1") is None
+    assert locker_sim.pulsed_doors() == []
