@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
+from kiosk.devices.health import Health, HealthBoard, HealthState
 from kiosk.services import KioskServices
+from kiosk.store.health import STORE
 from kiosk.systemd_notify import SystemdNotifier
 
 if TYPE_CHECKING:
     from kiosk.devices.scanner.protocol import ScannedCode
+    from kiosk.ui.kiosk_view_model import KioskViewModel
     from kiosk.ui.window import KioskUi
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,27 @@ class RunOptions:
     on_ready: Callable[[], None] | None = None
     quit_after_s: float | None = None
     demo_panel: Callable[[KioskUi], object] | None = None
+
+
+def follow_store_health(health: HealthBoard, view_model: KioskViewModel) -> None:
+    """Out of service (``store``) while the state database cannot be written, and back.
+
+    NOTE: a ticket that cannot be recorded is never printed or promised; rather than let
+    each citizen find that out, the screen says at once to go to the counter.
+    """
+
+    def on_change(device: str, state: Health) -> None:
+        if device != STORE:
+            return
+        if state.state is HealthState.FAULT:
+            view_model.set_out_of_service(True, "store")
+        else:
+            view_model.leave_out_of_service("store")
+
+    health.subscribe(on_change)
+    current = health.get(STORE)
+    if current.state is HealthState.FAULT:
+        view_model.set_out_of_service(True, "store")
 
 
 def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions) -> int:
@@ -69,6 +93,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
+    follow_store_health(services.health, ui.view_model)
     services.config_listeners.append(ui.services.notify_config_changed)
     panel = options.demo_panel(ui) if options.demo_panel is not None else None
 

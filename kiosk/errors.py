@@ -43,5 +43,14 @@ class StoreError(KioskError):
     """Raised when the on-disk state cannot be read or written."""
 
 
+class StoreFullError(StoreError):
+    """Raised when the state database cannot grow: the disk (or its size limit) is full."""
+
+
+class StoreCorruptError(StoreError):
+    """Raised when the state database is damaged: not a database, malformed, or it fails
+    its integrity check."""
+
+
 class LinkError(KioskError):
     """Raised when the link to the central server fails in a way the caller must know."""

@@ -20,6 +20,7 @@ from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
 from kiosk.config import KioskConfig
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, StoreError
+from kiosk.store.outbox import OutboxFullError
 from kiosk.ui.qr_image import qr_source
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ PROBLEM_REASONS = frozenset(
 )
 """Printer reasons with their own explanation (``problem.<reason>``); others: ``problem.other``."""
 
-OUT_OF_SERVICE_REASONS = frozenset({"closed", "maintenance", "error"})
+OUT_OF_SERVICE_REASONS = frozenset(
+    {"closed", "maintenance", "error", "store", "relearning"}
+)  # oos.body.<reason>
 """Reasons with their own text (``oos.body.<reason>``); others read as ``error``."""
 
 PROBLEM_SCREEN_FACTOR = 3  # the problem screen stays longer: there is a number to note down
@@ -80,6 +83,7 @@ class KioskViewModel(QObject):
 
     _issued = Signal(object)  # worker thread -> GUI thread: TicketOutcome
     _failed = Signal(str, str)  # worker thread -> GUI thread: (kind, message)
+    _leaveRequested = Signal(str)  # any thread -> GUI thread: leave out of service if reason
     _outOfServiceRequested = Signal(bool, str)  # any thread -> GUI thread
 
     def __init__(
@@ -112,6 +116,7 @@ class KioskViewModel(QObject):
         self._outOfServiceRequested.connect(
             self._apply_out_of_service, Qt.ConnectionType.QueuedConnection
         )
+        self._leaveRequested.connect(self._leave_out_of_service, Qt.ConnectionType.QueuedConnection)
 
         self._inactivity = QTimer(self)
         self._inactivity.setSingleShot(True)
@@ -200,11 +205,21 @@ class KioskViewModel(QObject):
         """Thread-safe Python spelling of ``setOutOfService``."""
         self.setOutOfService(active, reason)
 
+    def leave_out_of_service(self, reason: str) -> None:
+        """Thread-safe: back in service, but only when out of service for ``reason``.
+
+        The store's health clears its own ``store`` reason this way, never ``closed``.
+        """
+        self._leaveRequested.emit(reason)
+
     # -- worker thread -------------------------------------------------------------------------
 
     def _issue(self, service_id: str, language: str) -> None:
         try:
             outcome = self._tickets.issue(service_id, language)
+        except OutboxFullError as exc:
+            log.exception("ticket for %s refused: the outbox is full", service_id)
+            self._failed.emit("error", str(exc))
         except StoreError as exc:
             log.exception("ticket for %s could not be committed", service_id)
             self._failed.emit("store", str(exc))
@@ -254,7 +269,9 @@ class KioskViewModel(QObject):
         self.ticketChanged.emit()
         log.error("kiosk out of service after a failed ticket (%s): %s", kind, message)
         self._screen_timer.stop()
-        self._apply_out_of_service(True, "error")
+        # NOTE: a ticket the store could not record says so ("store"): the screen asks the
+        # citizen to go to the counter, and the kiosk comes back when writes work again.
+        self._apply_out_of_service(True, "store" if kind == "store" else "error")
         self._set_screen(self._resting_screen())  # from "printing" straight to out of service
         if self._on_ticket is not None:
             self._on_ticket()
@@ -268,6 +285,11 @@ class KioskViewModel(QObject):
             self.outOfServiceChanged.emit()
         if self._screen in (Screen.HOME, Screen.OUT_OF_SERVICE):
             self._set_screen(self._resting_screen())
+
+    @Slot(str)
+    def _leave_out_of_service(self, reason: str) -> None:
+        if self._oos_reason == reason:
+            self._apply_out_of_service(False, "")
 
     def _show_for(self, screen: Screen, seconds: float) -> None:
         self._screen_seconds = round(seconds)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
@@ -59,6 +58,7 @@ from kiosk.devices.printer.protocol import PrinterError, Ticket, TicketPrinter
 from kiosk.errors import DeviceError, KioskError
 from kiosk.i18n.catalog import Catalog
 from kiosk.store.database import Database, Transaction
+from kiosk.store.files import write_private
 from kiosk.store.outbox import Outbox, rfc3339
 from kiosk.store.photos import PhotoRepository, PhotoRow
 from kiosk.uuid7 import uuid7
@@ -240,23 +240,14 @@ def _verdict_summary(result: PhotoResult) -> dict[str, Any]:
 
 
 def _write_durably(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` as ``folder/name`` via a temporary file, fsync and rename."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` as ``folder/name`` (0600) via a temporary file, fsync and rename.
+
+    A failed write (a full disk) leaves no temporary file behind (``write_private``).
+    """
     path = folder / name
     if path.exists() and path.stat().st_size == len(data):
         return path  # the same content (the name is its hash)
-    temporary = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-    return path
+    return write_private(folder, name, data)
 
 
 class PhotoBoothService:
