@@ -3,8 +3,20 @@
 DESIGN §4, §5. A command is a compact JWS (``alg`` pinned to EdDSA, ``kid`` header) signed
 by the server with claims ``{"cmd_id","aud","action","args","iat","exp","ctr"}``. It runs
 only if the signature verifies with one of the server's command keys, ``aud`` is this
-kiosk, ``iat``/``exp`` are sane and not passed (with a small clock-skew allowance),
-``ctr`` is above the last accepted one and ``cmd_id`` was never seen.
+kiosk, ``iat``/``exp`` are finite, sane and not passed (with a small clock-skew allowance),
+``ctr`` is above the last accepted one and not too far ahead (below), and ``cmd_id`` was
+never seen.
+
+The counter ``ctr`` is time-based: the server signs each command with a ``ctr`` of at least
+its clock in milliseconds since the epoch (and above its previous one), so a restarted server
+keeps counting up. The kiosk refuses (``ctr_jump``) a ``ctr`` more than ``ctr_window``
+(``[mqtt] command_ctr_window``, default 1,000,000, about 17 minutes of milliseconds) above
+its own clock in milliseconds, and a refused command never moves the counter. A single
+signed command with ``ctr = 2**53`` used to be adopted and then block every genuine command
+for ever; now the most a bad counter can do is hold genuine commands back for
+``ctr_window`` milliseconds. NOTE: the ceiling is the kiosk's clock, not the last accepted
+``ctr``: a ceiling above the last one would let a run of commands ratchet it up a window at
+a time. A kiosk clock that is behind refuses commands anyway (``iat_in_future``).
 
 Order of work for an accepted command:
 
@@ -26,6 +38,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import re
 import threading
 import time
@@ -53,6 +66,10 @@ when it could not be done. Runs on the link's worker thread: keep it short."""
 
 DEFAULT_RATE_PER_MIN = 30
 """Commands per minute per action when the config names no limit."""
+
+DEFAULT_CTR_WINDOW = 1_000_000
+"""How far (in ms) a command's ``ctr`` may be above the kiosk's clock in milliseconds."""
+_SQLITE_INT_MAX = 2**63 - 1
 
 _CMD_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _ACTION_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -90,6 +107,7 @@ class RefusalReason(enum.StrEnum):
     LIFETIME_TOO_LONG = "lifetime_too_long"
     EXPIRED = "expired"
     REPLAYED_CTR = "replayed_ctr"
+    CTR_JUMP = "ctr_jump"
     UNKNOWN_ACTION = "unknown_action"
     RATE_LIMITED = "rate_limited"
 
@@ -167,6 +185,7 @@ class CommandProcessor:
         clock_skew_s: allowance for the kiosk's and the server's clocks disagreeing.
         max_lifetime_s: a command valid for longer than this (``exp - iat``) is refused.
         monotonic: time source of the rate limiter (tests pass their own).
+        ctr_window: a ``ctr`` more than this above the clock in milliseconds is refused.
     """
 
     def __init__(
@@ -181,6 +200,7 @@ class CommandProcessor:
         clock_skew_s: float = 30.0,
         max_lifetime_s: float = 24 * 3600.0,
         monotonic: Callable[[], float] = time.monotonic,
+        ctr_window: int = DEFAULT_CTR_WINDOW,
     ):
         self.kiosk_id = kiosk_id
         self._keys = dict(keys)
@@ -191,6 +211,7 @@ class CommandProcessor:
         self._limiter = ActionRateLimiter(rate_per_min or {}, monotonic=monotonic)
         self._skew_s = clock_skew_s
         self._max_lifetime_s = max_lifetime_s
+        self._ctr_window = ctr_window
         self._handlers: dict[str, CommandHandler] = {}
         self._lock = threading.Lock()  # one command at a time
         if not self._keys:
@@ -215,6 +236,7 @@ class CommandProcessor:
             outbox=outbox,
             clock=clock,
             rate_per_min=mqtt.command_rate_per_min,
+            ctr_window=mqtt.command_ctr_window,
         )
 
     def register(self, action: str, handler: CommandHandler) -> None:
@@ -313,6 +335,10 @@ class CommandProcessor:
             raise _RefusalError(RefusalReason.BAD_CLAIMS, "iat and exp must be NumericDates")
         if isinstance(iat, bool) or isinstance(exp, bool):
             raise _RefusalError(RefusalReason.BAD_CLAIMS, "iat and exp must be NumericDates")
+        if not (math.isfinite(iat) and math.isfinite(exp)):
+            # NOTE: strict JSON already refuses NaN; this keeps the rule here too (a NaN
+            # compares false with everything, so a NaN exp would never expire).
+            raise _RefusalError(RefusalReason.BAD_CLAIMS, "iat and exp must be finite")
         if not isinstance(ctr, int) or isinstance(ctr, bool) or ctr < 1:
             raise _RefusalError(
                 RefusalReason.BAD_CLAIMS, f"ctr must be a whole number >= 1: {ctr!r}"
@@ -340,6 +366,13 @@ class CommandProcessor:
         if ctr <= last_ctr:
             raise _RefusalError(
                 RefusalReason.REPLAYED_CTR, f"ctr {ctr} is not above the last accepted {last_ctr}"
+            )
+        ceiling = int(now_s * 1000) + self._ctr_window
+        if ctr > ceiling:
+            raise _RefusalError(
+                RefusalReason.CTR_JUMP,
+                f"ctr {str(ctr)[:30]} is more than {self._ctr_window} above the clock in ms; "
+                f"not adopted (the last accepted stays {last_ctr})",
             )
         if action not in self._handlers:
             raise _RefusalError(RefusalReason.UNKNOWN_ACTION, f"no handler for action {action!r}")
@@ -428,6 +461,8 @@ class CommandProcessor:
         }
         ctr = claims.get("ctr")
         stored_ctr = ctr if isinstance(ctr, int) and not isinstance(ctr, bool) else 0
+        if not 0 <= stored_ctr <= _SQLITE_INT_MAX:
+            stored_ctr = 0  # NOTE: SQLite holds 64 bits; the refusal's detail keeps the value
         # NOTE: remembered so that the same signed command can never run later (the
         # signature verified, so this cmd_id really is the server's).
         self._repo.insert(tx, cmd_id, action, stored_ctr, received_at, CommandState.REFUSED, body)
@@ -436,6 +471,7 @@ class CommandProcessor:
 
 
 __all__ = [
+    "DEFAULT_CTR_WINDOW",
     "DEFAULT_RATE_PER_MIN",
     "ActionRateLimiter",
     "CommandError",

@@ -4,6 +4,11 @@ Booking and pickup QR codes and the server's commands are compact JWS signed by 
 server; the kiosk verifies them offline against the public keys in its config, chosen by the
 ``kid`` header (several keys for rotation). The algorithm is pinned: a token that says
 ``none``, ``HS256`` or anything but ``EdDSA`` is refused before any key is touched.
+
+Every part is checked against the base64url alphabet before anything else is done with the
+token (a non-ASCII character anywhere is ``malformed``, never a ``UnicodeError``), and the
+header and claims are parsed by :mod:`kiosk.core.strict_json` (no NaN or Infinity, no
+duplicate keys, a bounded depth). ``verify`` raises ``JwsError`` and nothing else.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from kiosk.core.strict_json import StrictJsonError
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.errors import KioskError
 
 ALGORITHM = "EdDSA"
@@ -52,7 +59,7 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode base64url without padding; anything else is ``JwsError('malformed')``."""
-    if not text or any(c not in _B64URL for c in text):
+    if not _is_b64url(text):
         raise JwsError("malformed", "a JWS part is not base64url")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -61,6 +68,11 @@ def b64url_decode(text: str) -> bytes:
 
 
 _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _is_b64url(text: str) -> bool:
+    # NOTE: a length of 1 mod 4 is never valid base64 (6 bits cannot make a byte).
+    return bool(text) and len(text) % 4 != 1 and all(c in _B64URL for c in text)
 
 
 def public_key_from_text(text: str) -> Ed25519PublicKey:
@@ -93,21 +105,30 @@ def sign(claims: Mapping[str, Any], key: Ed25519PrivateKey, kid: str) -> str:
     return f"{signing_input}.{b64url_encode(signature)}"
 
 
-def verify(token: str, keys: Mapping[str, Ed25519PublicKey]) -> VerifiedToken:
+def verify(
+    token: str, keys: Mapping[str, Ed25519PublicKey], *, max_length: int = MAX_TOKEN_LENGTH
+) -> VerifiedToken:
     """Check a compact JWS against the trusted keys and return its header and claims.
 
     Args:
         token: the text read from a QR code or an MQTT payload.
         keys: trusted public keys by ``kid``.
+        max_length: longer tokens are refused before parsing (a QR's size by default; a
+            desired config may be longer).
 
     Raises:
         JwsError: with a ``reason`` saying what is wrong; never any other exception.
     """
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise JwsError("too_long", f"token of {len(token)} characters is longer than any QR")
+    if len(token) > max_length:
+        raise JwsError("too_long", f"token of {len(token)} characters, more than {max_length}")
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise JwsError("malformed", f"a compact JWS has 3 parts, this has {len(parts)}")
+    # NOTE: all three parts first: the signing input is encoded as ASCII, and a non-ASCII
+    # payload used to escape as UnicodeEncodeError (issue 10, item 9).
+    for part in parts:
+        if not _is_b64url(part):
+            raise JwsError("malformed", "a JWS part is not base64url")
     header = _json_object(b64url_decode(parts[0]), "bad_header", "header")
     alg = header.get("alg")
     if alg != ALGORITHM:
@@ -131,9 +152,9 @@ def verify(token: str, keys: Mapping[str, Ed25519PublicKey]) -> VerifiedToken:
 
 def _json_object(raw: bytes, reason: str, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise JwsError(reason, f"the {what} is not JSON") from None
+        value = strict_loads(raw)
+    except StrictJsonError as exc:
+        raise JwsError(reason, f"the {what} is not strict JSON ({exc.reason}): {exc}") from None
     if not isinstance(value, dict):
         raise JwsError(reason, f"the {what} is not a JSON object")
     return value

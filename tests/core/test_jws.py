@@ -100,3 +100,42 @@ def test_any_three_base64url_parts_give_a_jws_error_and_nothing_else(
     token = ".".join(b64url_encode(part) or "A" for part in (header, body, sig))
     with pytest.raises(JwsError):
         verify(token, TRUSTED)
+
+
+@pytest.mark.parametrize("part", [0, 1, 2])
+@pytest.mark.parametrize("intruder", ["é", "\u3042", "\U0001f600", "\x00", " "])
+def test_a_non_base64url_character_in_any_part_is_malformed_before_anything_else(
+    part: int, intruder: str
+) -> None:
+    parts = sign(CLAIMS, KEY, "k1").split(".")
+    parts[part] = parts[part][:4] + intruder + parts[part][4:]
+    with pytest.raises(JwsError) as info:
+        verify(".".join(parts), TRUSTED)
+    assert (info.value.reason, str(info.value)) == ("malformed", "a JWS part is not base64url")
+
+
+@given(st.text(min_size=1, max_size=200))
+def test_any_text_as_the_payload_of_a_trusted_header_gives_a_jws_error(body: str) -> None:
+    head, _, sig = sign(CLAIMS, KEY, "k1").split(".")
+    with pytest.raises(JwsError):
+        verify(f"{head}.{body}.{sig}", TRUSTED)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_signed_claims_with_a_non_finite_number_are_a_bad_payload(constant: str) -> None:
+    head = b64url_encode(json.dumps({"alg": "EdDSA", "kid": "k1"}).encode())
+    body = b64url_encode(f'{{"typ":"pickup","exp":{constant}}}'.encode())
+    signature = b64url_encode(KEY.sign(f"{head}.{body}".encode()))
+    with pytest.raises(JwsError) as info:
+        verify(f"{head}.{body}.{signature}", TRUSTED)
+    assert info.value.reason == "bad_payload"
+    assert "(not_finite)" in str(info.value)
+
+
+def test_a_header_with_a_repeated_key_is_a_bad_header() -> None:
+    head = b64url_encode(b'{"alg":"none","alg":"EdDSA","kid":"k1"}')
+    body = b64url_encode(json.dumps(CLAIMS).encode())
+    signature = b64url_encode(KEY.sign(f"{head}.{body}".encode()))
+    with pytest.raises(JwsError) as info:
+        verify(f"{head}.{body}.{signature}", TRUSTED)
+    assert info.value.reason == "bad_header"
