@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument("args", nargs=argparse.REMAINDER)
 
+    pin = sub.add_parser(
+        "pin-verifier", help="make the verifier of a staff PIN for [handover] staff_pins"
+    )
+    pin.add_argument("args", nargs=argparse.REMAINDER)
+
     locker = diag_sub.add_parser("locker", help="the compartment locker")
     locker_sub = locker.add_subparsers(dest="locker_command", required=True, metavar="ACTION")
     locker_status = locker_sub.add_parser("status", help="every door: locked, open, item")
@@ -100,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command not in ("sim", "token", "photo"):
+    if extra and args.command not in ("sim", "token", "photo", "pin-verifier"):
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command in ("sim", "token", "photo"):
+    if args.command in ("sim", "token", "photo", "pin-verifier"):
         args.args = [*extra, *args.args]
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
@@ -131,6 +136,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kiosk.photo_cli import main as photo_main
 
         return photo_main([a for a in args.args if a != "--"])
+    if args.command == "pin-verifier":
+        from kiosk.pin_cli import main as pin_main
+
+        return pin_main([a for a in args.args if a != "--"])
     if args.command == "token":
         from kiosk.token_cli import main as token_main
 

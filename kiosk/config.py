@@ -149,6 +149,8 @@ class HandoverConfig:
         return_mode: ``hold`` or ``punch``.
         pin_attempts_per_case: wrong PINs before the case is locked for staff.
         pin_budget: wrong PINs across all cases per hour before PIN entry pauses (alert).
+        staff_pins: staff number (digits) -> PIN verifier (``scrypt$…``) for the staff
+            keypad; never a PIN in clear. Empty: the staff keypad is hidden.
     """
 
     compartments: Mapping[int, str] = field(default_factory=dict)
@@ -157,6 +159,7 @@ class HandoverConfig:
     pin_attempts_per_case: int = 3
     pin_budget: int = 10
     slot_pins: tuple[int, int, int] | None = None  # punch slot: flap, punch, light barrier
+    staff_pins: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -574,6 +577,34 @@ def _rates(reader: _Reader) -> dict[str, int]:
     return rates
 
 
+def _staff_pins(reader: _Reader) -> dict[str, str]:
+    """``[handover] staff_pins``: staff number -> PIN verifier; a PIN in clear is refused."""
+    from kiosk.core.handover.pins import PinVerifier, PinVerifierError, normalize_pin
+
+    table = reader.raw("staff_pins", {})
+    if not isinstance(table, Mapping):
+        raise reader.fail("staff_pins", table, 'must be a table like { "1024" = "scrypt$…" }')
+    how = "make one with `kiosk pin-verifier` and put that here"
+    pins: dict[str, str] = {}
+    for staff_id, verifier in table.items():
+        key = f"staff_pins.{staff_id}"
+        if not re.fullmatch(r"[0-9]{1,10}", str(staff_id)):
+            raise reader.fail(key, "…", "a staff number is 1 to 10 digits (the keypad has digits)")
+        if not isinstance(verifier, str):
+            raise reader.fail(key, "…", f"must be a PIN verifier text: {how}")
+        if normalize_pin(verifier) is not None:
+            # NOTE: the value is never echoed: it is somebody's PIN.
+            raise reader.fail(key, "…", f"is a PIN in clear; never write a PIN here: {how}")
+        try:
+            PinVerifier.parse(verifier)
+        except PinVerifierError as exc:
+            # NOTE: the parser's message quotes the text; only when it looks like a verifier.
+            why = f" ({exc})" if verifier.startswith("scrypt$") else ""
+            raise reader.fail(key, "…", f"is not a PIN verifier{why}: {how}") from None
+        pins[str(staff_id)] = verifier
+    return pins
+
+
 def _door_range(reader: _Reader, key: str, text: object) -> range:
     """Doors written as ``"12"`` or ``"1-40"``."""
     if not isinstance(text, str):
@@ -813,6 +844,7 @@ def parse_config(
         return_mode=return_mode,
         pin_attempts_per_case=int(ho.number("pin_attempts_per_case", 3, low=1, high=10)),
         pin_budget=int(ho.number("pin_budget", 10, low=1, high=1000)),
+        staff_pins=_staff_pins(ho),
     )
     ho.check_unknown()
 

@@ -144,8 +144,20 @@ def register_handover_handlers(processor: CommandProcessor, handover: HandoverSe
             raise CommandError("bad_args", "handover.assign needs case_id and size S, M or L")
         if not isinstance(old, bool) or not isinstance(verifier, str):
             raise CommandError("bad_args", "has_old_passport is a boolean, pin_verifier a text")
-        if not handover.assign_case(case_id, size, has_old_passport=old, pin_verifier=verifier):
-            raise CommandError("not_assignable", f"case {case_id} cannot be (re)assigned now")
+        try:
+            assigned = handover.assign_case(
+                case_id, size, has_old_passport=old, pin_verifier=verifier
+            )
+        except ValueError as exc:  # PinVerifierError included
+            raise CommandError("bad_args", str(exc)) from exc
+        if not assigned:
+            case = handover.case(case_id)
+            state = case.state if case is not None else "unknown"
+            raise CommandError(
+                "not_assignable",
+                f"case {case_id} is {state}: an assignment never changes a case past "
+                "'assigned'; cancel it first (handover.cancel)",
+            )
         return {"case_id": case_id}
 
     def cancel(args: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -174,10 +186,13 @@ def register_maintenance_open(
     """``locker.maintenance_open``: staff maintenance opens one door from the server.
 
     Signed like every command, and on top: at most ``MAINTENANCE_OPENS_PER_MIN`` a minute
-    (whatever the config allows other actions), never a door that holds or awaits a document
-    (loaded, reserved or returned compartments stay shut: that is a hand-over's job), one
-    door per command (there is no "open all"), and audited before and after.
-    Args: ``door``, ``staff_id``, ``reason``.
+    (whatever the config allows other actions), never a door that has a case or may hold a
+    document (any compartment with a case, whatever its state, a fault included; a door a
+    hand-over uses; a door whose sensors cannot vouch that it is empty: see
+    :meth:`HandoverService.open_for_maintenance`), one door per command (there is no "open
+    all"), and audited before and after. A refusal is a failed result with the reason
+    (``door_has_case``, ``door_in_use``, ``door_not_free``, ``content_unknown``,
+    ``item_present``). Args: ``door``, ``staff_id``, ``reason``.
     """
     opened: deque[float] = deque()
 
@@ -187,20 +202,26 @@ def register_maintenance_open(
             raise CommandError("bad_args", "locker.maintenance_open needs door and staff_id")
         if not staff:
             raise CommandError("bad_args", "a maintenance open names the staff member")
-        if handover is not None:
-            for compartment in handover.compartments():
-                if compartment.door == door and compartment.state not in ("free", "fault"):
-                    raise CommandError(
-                        "door_in_use", f"door {door} is {compartment.state}; not opened remotely"
-                    )
+        if door not in locker.doors:
+            raise CommandError("bad_args", f"door {door} is not one of the locker's doors")
         now = monotonic()
         while opened and now - opened[0] >= 60.0:
             opened.popleft()
         if len(opened) >= MAINTENANCE_OPENS_PER_MIN:
             raise CommandError("rate_limited", "too many maintenance opens in the last minute")
-        opened.append(now)
+
+        def fire() -> str:
+            opened.append(now)
+            return open_door(locker, door, audit, actor=staff, via="remote")
+
         try:
-            line = open_door(locker, door, audit, actor=staff, via="remote")
+            if handover is None:
+                line = fire()
+            else:
+                result = handover.open_for_maintenance(door, fire)
+                if not result.opened:
+                    raise CommandError(result.reason, f"{result.detail}; not opened remotely")
+                line = result.detail
         except ValueError as exc:
             raise CommandError("bad_args", str(exc)) from exc
         return {"door": door, "result": line}

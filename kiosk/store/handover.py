@@ -302,15 +302,49 @@ class HandoverRepository:
 
     @staticmethod
     def add_pin_failure(tx: Transaction, case_id: str, at: str) -> None:
-        """Record one wrong PIN."""
+        """Record one wrong PIN (a staff PIN's ``case_id`` is ``staff_failure_key(id)``)."""
         tx.execute("INSERT INTO pin_failure (case_id, at) VALUES (?, ?)", (case_id, at))
 
     @staticmethod
     def pin_failures_since(conn: sqlite3.Connection, since: str) -> int:
-        """Wrong PINs on this kiosk since ``since`` (RFC 3339 UTC), all cases."""
+        """Wrong PINs on this kiosk since ``since`` (RFC 3339 UTC), all cases and staff."""
         return int(
             conn.execute("SELECT COUNT(*) FROM pin_failure WHERE at >= ?", (since,)).fetchone()[0]
         )
+
+    @staticmethod
+    def pin_failures_in_window(
+        conn: sqlite3.Connection, since: str, *, staff: bool
+    ) -> list[tuple[int, str]]:
+        """``(id, at)`` of the wrong PINs since ``since``, newest first.
+
+        Args:
+            conn: the connection.
+            since: RFC 3339 UTC.
+            staff: True for the staff keypad's failures, False for the citizens'.
+        """
+        match = "(case_id LIKE '#staff:%' OR case_id LIKE 'staff:%')"
+        where = match if staff else f"NOT {match}"
+        rows = conn.execute(
+            f"SELECT id, at FROM pin_failure WHERE at >= ? AND {where} ORDER BY at DESC, id DESC",
+            (since,),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    @staticmethod
+    def restamp_pin_failures(tx: Transaction, ids: list[int], at: str) -> None:
+        """Give the wrong PINs ``ids`` the time ``at`` (clock-jump bounds of the PIN budgets)."""
+        tx.executemany("UPDATE pin_failure SET at = ? WHERE id = ?", [(at, i) for i in ids])
+
+
+def staff_failure_key(staff_id: str) -> str:
+    """The ``pin_failure.case_id`` of a staff member's wrong PIN.
+
+    NOTE: ``#`` never starts a case id (a pickup token's ``cid`` starts with a letter or
+    digit), so a case can never be counted against the staff keypad or the other way round.
+    Rows written as ``staff:<id>`` by earlier versions are counted as staff too.
+    """
+    return f"#staff:{staff_id}"
 
 
 def _json(data: dict[str, Any]) -> str:

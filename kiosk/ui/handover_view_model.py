@@ -8,7 +8,14 @@ it calls ``watch()`` once a second (tamper watch and door alarms of an idle kios
 
 Scanned codes arrive on the scanner's thread: :func:`is_handover_code` lets the app route
 pickup QR codes and staff cards here (everything else goes to check-in), and
-:meth:`HandoverViewModel.wants_code` also claims case barcodes while staff are loading.
+:meth:`HandoverViewModel.wants_code` also claims case barcodes while staff are loading and
+every scan while the pickup scan screen asks for a pickup code (so that anything scanned
+there gets the hand-over's own "not a pickup code" answer and refusal event). The routing
+peek parses with :mod:`kiosk.core.strict_json`: a deeply nested or otherwise hostile scan is
+"not a hand-over code", never an exception on the scanner's thread.
+
+PIN checks (scrypt, about a quarter of a second or more on a Pi) run on the worker thread
+like every service call; the Qt main thread only shows "busy".
 """
 
 # ruff: noqa: N802, N815 - Qt and QML names are camelCase
@@ -16,7 +23,6 @@ pickup QR codes and staff cards here (everything else goes to check-in), and
 from __future__ import annotations
 
 import enum
-import json
 import logging
 import math
 import threading
@@ -41,7 +47,8 @@ from PySide6.QtCore import (
 from kiosk.config import KioskConfig
 from kiosk.core.handover.machine import HandoverState, OutcomeCode
 from kiosk.core.handover.service import HandoverOutcome, HandoverService
-from kiosk.core.jws import b64url_decode
+from kiosk.core.jws import MAX_TOKEN_LENGTH, b64url_decode
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.i18n.catalog import Catalog
 from kiosk.store.handover import CaseRow
@@ -69,14 +76,7 @@ def is_handover_code(text: str) -> bool:
     Only peeks at the payload to route the scan; nothing is trusted here: the signature,
     office and expiry are checked by the core when the code is used.
     """
-    parts = text.strip().split(".")
-    if len(parts) != 3 or not parts[1]:
-        return False
-    try:
-        claims = json.loads(b64url_decode(parts[1]))
-    except ValueError:  # bad base64, bad UTF-8, bad JSON
-        return False
-    return isinstance(claims, dict) and claims.get("typ") in HANDOVER_TOKEN_TYPES
+    return _token_type(text) in HANDOVER_TOKEN_TYPES
 
 
 class HandoverScreen(enum.StrEnum):
@@ -191,6 +191,7 @@ class HandoverViewModel(QObject):
     ``warning``, ``problem``, ``info``), ``title``, ``body``, ``door``, ``doorColumn``,
     ``doorRow``, ``lockerColumns``, ``lockerRows``, ``pinMask``, ``pinComplete``,
     ``pinError``, ``staffId``, ``staffPinMask``, ``staffField``, ``staffError``,
+    ``staffErrorText``, ``staffKeypad`` (False when no staff PINs are configured: card only),
     ``staffSession``, ``notice``, ``cases``, ``returned``.
 
     Args:
@@ -240,6 +241,7 @@ class HandoverViewModel(QObject):
         self._user_jobs = 0
         self._tick_running = False
         self._claims_barcodes = False  # read from the scanner thread: a plain bool
+        self._claims_all_scans = False  # the pickup scan screen: likewise
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handover")
         self.cases: CaseListModel = CaseListModel(self)
@@ -280,7 +282,7 @@ class HandoverViewModel(QObject):
         """
         if self._service is None:
             return False
-        return self._claims_barcodes or is_handover_code(text)
+        return self._claims_barcodes or self._claims_all_scans or is_handover_code(text)
 
     def on_scanned_code(self, code: ScannedCode) -> None:
         """Thread-safe: a scanner read a code (route it here when :meth:`wants_code`)."""
@@ -311,7 +313,7 @@ class HandoverViewModel(QObject):
             return
         if self._screen is HandoverScreen.PIN and len(self._pin) < PIN_MAX:
             self._set_pin(self._pin + digit)
-        elif self._screen is HandoverScreen.STAFF:
+        elif self._screen is HandoverScreen.STAFF and self._staff_keypad():
             if self._staff_field == "id" and len(self._staff_id) < STAFF_ID_MAX:
                 self._set_staff(staff_id=self._staff_id + digit)
             elif self._staff_field == "pin" and len(self._staff_pin) < PIN_MAX:
@@ -379,7 +381,7 @@ class HandoverViewModel(QObject):
         """ "OK" on the staff keypad: next field, or identify with staff number and PIN."""
         self._touched()
         service = self._service
-        if service is None or self._user_jobs or not self._staff_id:
+        if service is None or self._user_jobs or not self._staff_id or not self._staff_keypad():
             return
         if self._staff_field == "id" or len(self._staff_pin) < PIN_MIN:
             self._set_staff(field="pin")
@@ -540,9 +542,11 @@ class HandoverViewModel(QObject):
             self._submit("action", handover_id, lambda: service.select_case(handover_id, text))
         elif self._active:
             self._ignore("a hand-over is in progress")
-        elif not is_handover_code(text):
+        elif not is_handover_code(text) and self._screen is not HandoverScreen.SCAN:
             self._ignore("not a pickup code or staff card")
         else:
+            # NOTE: on the pickup scan screen anything scanned is answered by the service
+            # (a refusal on screen and a handover.refused event), not silently dropped.
             self._touched()
             self._result_timer.stop()
             if _token_type(text) == "staff":
@@ -576,7 +580,10 @@ class HandoverViewModel(QObject):
         self._result_timer.stop()
         if code is OutcomeCode.PIN_WRONG or code is OutcomeCode.ENTER_PIN:
             self._set_screen(HandoverScreen.PIN)
-        elif code is OutcomeCode.STAFF_REFUSED and self._screen is HandoverScreen.STAFF:
+        elif (
+            code in (OutcomeCode.STAFF_REFUSED, OutcomeCode.STAFF_PIN_PAUSED)
+            and self._screen is HandoverScreen.STAFF
+        ):
             self._set_staff(error=True)
         elif state is HandoverState.STAFF_IDENTIFIED:
             self._notice = None if code is OutcomeCode.STAFF_IDENTIFIED else outcome
@@ -663,6 +670,7 @@ class HandoverViewModel(QObject):
         self._inactivity.start()
 
     def _set_screen(self, screen: HandoverScreen) -> None:
+        self._claims_all_scans = screen is HandoverScreen.SCAN
         if screen is not self._screen:
             log.debug("hand-over screen %r -> %r", self._screen.value, screen.value)
             self._screen = screen
@@ -776,6 +784,18 @@ class HandoverViewModel(QObject):
     def _get_staff_session(self) -> bool:
         return self._staff_session
 
+    def _staff_keypad(self) -> bool:
+        return self._service is not None and bool(self._service.settings.staff_pins)
+
+    def _get_staff_error_text(self) -> str:
+        outcome = self._outcome
+        if outcome is None or outcome.code not in (
+            OutcomeCode.STAFF_REFUSED,
+            OutcomeCode.STAFF_PIN_PAUSED,
+        ):
+            return ""
+        return self._text(outcome, "body")
+
     def _get_notice(self) -> str:
         if self._notice is None:
             return ""
@@ -807,6 +827,8 @@ class HandoverViewModel(QObject):
     staffField = Property(str, _get_staff_field, notify=staffChanged)
     staffError = Property(bool, _get_staff_error, notify=staffChanged)
     staffSession = Property(bool, _get_staff_session, notify=staffChanged)
+    staffKeypad = Property(bool, _staff_keypad, constant=True)
+    staffErrorText = Property(str, _get_staff_error_text, notify=outcomeChanged)
     notice = Property(str, _get_notice, notify=outcomeChanged)
     caseList = Property(QObject, _get_cases, constant=True)
     returnedList = Property(QObject, _get_returned, constant=True)
@@ -830,10 +852,15 @@ class HandoverViewModel(QObject):
 
 
 def _token_type(text: str) -> str:
-    """The unverified ``typ`` claim of a JWS (routing only)."""
+    """The unverified ``typ`` claim of a JWS (routing only); empty for anything else."""
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[1] or len(text) > MAX_TOKEN_LENGTH:
+        return ""
     try:
-        claims = json.loads(b64url_decode(text.strip().split(".")[1]))
-    except (ValueError, IndexError):
+        # NOTE: strict: a deeply nested payload used to raise RecursionError here, on the
+        # scanner's thread, and the scan was dropped without a word (issue 10, item 14).
+        claims = strict_loads(b64url_decode(parts[1]))
+    except ValueError:  # bad base64 (JwsError), bad UTF-8, not strict JSON, too deep
         return ""
     typ = claims.get("typ") if isinstance(claims, dict) else None
     return typ if isinstance(typ, str) else ""

@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.core.booking_tokens import TrustList
 from kiosk.core.handover import (
     HandoverJournal,
     HandoverService,
@@ -28,7 +27,9 @@ from kiosk.core.handover import (
     issue_staff_card,
     make_pin_verifier,
 )
+from kiosk.core.handover.tokens import HandoverTrust
 from kiosk.core.jws import public_key_text
+from kiosk.core.trust import KeyPurpose, TrustList
 from kiosk.devices.health import Health, HealthBoard, HealthState
 from kiosk.devices.locker.protocol import DoorState, DoorStatus, LockerError
 from kiosk.store.database import Database
@@ -240,8 +241,13 @@ class StepClock:
         self.moment += timedelta(seconds=seconds)
 
 
-def trust() -> TrustList:
-    return TrustList({"k2": public_key_text(KEY.public_key())})
+def trust() -> HandoverTrust:
+    """Pickup notices and staff cards, both signed by the tests' ``k2`` here."""
+    key = {"k2": public_key_text(KEY.public_key())}
+    return HandoverTrust(
+        pickup=TrustList(key, purpose=KeyPurpose.PICKUP),
+        staff=TrustList(key, purpose=KeyPurpose.STAFF),
+    )
 
 
 def settings(**overrides: Any) -> HandoverSettings:
@@ -288,8 +294,9 @@ def build(
     clock: Any = None,
     slot: FakeSlot | None = None,
     settings_: HandoverSettings | None = None,
+    monotonic: Callable[[], float] | None = None,
 ) -> Parts:
-    """A hand-over service on a real SQLite file."""
+    """A hand-over service on a real SQLite file (``monotonic``: the PIN pauses' clock)."""
     db = Database(path)
     outbox = Outbox(db, kiosk_id="test-kiosk-1", session=begin_session(db))
     board = board or FakeBoard(tuple(range(1, 49)))
@@ -303,6 +310,7 @@ def build(
         clock,
         slot=slot,
         health=health,
+        **({} if monotonic is None else {"monotonic": monotonic}),
     )
     return Parts(db, outbox, service, board, clock, health, slot)
 

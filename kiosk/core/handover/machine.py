@@ -127,6 +127,7 @@ class OutcomeCode(enum.StrEnum):
     # staff loading
     STAFF_IDENTIFIED = "staff_identified"  # scan or choose the case
     STAFF_REFUSED = "staff_refused"
+    STAFF_PIN_PAUSED = "staff_pin_paused"  # too many wrong staff PINs: the staff keypad waits
     CASE_UNKNOWN = "case_unknown"
     CASE_NOT_LOADABLE = "case_not_loadable"
     NO_FREE_COMPARTMENT = "no_free_compartment"

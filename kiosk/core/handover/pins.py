@@ -7,12 +7,25 @@ sends, with each case, a *verifier* string::
 
 where ``hash = scrypt(password=pin.encode("ascii"), salt=salt, n=2**log2N, r=r, p=p,
 dklen=32)`` and ``pin`` is the PIN as ASCII digits (full-width digits typed on a Japanese
-keyboard are folded to ASCII first). The salt is 16 random bytes per case. The default cost
-is ``log2 N = 14, r = 8, p = 1`` (16 MiB, some 50 ms on a Pi 4); a verifier may choose a
-cost within :data:`COST_LIMITS` so that a verifier from the server cannot make the kiosk
-spend minutes or gigabytes on one PIN.
+keyboard are folded to ASCII first). The salt is 16 random bytes per case.
 
-The same format is used for staff PINs (``[handover] staff_pins``).
+The default cost is ``log2 N = 17, r = 8, p = 1`` (128 MiB per check). A 4-digit PIN has only
+10,000 values, so the cost of one guess is all that protects a verifier copied off a kiosk:
+the earlier default (``log2 N = 14``) took ~23 ms a guess on one server core, the whole
+4-digit space ~4 minutes. ``bench/pin_verifier.py`` measures both on one machine: the new
+cost is ~11x the old one, ~0.27 s a guess on a 2-core AMD EPYC server core; a Raspberry Pi 4
+is not faster per core than that at this memory-bound work (ratio >= 1; the bench states the
+ratio it assumes), so >= 0.25 s a guess there too. The kiosk checks PINs on the hand-over's
+worker thread, never the Qt main thread.
+
+A verifier may choose a cost within :data:`COST_LIMITS` (a verifier from the server cannot
+make the kiosk spend minutes or gigabytes on one PIN). Older verifiers with the earlier,
+cheaper cost still verify. They are not re-hashed on use: a case's verifier is used once
+(the case is then collected), and staff verifiers live in the config file, which the kiosk
+does not write; :attr:`PinVerifier.weaker_than_default` lets the kiosk log them instead.
+
+The same format is used for staff PINs (``[handover] staff_pins``; ``kiosk pin-verifier``
+makes one).
 """
 
 from __future__ import annotations
@@ -32,7 +45,9 @@ log = logging.getLogger(__name__)
 SCHEME = "scrypt"
 HASH_BYTES = 32
 SALT_BYTES = 16
-DEFAULT_LOG2N = 14
+DEFAULT_LOG2N = 17
+LEGACY_LOG2N = 14
+"""The default before issue 10 (4x less memory, ~10x faster to guess): still verified."""
 DEFAULT_R = 8
 DEFAULT_P = 1
 COST_LIMITS = {"log2n": (10, 17), "r": (1, 16), "p": (1, 4)}
@@ -96,6 +111,11 @@ class PinVerifier:
         return hmac.compare_digest(
             _scrypt(normalized, self.salt, self.log2n, self.r, self.p), self.digest
         )
+
+    @property
+    def weaker_than_default(self) -> bool:
+        """True when this verifier costs less per guess than the default parameters."""
+        return (1 << self.log2n) * self.r * self.p < (1 << DEFAULT_LOG2N) * DEFAULT_R * DEFAULT_P
 
     def text(self) -> str:
         """The verifier in its string form."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from kiosk.core import events
 from kiosk.core.clock import Clock
@@ -42,6 +43,7 @@ from kiosk.core.handover.machine import (
     fire_failed,
     outcome_for,
 )
+from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
 from kiosk.core.handover.pins import PinVerifier, PinVerifierError
 from kiosk.core.handover.recovery import Settlement, recover
 from kiosk.core.handover.settings import SIZES, HandoverSettings, ReturnMode
@@ -56,7 +58,7 @@ from kiosk.devices.health import HealthBoard
 from kiosk.devices.locker.protocol import DoorState, DoorStatus, Locker, LockerError
 from kiosk.errors import DeviceError, StoreError
 from kiosk.store.database import Transaction
-from kiosk.store.handover import CaseRow, CompartmentRow
+from kiosk.store.handover import CaseRow, CompartmentRow, staff_failure_key
 from kiosk.store.outbox import rfc3339
 from kiosk.uuid7 import uuid7
 
@@ -97,6 +99,22 @@ class HandoverOutcome:
         return self.code.body_id
 
 
+@dataclass(frozen=True)
+class MaintenanceOpen:
+    """What :meth:`HandoverService.open_for_maintenance` did.
+
+    Attributes:
+        opened: the door was fired.
+        reason: why not (``door_in_use``, ``door_has_case``, ``door_not_free``,
+            ``content_unknown``, ``item_present``); empty when fired.
+        detail: a line for the log and the command result (the fire's own line when fired).
+    """
+
+    opened: bool
+    reason: str
+    detail: str
+
+
 class HandoverService:
     """Passport hand-over through the locker, journalled step by step (DESIGN §1, §4, §6).
 
@@ -108,6 +126,7 @@ class HandoverService:
         clock: the time source.
         slot: the intake slot (``return_mode = "punch"``).
         health: the health board; the locker's health is reported as ``locker``.
+        monotonic: the monotonic clock of the PIN pauses' upper bound (tests pass their own).
     """
 
     def __init__(
@@ -120,6 +139,7 @@ class HandoverService:
         *,
         slot: IntakeSlot | None = None,
         health: HealthBoard | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.settings = settings
         self.journal = journal
@@ -130,11 +150,38 @@ class HandoverService:
         self._health = health
         self._lock = threading.RLock()
         self._repo = journal.repo
+        self._citizen_budget = PinBudget(
+            PinKeypad.CITIZEN,
+            settings.pin_budget,
+            settings.pin_budget_window_s,
+            monotonic=monotonic,
+        )
+        self._staff_budget = PinBudget(
+            PinKeypad.STAFF,
+            settings.staff_pin_budget,
+            settings.staff_pin_budget_window_s,
+            monotonic=monotonic,
+        )
         if health is not None:
             health.register(LOCKER)
+        self._warn_weak_staff_verifiers()
         self._sync_compartments()
 
     # -- setup and the server's side ----------------------------------------------------------
+
+    def _warn_weak_staff_verifiers(self) -> None:
+        for staff_id, verifier in sorted(self.settings.staff_pins.items()):
+            try:
+                weak = PinVerifier.parse(verifier).weaker_than_default
+            except PinVerifierError:
+                log.error("staff %s: malformed PIN verifier in [handover] staff_pins", staff_id)
+                continue
+            if weak:
+                log.warning(
+                    "staff %s: the PIN verifier is cheaper to guess than the default; "
+                    "make a new one with `kiosk pin-verifier`",
+                    staff_id,
+                )
 
     def _sync_compartments(self) -> None:
         at = rfc3339(self._clock.now())
@@ -154,10 +201,16 @@ class HandoverService:
     def assign_case(
         self, case_id: str, size: str, *, has_old_passport: bool, pin_verifier: str = ""
     ) -> bool:
-        """The server assigned a case to this kiosk (or updated its PIN verifier).
+        """The server assigned a case to this kiosk (or changed it before it was loaded).
 
-        Returns False when the case is already past loading in a way an assignment may not
-        change (collected, locked…); the caller reports that to the server.
+        An assignment changes a case only while it waits to be loaded (``assigned``). A case
+        being loaded, in a compartment, being collected or ended is never changed: a new PIN
+        verifier for a loaded case would let whoever holds its PIN open the compartment. To
+        change one, the server cancels it first (``handover.cancel``, an audited event) and
+        staff take the document out. The same assignment of an ``assigned`` case again is
+        idempotent (True, nothing written).
+
+        Returns False when the assignment was refused; the caller reports that to the server.
 
         Raises:
             PinVerifierError: a malformed verifier.
@@ -172,8 +225,20 @@ class HandoverService:
         at = rfc3339(now)
         with self._lock, self.journal.transaction() as tx:
             existing = self._repo.case(tx, case_id)
-            if existing is not None and existing.state not in ("assigned", "loaded"):
+            if existing is not None and existing.state != "assigned":
+                log.warning(
+                    "assignment of case %s refused: it is %s (door %s); cancel it first",
+                    case_id,
+                    existing.state,
+                    existing.door,
+                )
                 return False
+            if existing is not None and (
+                existing.size,
+                existing.has_old_passport,
+                existing.pin_verifier,
+            ) == (size, has_old_passport, pin_verifier):
+                return True  # the same assignment again: nothing changes
             self._repo.upsert_case(
                 tx,
                 CaseRow(
@@ -233,18 +298,35 @@ class HandoverService:
         return self._start_loading(card.staff_id, "card", now)
 
     def identify_staff_pin(self, staff_id: str, pin: str) -> HandoverOutcome:
-        """A staff member typed their id and PIN (``[handover] staff_pins``)."""
+        """A staff member typed their id and PIN (``[handover] staff_pins``).
+
+        Wrong staff PINs count against the staff keypad's own budget: a spent budget pauses
+        the staff keypad only (``staff_pin_paused``), never the citizens' PIN entry. An
+        unknown staff id costs the same scrypt as a known one (no timing tells ids apart).
+        """
         now = self._clock.now()
+        if not self.settings.staff_pins:
+            return self._refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": "no_staff_pins"})
         verifier = self.settings.staff_pins.get(staff_id)
         try:
-            if self._pin_budget_spent(now):
-                return self._refuse(OutcomeCode.PIN_PAUSED, now, {"staff_id": staff_id})
-            ok = verifier is not None and PinVerifier.parse(verifier).matches(pin)
+            with self._lock, self.journal.transaction() as tx:
+                paused = self._staff_budget.spent(tx, now)
+            if paused:
+                return self._refuse(OutcomeCode.STAFF_PIN_PAUSED, now, {"staff_id": staff_id})
+            # NOTE: an unknown id is checked against a configured verifier and refused anyway.
+            reference = verifier or next(iter(self.settings.staff_pins.values()))
+            ok = PinVerifier.parse(reference).matches(pin) and verifier is not None
             if not ok:
                 with self._lock, self.journal.transaction() as tx:
-                    self._repo.add_pin_failure(tx, f"staff:{staff_id}", rfc3339(now))
-                    self.journal.event(tx, events.HANDOVER_PIN_FAILED, {"staff_id": staff_id}, now)
-                    self._check_budget(tx, now)
+                    self._repo.add_pin_failure(tx, staff_failure_key(staff_id), rfc3339(now))
+                    self.journal.event(
+                        tx,
+                        events.HANDOVER_PIN_FAILED,
+                        {"staff_id": staff_id, "keypad": PinKeypad.STAFF.value},
+                        now,
+                    )
+                    self._check_budget(tx, now, self._staff_budget)
+                log.info("staff sign-in by PIN refused for staff %s", staff_id)
                 return HandoverOutcome(OutcomeCode.STAFF_REFUSED)
         except PinVerifierError:
             log.error("staff %s has a malformed PIN verifier in [handover] staff_pins", staff_id)
@@ -520,7 +602,7 @@ class HandoverService:
             self._repo.append_step(
                 tx, record.id, "pin_failed", record.state.value, at, {"failures": failures}, None
             )
-            self._check_budget(tx, now)
+            self._check_budget(tx, now, self._citizen_budget)
         log.info("hand-over %s: wrong PIN for case %s (%d)", record.id, case.case_id, failures)
         if left == 0:
             # NOTE: the terminal step is the ``handover.case_locked`` event (and a staff alert).
@@ -532,22 +614,23 @@ class HandoverService:
             OutcomeCode.PIN_WRONG, record.id, record.state, None, (left,), record.case_id
         )
 
-    def _pin_window_start(self, now: datetime) -> str:
-        return rfc3339(now - timedelta(seconds=self.settings.pin_budget_window_s))
-
     def _pin_budget_spent(self, now: datetime) -> bool:
-        with self.journal.db.reading() as conn:
-            failures = self._repo.pin_failures_since(conn, self._pin_window_start(now))
-        return failures >= self.settings.pin_budget
+        """True while citizens' PIN entry is paused (wrong staff PINs never count here)."""
+        with self._lock, self.journal.transaction() as tx:
+            return self._citizen_budget.spent(tx, now)
 
-    def _check_budget(self, tx: Transaction, now: datetime) -> None:
-        failures = self._repo.pin_failures_since(tx, self._pin_window_start(now))
-        if failures == self.settings.pin_budget:
-            log.warning("PIN failure budget spent: %d wrong PINs in the window", failures)
+    def _check_budget(self, tx: Transaction, now: datetime, budget: PinBudget) -> None:
+        failures = budget.failures(tx, now)
+        if failures == budget.budget:
+            log.warning(
+                "%s PIN failure budget spent: %d wrong PINs in the window",
+                budget.keypad.value,
+                failures,
+            )
             self.journal.event(
                 tx,
                 events.HANDOVER_PIN_BUDGET_EXHAUSTED,
-                {"failures": failures, "window_s": self.settings.pin_budget_window_s},
+                {"failures": failures, "window_s": budget.window_s, "keypad": budget.keypad.value},
                 now,
             )
 
@@ -651,6 +734,60 @@ class HandoverService:
                 now,
             )
         return True
+
+    def open_for_maintenance(self, door: int, fire: Callable[[], str]) -> MaintenanceOpen:
+        """Fire ``door`` for a remote maintenance open, unless it may hold a document.
+
+        Refused (nothing fired) while a hand-over uses the door, when its compartment has a
+        case whatever the compartment's state (loaded, reserved, returned, or a fault whose
+        document may still be inside), when a case names the door, when the compartment is
+        neither free nor an empty fault, and when the sensors cannot vouch that it is empty
+        (door state unknown, or the item sensor sees something). Checked and fired under the
+        service lock: no hand-over can choose the door in between.
+
+        Args:
+            door: the door number.
+            fire: fires the door once (audited by the caller) and returns its line.
+
+        Raises:
+            StoreError: the state could not be read (nothing fired).
+        """
+        with self._lock:
+            refusal = self._maintenance_refusal(door)
+            if refusal is not None:
+                reason, detail = refusal
+                log.warning("maintenance open of door %d refused (%s): %s", door, reason, detail)
+                return MaintenanceOpen(False, reason, detail)
+            return MaintenanceOpen(True, "", fire())
+
+    def _maintenance_refusal(self, door: int) -> tuple[str, str] | None:
+        if any(door in r.allowed_doors() for r in self.journal.live()):
+            return "door_in_use", f"door {door} is in a hand-over right now"
+        with self.journal.db.reading() as conn:
+            compartment = self._repo.compartment(conn, door)
+            holders = [
+                c.case_id
+                for c in self._repo.cases(conn)
+                if c.door == door and c.state not in ("collected", "withdrawn")
+            ]
+        if compartment is not None and compartment.case_id:
+            return "door_has_case", (
+                f"door {door} is {compartment.state} with case {compartment.case_id}"
+            )
+        if holders:
+            return "door_has_case", f"door {door} is the compartment of case {holders[0]}"
+        if compartment is not None and compartment.state not in ("free", "fault"):
+            return "door_not_free", f"door {door} is {compartment.state}"
+        try:
+            status = self._locker.read_doors().get(door)
+        except LockerError as exc:
+            self._report_locker(exc)
+            return "content_unknown", f"the locker cannot be read: {exc}"
+        if status is None or status.state is DoorState.UNKNOWN:
+            return "content_unknown", f"door {door}'s sensors cannot be read"
+        if status.item_present is True:
+            return "item_present", f"the item sensor of door {door} sees something inside"
+        return None
 
     def clear_compartment(self, door: int, staff_id: str) -> bool:
         """Staff emptied and checked a compartment (after a staff check, a fault, a cancel).

@@ -43,7 +43,11 @@ class HandoverSettings:
         pin_budget: wrong PINs across all cases within ``pin_budget_window_s`` before PIN
             entry pauses on this kiosk and an alert goes out.
         pin_budget_window_s: the sliding window of the per-kiosk budget.
-        staff_pins: staff id -> PIN verifier (``scrypt$…``) for staff without a card.
+        staff_pins: staff id -> PIN verifier (``scrypt$…``) for staff without a card; none
+            hides the staff keypad.
+        staff_pin_budget: wrong staff PINs within ``staff_pin_budget_window_s`` before the
+            staff keypad pauses (its own budget: never the citizens' PIN entry).
+        staff_pin_budget_window_s: the sliding window of the staff keypad's budget.
         staff_session_s: a staff member stays identified this long after the last loading.
     """
 
@@ -61,6 +65,8 @@ class HandoverSettings:
     pin_budget_window_s: float = 3600.0
     staff_pins: Mapping[str, str] = field(default_factory=dict)
     staff_session_s: float = 600.0
+    staff_pin_budget: int = 5
+    staff_pin_budget_window_s: float = 3600.0
 
     def __post_init__(self) -> None:
         for door, size in self.compartments.items():
@@ -75,5 +81,7 @@ class HandoverSettings:
             raise ConfigError("handover.alarm_s", self.alarm_s, "shorter than reminder_s")
         if self.pin_attempts_per_case < 1 or self.pin_budget < 1:
             raise ConfigError("handover.pin_attempts_per_case", self.pin_attempts_per_case, "< 1")
+        if self.staff_pin_budget < 1:
+            raise ConfigError("handover.staff_pin_budget", self.staff_pin_budget, "< 1")
         if self.unlock_retries < 0:
             raise ConfigError("handover.unlock_retries", self.unlock_retries, "negative")

@@ -27,7 +27,8 @@ Item {
                 Layout.fillWidth: true
             }
             Label {
-                text: qsTr("handover.staff.body")
+                text: handoverModel.staffKeypad ? qsTr("handover.staff.body")
+                                                : qsTr("handover.staff.body_card_only")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
                 wrapMode: Text.Wrap
@@ -41,6 +42,7 @@ Item {
                 delegate: Button {
                     id: fieldButton
                     required property var modelData
+                    visible: handoverModel.staffKeypad
                     objectName: "handoverStaffField_" + modelData.field
                     Layout.fillWidth: true
                     Layout.preferredHeight: theme.minTouchHeight
@@ -75,7 +77,7 @@ Item {
             Label {
                 objectName: "handoverStaffError"
                 visible: handoverModel.staffError
-                text: qsTr("handover.staff_refused.body")
+                text: handoverModel.staffErrorText
                 font.pixelSize: theme.fontBody
                 font.bold: true
                 color: theme.problemBorder
@@ -98,6 +100,7 @@ Item {
                 }
                 KioskButton {
                     objectName: "handoverStaffOk"
+                    visible: handoverModel.staffKeypad
                     text: qsTr("keypad.ok")
                     enabled: handoverModel.staffId !== "" && !handoverModel.busy
                     opacity: enabled ? 1.0 : 0.4
@@ -109,6 +112,7 @@ Item {
         }
 
         HandoverKeypad {
+            visible: handoverModel.staffKeypad
             Layout.alignment: Qt.AlignVCenter
         }
     }
