@@ -127,7 +127,7 @@ def verify(
     # NOTE: all three parts first: the signing input is encoded as ASCII, and a non-ASCII
     # payload used to escape as UnicodeEncodeError (issue 10, item 9).
     for part in parts:
-        if not _is_b64url(part):
+        if not _B64URL.issuperset(part):
             raise JwsError("malformed", "a JWS part is not base64url")
     header = _json_object(b64url_decode(parts[0]), "bad_header", "header")
     alg = header.get("alg")

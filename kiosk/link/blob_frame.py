@@ -21,6 +21,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.core.strict_json import StrictJsonError
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.errors import LinkError
 
 CHUNK_SIZE = 32 * 1024
@@ -108,8 +110,8 @@ def decode_header(payload: bytes) -> tuple[dict[str, Any], bytes]:
     if end < 0:
         raise BlobFrameError(f"no header line within the first {HEADER_MAX} bytes")
     try:
-        header = json.loads(payload[:end].decode("ascii"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        header = strict_loads(payload[:end].decode("ascii"))
+    except (UnicodeDecodeError, StrictJsonError) as exc:
         raise BlobFrameError(f"header line is not ASCII JSON: {exc}") from None
     if not isinstance(header, dict):
         raise BlobFrameError(f"header line is not a JSON object: {payload[:end]!r}")

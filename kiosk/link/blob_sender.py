@@ -31,7 +31,6 @@ listener) is called from other threads.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -40,6 +39,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.strict_json import StrictJsonError
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.errors import LinkError, StoreError
 from kiosk.link.blob_frame import CHUNK_SIZE, chunk_count, encode_chunk
 from kiosk.link.topics import LinkTopicError, Topics, validate_sha256
@@ -243,9 +244,9 @@ class BlobSender:
         if not payload:
             return False  # a cleared retained message
         try:
-            body = json.loads(payload)
+            body = strict_loads(payload)
             sha256 = validate_sha256(body["blob"])
-        except (UnicodeDecodeError, json.JSONDecodeError, TypeError, KeyError, LinkTopicError):
+        except (StrictJsonError, TypeError, KeyError, LinkTopicError):
             log.warning("blob-ack of %s not understood: %r", self.topics.kiosk_id, payload[:200])
             return False
         t = self._current if self._current and self._current.sha256 == sha256 else None

@@ -14,12 +14,13 @@ Rules across messages (``seq`` order, ``session`` order) live in the test monito
 from __future__ import annotations
 
 import enum
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.strict_json import StrictJsonError
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.link.blob_frame import BlobFrameError, crc32_hex, decode_header, header_problems
 from kiosk.link.json_schema import SchemaError, SchemaSet
 from kiosk.link.topics import (
@@ -257,8 +258,8 @@ class Contract:
         if rule.payload is PayloadKind.TEXT:
             return text
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
+            return strict_loads(text)
+        except StrictJsonError as exc:
             problems.append(Violation(topic, "not_json", f"{exc}: {payload[:80]!r}"))
             return None
 

@@ -48,6 +48,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from kiosk import __version__
 from kiosk.config import MqttConfig
+from kiosk.core.strict_json import StrictJsonError
+from kiosk.core.strict_json import loads as strict_loads
 from kiosk.core.waiting import WaitFigure, WaitingBoard
 from kiosk.devices.health import Health, HealthBoard
 from kiosk.errors import LinkError
@@ -1082,9 +1084,10 @@ def _close_quietly(client: mqtt.Client) -> None:
 
 def _json_object(payload: bytes, topic: str) -> dict[str, Any] | None:
     try:
-        body = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        log.warning("message on %s is not JSON (%s): %r", topic, exc, payload[:200])
+        # NOTE: strict: no NaN/Infinity, no repeated keys, no nesting that would recurse.
+        body = strict_loads(payload)
+    except StrictJsonError as exc:
+        log.warning("message on %s is not strict JSON (%s): %r", topic, exc, payload[:200])
         return None
     if not isinstance(body, dict):
         log.warning("message on %s is not a JSON object: %r", topic, payload[:200])
