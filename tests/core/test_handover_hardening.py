@@ -293,6 +293,14 @@ def test_without_staff_pins_a_staff_pin_sign_in_is_refused_and_counts_nothing(
     assert "handover.pin_failed" not in parts.event_types()
 
 
+def test_a_malformed_staff_verifier_is_a_recorded_refusal(tmp_path: Path) -> None:
+    parts = build(tmp_path / "k.sqlite3", settings_=settings(staff_pins={STAFF_ID: "scrypt$x"}))
+    assert parts.service.identify_staff_pin(STAFF_ID, STAFF_PIN).code is OutcomeCode.STAFF_REFUSED
+    assert [d for t, d in parts.events() if t == "handover.refused"] == [
+        {"reason": "staff_refused", "staff_id": STAFF_ID, "detail": "bad_verifier"}
+    ]
+
+
 # -- item 9: a non-ASCII scan is a refusal with its event --------------------------------------
 
 

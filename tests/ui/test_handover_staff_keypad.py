@@ -9,13 +9,21 @@ import json
 import threading
 import time
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.core.handover import OutcomeCode
+from kiosk.core.handover.service import HandoverOutcome
 from kiosk.core.jws import b64url_encode
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.ui.handover_view_model import HandoverScreen, is_handover_code
-from tests.ui.conftest import HANDOVER_STAFF_ID, HandoverUi, HandoverUiFactory, KioskParts
+from tests.ui.conftest import (
+    HANDOVER_STAFF_ID,
+    HANDOVER_STAFF_PIN,
+    HandoverUi,
+    HandoverUiFactory,
+    KioskParts,
+)
 from tests.ui.screen_support import find_item, item_text, tap
 
 SCREEN_TIMEOUT_MS = 10_000
@@ -116,3 +124,30 @@ def test_a_deeply_nested_scan_on_the_pickup_screen_gets_a_refusal_and_an_event(
     assert vm.property("code") == OutcomeCode.UNKNOWN_KEY.value
     assert vm.property("title") == parts.catalogs["ja"].text("handover.unknown_key.title")
     assert [r["reason"] for r in refusals(parts)] == ["unknown_key"]
+
+
+def test_a_staff_pin_is_checked_on_the_worker_thread_never_the_gui_thread(
+    qtbot: QtBot, make_handover_ui: HandoverUiFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = make_handover_ui()
+    vm, ui, service = screen.vm, screen.ui, screen.service
+    threads: list[str] = []
+    check = service.identify_staff_pin
+
+    def recording(staff_id: str, pin: str) -> HandoverOutcome:
+        threads.append(threading.current_thread().name)
+        return check(staff_id, pin)
+
+    monkeypatch.setattr(service, "identify_staff_pin", recording)
+    vm.openStaff()
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.STAFF)
+    for digit in HANDOVER_STAFF_ID:
+        tap(qtbot, ui, f"handoverKey_{digit}")
+    tap(qtbot, ui, "handoverStaffOk")
+    for digit in HANDOVER_STAFF_PIN:
+        tap(qtbot, ui, f"handoverKey_{digit}")
+    tap(qtbot, ui, "handoverStaffOk")
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.CASES, timeout=SCREEN_TIMEOUT_MS)
+    assert len(threads) == 1
+    assert threads[0].startswith("handover")
+    assert threads[0] != threading.main_thread().name
