@@ -44,7 +44,6 @@ from kiosk.core.handover.machine import (
     outcome_for,
 )
 from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
-from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
 from kiosk.core.handover.pins import PinVerifier, PinVerifierError
 from kiosk.core.handover.recovery import Settlement, recover
 from kiosk.core.handover.settings import SIZES, HandoverSettings, ReturnMode
@@ -116,22 +115,6 @@ class MaintenanceOpen:
     detail: str
 
 
-@dataclass(frozen=True)
-class MaintenanceOpen:
-    """What :meth:`HandoverService.open_for_maintenance` did.
-
-    Attributes:
-        opened: the door was fired.
-        reason: why not (``door_in_use``, ``door_has_case``, ``door_not_free``,
-            ``content_unknown``, ``item_present``); empty when fired.
-        detail: a line for the log and the command result (the fire's own line when fired).
-    """
-
-    opened: bool
-    reason: str
-    detail: str
-
-
 class HandoverService:
     """Passport hand-over through the locker, journalled step by step (DESIGN §1, §4, §6).
 
@@ -179,38 +162,12 @@ class HandoverService:
             settings.staff_pin_budget_window_s,
             monotonic=monotonic,
         )
-        self._citizen_budget = PinBudget(
-            PinKeypad.CITIZEN,
-            settings.pin_budget,
-            settings.pin_budget_window_s,
-            monotonic=monotonic,
-        )
-        self._staff_budget = PinBudget(
-            PinKeypad.STAFF,
-            settings.staff_pin_budget,
-            settings.staff_pin_budget_window_s,
-            monotonic=monotonic,
-        )
         if health is not None:
             health.register(LOCKER)
         self._warn_weak_staff_verifiers()
         self._sync_compartments()
 
     # -- setup and the server's side ----------------------------------------------------------
-
-    def _warn_weak_staff_verifiers(self) -> None:
-        for staff_id, verifier in sorted(self.settings.staff_pins.items()):
-            try:
-                weak = PinVerifier.parse(verifier).weaker_than_default
-            except PinVerifierError:
-                log.error("staff %s: malformed PIN verifier in [handover] staff_pins", staff_id)
-                continue
-            if weak:
-                log.warning(
-                    "staff %s: the PIN verifier is cheaper to guess than the default; "
-                    "make a new one with `kiosk pin-verifier`",
-                    staff_id,
-                )
 
     def _warn_weak_staff_verifiers(self) -> None:
         for staff_id, verifier in sorted(self.settings.staff_pins.items()):
@@ -779,60 +736,6 @@ class HandoverService:
                 now,
             )
         return True
-
-    def open_for_maintenance(self, door: int, fire: Callable[[], str]) -> MaintenanceOpen:
-        """Fire ``door`` for a remote maintenance open, unless it may hold a document.
-
-        Refused (nothing fired) while a hand-over uses the door, when its compartment has a
-        case whatever the compartment's state (loaded, reserved, returned, or a fault whose
-        document may still be inside), when a case names the door, when the compartment is
-        neither free nor an empty fault, and when the sensors cannot vouch that it is empty
-        (door state unknown, or the item sensor sees something). Checked and fired under the
-        service lock: no hand-over can choose the door in between.
-
-        Args:
-            door: the door number.
-            fire: fires the door once (audited by the caller) and returns its line.
-
-        Raises:
-            StoreError: the state could not be read (nothing fired).
-        """
-        with self._lock:
-            refusal = self._maintenance_refusal(door)
-            if refusal is not None:
-                reason, detail = refusal
-                log.warning("maintenance open of door %d refused (%s): %s", door, reason, detail)
-                return MaintenanceOpen(False, reason, detail)
-            return MaintenanceOpen(True, "", fire())
-
-    def _maintenance_refusal(self, door: int) -> tuple[str, str] | None:
-        if any(door in r.allowed_doors() for r in self.journal.live()):
-            return "door_in_use", f"door {door} is in a hand-over right now"
-        with self.journal.db.reading() as conn:
-            compartment = self._repo.compartment(conn, door)
-            holders = [
-                c.case_id
-                for c in self._repo.cases(conn)
-                if c.door == door and c.state not in ("collected", "withdrawn")
-            ]
-        if compartment is not None and compartment.case_id:
-            return "door_has_case", (
-                f"door {door} is {compartment.state} with case {compartment.case_id}"
-            )
-        if holders:
-            return "door_has_case", f"door {door} is the compartment of case {holders[0]}"
-        if compartment is not None and compartment.state not in ("free", "fault"):
-            return "door_not_free", f"door {door} is {compartment.state}"
-        try:
-            status = self._locker.read_doors().get(door)
-        except LockerError as exc:
-            self._report_locker(exc)
-            return "content_unknown", f"the locker cannot be read: {exc}"
-        if status is None or status.state is DoorState.UNKNOWN:
-            return "content_unknown", f"door {door}'s sensors cannot be read"
-        if status.item_present is True:
-            return "item_present", f"the item sensor of door {door} sees something inside"
-        return None
 
     def open_for_maintenance(self, door: int, fire: Callable[[], str]) -> MaintenanceOpen:
         """Fire ``door`` for a remote maintenance open, unless it may hold a document.
