@@ -27,7 +27,7 @@ from tests.link.link_support import wait_until
 from tests.mosquitto import MosquittoBroker
 from tests.trust_keys import central_keys
 
-ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
+ENVELOPE_KEYS = {"v", "id", "seq", "session", "incarnation", "kiosk", "ts", "type", "data"}
 
 
 @pytest.fixture

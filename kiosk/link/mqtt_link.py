@@ -98,6 +98,9 @@ StatusListener = Callable[[bool, str], None]
 PayloadHandler = Callable[[bytes], object]
 """A command or configuration handler; gets the raw payload, on the link's worker thread."""
 
+ForeignAckHandler = Callable[[str, int], object]
+"""``handler(incarnation, acked_seq)`` for an ack of another incarnation of this kiosk."""
+
 
 @dataclass(frozen=True)
 class LinkTuning:
@@ -314,6 +317,7 @@ class MqttLink:
         self._listeners: list[StatusListener] = []
         self._command_handlers: list[PayloadHandler] = []
         self._config_handlers: list[PayloadHandler] = []
+        self._foreign_ack_handlers: list[ForeignAckHandler] = []
         self._lock = threading.Lock()
         self._flush_requested = threading.Event()
         self._health_requested = threading.Event()
@@ -377,6 +381,13 @@ class MqttLink:
         """Hand every payload received on ``config/desired`` to ``handler`` (raw bytes)."""
         with self._lock:
             self._config_handlers.append(handler)
+
+    def on_foreign_ack(self, handler: ForeignAckHandler) -> None:
+        """Call ``handler(incarnation, acked_seq)`` for a retained ack of another incarnation
+        of this kiosk id: the server knew an earlier database of this kiosk (a replaced
+        state folder). Runs on the link's worker thread."""
+        with self._lock:
+            self._foreign_ack_handlers.append(handler)
 
     def notify_outbox(self) -> None:
         """Wake the flusher: call after committing an outbox append. Cheap, thread-safe."""
@@ -522,7 +533,13 @@ class MqttLink:
         client.username_pw_set(self._username, self._password or None)
         client.will_set(
             self.topics.state,
-            self._json({"online": False, "session": self.session}),
+            self._json(
+                {
+                    "online": False,
+                    "session": self.session,
+                    "incarnation": self._outbox.incarnation,
+                }
+            ),
             qos=1,
             retain=True,
         )
@@ -739,6 +756,8 @@ class MqttLink:
         birth = {
             "online": True,
             "session": self.session,
+            "incarnation": self._outbox.incarnation,
+            "first_seq": self._outbox.first_seq,
             "boot_id": self._boot_id,
             "version": self._version,
             "site": {"office": self.office},
@@ -801,6 +820,15 @@ class MqttLink:
         else:
             log.warning("message on unexpected topic %s ignored", item.topic)
 
+    def _hand_over_foreign_ack(self, incarnation: str, acked: int) -> None:
+        with self._lock:
+            targets = list(self._foreign_ack_handlers)
+        for handler in targets:
+            try:
+                handler(incarnation, acked)
+            except Exception:
+                log.exception("foreign ack handler %r failed", handler)
+
     def _hand_over(self, handlers: list[PayloadHandler], payload: bytes, what: str) -> None:
         with self._lock:
             targets = list(handlers)
@@ -817,6 +845,19 @@ class MqttLink:
         acked = body.get("acked_seq")
         if not isinstance(acked, int) or isinstance(acked, bool) or acked < 0:
             log.warning("ack for %s without a valid acked_seq: %r", self.kiosk_id, body)
+            return
+        incarnation = body.get("incarnation")
+        if incarnation != self._outbox.incarnation:
+            # NOTE: an ack of another database of this kiosk (the one a replaced or lost
+            # database had) says nothing about our seqs: deleting by it lost new events.
+            log.warning(
+                "ack for %s covers incarnation %r, not ours (%s); ignored",
+                self.kiosk_id,
+                incarnation,
+                self._outbox.incarnation,
+            )
+            if isinstance(incarnation, str) and incarnation:
+                self._hand_over_foreign_ack(incarnation, acked)
             return
         last_seq = self._outbox.last_seq()
         if acked > last_seq:
@@ -975,7 +1016,12 @@ class MqttLink:
     def _goodbye(self) -> None:
         client = self._client
         if client is not None and self._connected:
-            goodbye = {"online": False, "session": self.session, "reason": "shutdown"}
+            goodbye = {
+                "online": False,
+                "session": self.session,
+                "incarnation": self._outbox.incarnation,
+                "reason": "shutdown",
+            }
             info = client.publish(self.topics.state, self._json(goodbye), qos=1, retain=True)
             try:
                 info.wait_for_publish(self._t.stop_timeout_s)
@@ -1095,9 +1141,18 @@ def _json_object(payload: bytes, topic: str) -> dict[str, Any] | None:
     return body
 
 
+MAX_QUEUE_FIGURE = 100_000
+"""The most people (or minutes) a server queue figure may say; more is refused.
+
+NOTE: a figure of 2**63 from the queue topic went into the next ticket's row and made
+SQLite refuse every ticket of that service (``OverflowError``); no office has this many."""
+
+
 def _count(value: object) -> int | None:
-    """A non-negative whole number from JSON (``3`` or ``3.0``), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    """A whole number 0..``MAX_QUEUE_FIGURE`` from JSON (``3`` or ``3.0``), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 <= value <= MAX_QUEUE_FIGURE:  # also refuses NaN
         return None
     if isinstance(value, float) and not value.is_integer():
         return None

@@ -66,10 +66,17 @@ class Outbox:
     """Durable, ordered, bounded queue of outgoing events.
 
     Args:
-        db: the kiosk database.
+        db: the kiosk database; its incarnation goes into every envelope.
         kiosk_id: goes into every envelope.
         session: the session number of this run (see ``begin_session``).
         capacity: rows kept at most; beyond it telemetry is dropped, person events refused.
+
+    Attributes:
+        incarnation: the database's incarnation id. ``seq`` counts within it: a replaced
+            database starts again at 1 with a new incarnation, and the server keeps the two
+            apart by ``(kiosk, incarnation, seq)``.
+        first_seq: the first ``seq`` of this incarnation (1, or the next seq of a database
+            from before incarnations); the birth tells the server.
     """
 
     def __init__(self, db: Database, *, kiosk_id: str, session: int, capacity: int = 100_000):
@@ -77,6 +84,8 @@ class Outbox:
         self.kiosk_id = kiosk_id
         self.session = session
         self.capacity = capacity
+        self.incarnation = db.incarnation
+        self.first_seq = db.first_seq
 
     def append(
         self,
@@ -173,6 +182,7 @@ class Outbox:
                 "id": event_id,
                 "seq": seq,
                 "session": self.session,
+                "incarnation": self.incarnation,
                 "kiosk": self.kiosk_id,
                 "ts": created,
                 "type": event_type,

@@ -3,11 +3,13 @@
 What it does, as a city's server would:
 
 * its own retained birth and Will on ``kiosk/v1/server/state``;
-* stores every event from ``kiosk/v1/+/evt/#`` once, dropping duplicates by ``(kiosk, seq)``
-  (and counting them), in memory and optionally in a SQLite file;
-* publishes the retained ``kiosk/v1/{id}/ack`` ``{"acked_seq": N}`` with the highest ``N``
-  such that it holds *every* event ``1..N`` (gapless: after a gap it acks up to the gap),
-  after the events are stored;
+* stores every event from ``kiosk/v1/+/evt/#`` once, dropping duplicates by
+  ``(kiosk, incarnation, seq)`` (and counting them), in memory and optionally in a SQLite
+  file: a kiosk whose database was replaced starts again at seq 1 with a new incarnation,
+  and its new events are never taken for old ones;
+* publishes the retained ``kiosk/v1/{id}/ack`` ``{"acked_seq": N, "incarnation": I}`` with
+  the highest ``N`` such that it holds *every* event ``1..N`` of incarnation ``I`` (gapless:
+  after a gap it acks up to the gap), after the events are stored;
 * keeps the latest retained ``state`` and ``health`` of every kiosk;
 * publishes the retained ``kiosk/v1/office/{office}/queue`` figures from ``ticket.issued``
   events: per service, waiting = tickets issued on the latest business day minus tickets
@@ -87,21 +89,25 @@ log = logging.getLogger(__name__)
 TICKET_ISSUED = "ticket.issued"
 CHECKIN_TO_ANSWER = frozenset({"checkin.accepted", "checkin.code_entered"})
 ENVELOPE_KEYS = frozenset({"v", "id", "seq", "session", "kiosk", "ts", "type", "data"})
+LEGACY = ""  # the incarnation of envelopes from before incarnations (none in the field)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS event (
-    kiosk    TEXT NOT NULL,
-    seq      INTEGER NOT NULL,
-    id       TEXT NOT NULL,
-    type     TEXT NOT NULL,
-    ts       TEXT NOT NULL,
-    envelope TEXT NOT NULL,
-    received TEXT NOT NULL,
-    PRIMARY KEY (kiosk, seq)
+    kiosk       TEXT NOT NULL,
+    incarnation TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    id          TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    ts          TEXT NOT NULL,
+    envelope    TEXT NOT NULL,
+    received    TEXT NOT NULL,
+    PRIMARY KEY (kiosk, incarnation, seq)
 );
 CREATE TABLE IF NOT EXISTS kiosk_ack (
-    kiosk      TEXT PRIMARY KEY,
-    contiguous INTEGER NOT NULL
+    kiosk       TEXT NOT NULL,
+    incarnation TEXT NOT NULL,
+    contiguous  INTEGER NOT NULL,
+    PRIMARY KEY (kiosk, incarnation)
 );
 CREATE TABLE IF NOT EXISTS blob (
     sha256   TEXT PRIMARY KEY,
@@ -124,6 +130,7 @@ class StoredEvent:
         type: the envelope's ``type``.
         envelope: the decoded envelope.
         raw: the exact payload bytes.
+        incarnation: the database incarnation the event came from.
     """
 
     kiosk: str
@@ -132,6 +139,7 @@ class StoredEvent:
     type: str
     envelope: dict[str, Any]
     raw: bytes
+    incarnation: str = LEGACY
 
 
 @dataclass(frozen=True)
@@ -295,11 +303,13 @@ class CentralSimulator:
         self._started = False
         self._stopped = False
         self._db: sqlite3.Connection | None = None
-        self._pending_rows: list[tuple[str, int, str, str, str, str, str]] = []
+        self._pending_rows: list[tuple[str, str, int, str, str, str, str, str]] = []
 
         # State (guarded by self._cond).
         self._events: list[StoredEvent] = []
-        self._kiosks: dict[str, _Kiosk] = {}
+        self._kiosks: dict[tuple[str, str], _Kiosk] = {}  # (kiosk, incarnation) -> acks
+        self._births: dict[str, tuple[str, int]] = {}  # kiosk -> (incarnation, first_seq)
+        self._latest: dict[str, str] = {}  # kiosk -> incarnation of its latest event
         self._states: dict[str, dict[str, Any]] = {}
         self._state_history: list[tuple[str, dict[str, Any]]] = []
         self._health: dict[str, dict[str, Any]] = {}
@@ -482,10 +492,13 @@ class CentralSimulator:
         with self._cond:
             return self._rejected
 
-    def acked(self, kiosk: str) -> int:
-        """The last ``acked_seq`` published for ``kiosk`` (0 if none)."""
+    def acked(self, kiosk: str, incarnation: str | None = None) -> int:
+        """The last ``acked_seq`` published for ``kiosk`` (0 if none): of ``incarnation``,
+        or of the incarnation of the kiosk's latest event."""
         with self._cond:
-            entry = self._kiosks.get(kiosk)
+            if incarnation is None:
+                incarnation = self._latest.get(kiosk, LEGACY)
+            entry = self._kiosks.get((kiosk, incarnation))
             return entry.acked_published if entry else 0
 
     def received_blobs(self) -> dict[str, bytes]:
@@ -729,9 +742,9 @@ class CentralSimulator:
         birth = {"online": True, "session": self.session}
         self._client.publish(SERVER_STATE, _json(birth), qos=1, retain=True)
         # Re-publish every retained state: a broker without persistence lost them.
-        for kiosk, entry in self._kiosks.items():
-            if entry.acked_published:
-                self._publish_ack(kiosk, entry.acked_published)
+        for (kiosk, incarnation), entry in self._kiosks.items():
+            if entry.acked_published and incarnation == self._latest.get(kiosk, incarnation):
+                self._publish_ack(kiosk, incarnation, entry.acked_published)
         for office, payload in self._published_queues.items():
             self._client.publish(office_queue(office), _json(payload), qos=1, retain=True)
         for kiosk, body in self._last_blob_ack.items():
@@ -764,13 +777,15 @@ class CentralSimulator:
                 self._states.pop(kiosk, None)
                 return
             self._state_history.append((kiosk, body))
-            if _session_of(body) < _session_of(self._states.get(kiosk, {})):
+            if _stale_state(body, self._states.get(kiosk)):
                 # NOTE: a Will of an older session delivered after a newer birth (a late
                 # Will after a fast restart): the newer session's state stays.
                 self._stale_states += 1
                 log.warning("kiosk %s: stale state of an older session ignored: %r", kiosk, body)
                 return
             self._states[kiosk] = body
+            if body.get("online") is True:
+                self._on_birth(kiosk, body)
             site = body.get("site")
             if isinstance(site, dict) and isinstance(site.get("office"), str):
                 self._offices[kiosk] = site["office"]
@@ -786,9 +801,38 @@ class CentralSimulator:
         elif parsed.kind is TopicKind.ACK:
             # Our own retained ack from an earlier run: where this kiosk's events stood.
             acked = body.get("acked_seq") if body else None
-            if kiosk not in self._kiosks and isinstance(acked, int) and acked > 0:
-                log.info("kiosk %s: resuming after retained acked_seq %d", kiosk, acked)
-                self._kiosks[kiosk] = _Kiosk(contiguous=acked, acked_published=acked)
+            incarnation = body.get("incarnation", LEGACY) if body else LEGACY
+            key = (kiosk, incarnation if isinstance(incarnation, str) else LEGACY)
+            if key not in self._kiosks and isinstance(acked, int) and acked > 0:
+                log.info("kiosk %s: resuming after acked_seq %d of %r", kiosk, acked, key[1])
+                self._kiosks[key] = _Kiosk(contiguous=acked, acked_published=acked)
+                self._latest.setdefault(kiosk, key[1])
+
+    def _on_birth(self, kiosk: str, body: dict[str, Any]) -> None:
+        """Note the kiosk's incarnation; a database from before incarnations keeps its acks.
+
+        A birth with ``first_seq`` > 1 continues the numbering of events that carry no
+        incarnation: they are filed under the incarnation of that birth.
+        """
+        incarnation = body.get("incarnation")
+        first_seq = body.get("first_seq")
+        if not isinstance(incarnation, str) or not incarnation:
+            return
+        first = first_seq if isinstance(first_seq, int) and not isinstance(first_seq, bool) else 1
+        self._births[kiosk] = (incarnation, first)
+        legacy = self._kiosks.get((kiosk, LEGACY))
+        if first > 1 and legacy is not None and (kiosk, incarnation) not in self._kiosks:
+            self._kiosks[(kiosk, incarnation)] = self._kiosks.pop((kiosk, LEGACY))
+            self._latest[kiosk] = incarnation
+
+    def _incarnation_of(self, kiosk: str, envelope: dict[str, Any]) -> str:
+        incarnation = envelope.get("incarnation")
+        if isinstance(incarnation, str) and incarnation:
+            return incarnation
+        birth = self._births.get(kiosk)
+        if birth is not None and birth[1] > 1:
+            return birth[0]  # a database from before incarnations, named by its birth
+        return LEGACY
 
     def _on_event(self, kiosk: str, category: str, payload: bytes) -> None:
         envelope = _json_object(payload)
@@ -805,7 +849,8 @@ class CentralSimulator:
             self._rejected += 1
             log.warning("kiosk %s: invalid event envelope rejected: %r", kiosk, payload[:200])
             return
-        entry = self._kiosks.setdefault(kiosk, _Kiosk())
+        incarnation = self._incarnation_of(kiosk, envelope)
+        entry = self._kiosks.setdefault((kiosk, incarnation), _Kiosk())
         self._arrivals.append(Arrival("evt", kiosk, seq=seq))
         if seq <= entry.contiguous or seq in entry.seen:
             entry.duplicates += 1
@@ -814,12 +859,14 @@ class CentralSimulator:
         while entry.contiguous + 1 in entry.seen:
             entry.contiguous += 1
             entry.seen.discard(entry.contiguous)
-        event = StoredEvent(kiosk, category, seq, envelope["type"], envelope, payload)
+        event = StoredEvent(kiosk, category, seq, envelope["type"], envelope, payload, incarnation)
         self._events.append(event)
+        self._latest[kiosk] = incarnation
         if self._db is not None:
             self._pending_rows.append(
                 (
                     kiosk,
+                    incarnation,
                     seq,
                     str(envelope.get("id")),
                     event.type,
@@ -957,9 +1004,9 @@ class CentralSimulator:
         if self._ack_due_at is not None and now >= self._ack_due_at and self._ready.is_set():
             self._ack_due_at = None
             self._commit()
-            for kiosk, entry in self._kiosks.items():
+            for (kiosk, incarnation), entry in self._kiosks.items():
                 if entry.contiguous > entry.acked_published:
-                    self._publish_ack(kiosk, entry.contiguous)
+                    self._publish_ack(kiosk, incarnation, entry.contiguous)
                     entry.acked_published = entry.contiguous
         for office, services in self._queues.items():
             for service, q in services.items():
@@ -987,8 +1034,9 @@ class CentralSimulator:
             return None
         return max(min(deadlines) - time.monotonic(), 0.0) + 0.001
 
-    def _publish_ack(self, kiosk: str, acked: int) -> None:
-        self._client.publish(Topics(kiosk).ack, _json({"acked_seq": acked}), qos=1, retain=True)
+    def _publish_ack(self, kiosk: str, incarnation: str, acked: int) -> None:
+        body = {"acked_seq": acked, "incarnation": incarnation}
+        self._client.publish(Topics(kiosk).ack, _json(body), qos=1, retain=True)
 
     def _commit(self) -> None:
         if self._db is None:
@@ -996,12 +1044,13 @@ class CentralSimulator:
         with self._db:
             if self._pending_rows:
                 self._db.executemany(
-                    "INSERT OR IGNORE INTO event VALUES (?, ?, ?, ?, ?, ?, ?)", self._pending_rows
+                    "INSERT OR IGNORE INTO event VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    self._pending_rows,
                 )
             self._db.executemany(
-                "INSERT INTO kiosk_ack (kiosk, contiguous) VALUES (?, ?) "
-                "ON CONFLICT (kiosk) DO UPDATE SET contiguous = excluded.contiguous",
-                [(kiosk, entry.contiguous) for kiosk, entry in self._kiosks.items()],
+                "INSERT INTO kiosk_ack (kiosk, incarnation, contiguous) VALUES (?, ?, ?) "
+                "ON CONFLICT (kiosk, incarnation) DO UPDATE SET contiguous = excluded.contiguous",
+                [(k, i, entry.contiguous) for (k, i), entry in self._kiosks.items()],
             )
         self._pending_rows.clear()
 
@@ -1010,14 +1059,25 @@ class CentralSimulator:
         db = sqlite3.connect(str(path), check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
+        _upgrade_store(db)
         db.executescript(_SCHEMA)
-        for kiosk, contiguous in db.execute("SELECT kiosk, contiguous FROM kiosk_ack"):
-            self._kiosks[kiosk] = _Kiosk(contiguous=contiguous, acked_published=contiguous)
-        for kiosk, seq in db.execute(
-            "SELECT e.kiosk, e.seq FROM event e LEFT JOIN kiosk_ack a ON a.kiosk = e.kiosk "
+        for kiosk, incarnation, contiguous in db.execute(
+            "SELECT kiosk, incarnation, contiguous FROM kiosk_ack"
+        ):
+            self._kiosks[(kiosk, incarnation)] = _Kiosk(
+                contiguous=contiguous, acked_published=contiguous
+            )
+        for kiosk, incarnation, seq in db.execute(
+            "SELECT e.kiosk, e.incarnation, e.seq FROM event e LEFT JOIN kiosk_ack a "
+            "ON a.kiosk = e.kiosk AND a.incarnation = e.incarnation "
             "WHERE e.seq > COALESCE(a.contiguous, 0)"
         ):
-            self._kiosks.setdefault(kiosk, _Kiosk()).seen.add(seq)
+            self._kiosks.setdefault((kiosk, incarnation), _Kiosk()).seen.add(seq)
+        for kiosk, incarnation in db.execute(
+            "SELECT kiosk, incarnation FROM event WHERE rowid IN "
+            "(SELECT MAX(rowid) FROM event GROUP BY kiosk)"
+        ):
+            self._latest[kiosk] = incarnation
         self._db = db
 
     # ---- queue figures -------------------------------------------------------------------
@@ -1174,6 +1234,39 @@ def _json_object(payload: bytes) -> dict[str, Any] | None:
         log.warning("payload is not JSON: %r", payload[:200])
         return None
     return body if isinstance(body, dict) else None
+
+
+def _upgrade_store(db: sqlite3.Connection) -> None:
+    """A store file from before incarnations: its events and acks become incarnation ''."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(event)")]
+    if not columns or "incarnation" in columns:
+        return
+    log.info("central store: adding incarnations to a store from before them")
+    with db:
+        db.execute("ALTER TABLE event RENAME TO event_v0")
+        db.execute("ALTER TABLE kiosk_ack RENAME TO kiosk_ack_v0")
+        db.executescript(_SCHEMA)
+        db.execute(
+            "INSERT INTO event SELECT kiosk, '', seq, id, type, ts, envelope, received "
+            "FROM event_v0"
+        )
+        db.execute("INSERT INTO kiosk_ack SELECT kiosk, '', contiguous FROM kiosk_ack_v0")
+        db.execute("DROP TABLE event_v0")
+        db.execute("DROP TABLE kiosk_ack_v0")
+
+
+def _stale_state(body: dict[str, Any], kept: dict[str, Any] | None) -> bool:
+    """True for a Will or shutdown older than the state kept (a late Will).
+
+    Sessions count within one incarnation: a replaced database may count them again from
+    1, and its birth must still win. A birth is never stale (it comes from a live
+    connection); a Will or shutdown of another incarnation than the kept state's is.
+    """
+    if kept is None:
+        return False
+    if body.get("incarnation") != kept.get("incarnation"):
+        return body.get("online") is not True
+    return _session_of(body) < _session_of(kept)
 
 
 def _session_of(body: dict[str, Any]) -> int:

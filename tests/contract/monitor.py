@@ -4,20 +4,23 @@ It subscribes with its own MQTT client to a real broker for the length of a test
 ``kiosk.link.contract.Contract.check`` on each message (schema, retain flag, QoS), plus
 the rules that need more than one message:
 
-* **seq**: for each kiosk, the *first* delivery of each ``seq`` arrives in ``seq`` order
-  without a gap (after ``high`` only ``high + 1`` may be new); any delivery of a ``seq``
-  already seen is a resend and must be byte-identical to its first delivery. Resends may
-  start anywhere at or below ``high`` and at any time (a reconnect, an ack time-out), and
-  may jump forward over seqs already delivered. The envelope ``session`` of first
-  deliveries never goes down.
+* **seq**: for each kiosk and database incarnation (the envelope's ``incarnation``; a
+  replaced database starts again at 1 under a new one), the *first* delivery of each
+  ``seq`` arrives in ``seq`` order without a gap (after ``high`` only ``high + 1`` may be
+  new); any delivery of a ``seq`` already seen is a resend and must be byte-identical to
+  its first delivery. Resends may start anywhere at or below ``high`` and at any time (a
+  reconnect, an ack time-out), and may jump forward over seqs already delivered. The
+  envelope ``session`` of first deliveries never goes down.
   When the monitor itself reconnects (a broker restart without persistence loses what it
   had queued for the monitor), a gap after that reconnect is not a violation if the
   server's ``acked_seq`` (seen by the monitor by the end of the test) covers it: the
   server stored those events, only the monitor did not see them (``unobserved_gaps``).
-* **session**: the ``session`` of a kiosk's ``state`` messages never goes down (a Will of
-  an older session after a newer birth is a violation: the monitor reports what a server
-  must ignore).
-* **ack**: a kiosk's ``acked_seq`` never goes down (a cleared retained ack resets it).
+* **session**: the ``session`` of a kiosk's ``state`` messages never goes down within an
+  incarnation (a Will of an older session after a newer birth is a violation: the monitor
+  reports what a server must ignore); a birth of a new incarnation starts a new count, and
+  a Will of another incarnation after it is a violation too.
+* **ack**: a kiosk's ``acked_seq`` of one incarnation never goes down (a cleared retained
+  ack resets it).
 * **blob**: every chunk of one image (kiosk, sha256) names the same ``size`` and ``total``
   in its header (``blob_inconsistent`` otherwise); ``blob_chunks()`` lists them in arrival
   order for the tests' ordering checks. Each chunk's own header, bytes and CRC-32 are
@@ -72,15 +75,27 @@ class Seen:
 
 
 @dataclass
-class _KioskTrack:
+class _Stream:
+    """The events of one incarnation of a kiosk."""
+
     high: int = 0  # highest seq delivered
     first: dict[int, bytes] = field(default_factory=dict)  # seq -> payload of first delivery
     order: list[int] = field(default_factory=list)  # seqs of first deliveries, in order
     resends: int = 0
     event_session: int = 0
-    state_session: int = 0
     acked: int = 0
+
+
+@dataclass
+class _KioskTrack:
+    streams: dict[str, _Stream] = field(default_factory=dict)  # incarnation -> its events
+    latest: str = ""  # incarnation of the latest event
+    state_session: int = 0
+    state_incarnation: str | None = None  # of the kept state (None: none seen yet)
     blob_shapes: dict[str, tuple[int, int]] = field(default_factory=dict)  # sha -> size, total
+
+    def stream(self, incarnation: str | None = None) -> _Stream | None:
+        return self.streams.get(self.latest if incarnation is None else incarnation)
 
 
 class ContractMonitor:
@@ -110,7 +125,8 @@ class ContractMonitor:
         self.sub_qos = 1
         self.violations: list[Violation] = []
         self.messages: list[Seen] = []
-        self._gaps: list[tuple[Violation, str, int, int]] = []  # (violation, kiosk, epoch, seq)
+        # (violation, kiosk, incarnation, epoch, seq)
+        self._gaps: list[tuple[Violation, str, str, int, int]] = []
         self._inbox: queue.Queue[Seen | None] = queue.Queue()
         self._worker = threading.Thread(target=self._work, name="contract-monitor", daemon=True)
         self._kiosks: dict[str, _KioskTrack] = {}
@@ -162,17 +178,25 @@ class ContractMonitor:
         with self._cond:
             return self._cond.wait_for(lambda: predicate(self), timeout)
 
-    def first_deliveries(self, kiosk: str) -> list[int]:
-        """The seqs of a kiosk's events in the order of their first delivery."""
+    def first_deliveries(self, kiosk: str, incarnation: str | None = None) -> list[int]:
+        """The seqs of a kiosk's events in the order of their first delivery, of one
+        incarnation (default: the incarnation of its latest event)."""
         with self._cond:
             track = self._kiosks.get(kiosk)
-            return list(track.order) if track else []
+            stream = track.stream(incarnation) if track else None
+            return list(stream.order) if stream else []
+
+    def incarnations(self, kiosk: str) -> list[str]:
+        """The incarnations a kiosk's events came from, in the order first seen."""
+        with self._cond:
+            track = self._kiosks.get(kiosk)
+            return list(track.streams) if track else []
 
     def resends(self, kiosk: str) -> int:
-        """Deliveries of seqs already delivered (byte-identical resends)."""
+        """Deliveries of seqs already delivered (byte-identical resends), all incarnations."""
         with self._cond:
             track = self._kiosks.get(kiosk)
-            return track.resends if track else 0
+            return sum(s.resends for s in track.streams.values()) if track else 0
 
     def blob_chunks(self, kiosk: str, sha256: str | None = None) -> list[tuple[str, int]]:
         """``(sha256, n)`` of a kiosk's image chunks in arrival order (resends included)."""
@@ -201,19 +225,18 @@ class ContractMonitor:
     def unobserved_gaps(self) -> int:
         """Gaps after a monitor reconnect that the server's ack covers (not violations)."""
         with self._cond:
-            return sum(1 for _, kiosk, epoch, seq in self._gaps if self._excused(kiosk, epoch, seq))
+            return sum(1 for _, k, i, epoch, seq in self._gaps if self._excused(k, i, epoch, seq))
 
     def all_violations(self) -> list[Violation]:
         """The violations, gaps the server's ack does not excuse included."""
         with self._cond:
-            gaps = [
-                v for v, kiosk, epoch, seq in self._gaps if not self._excused(kiosk, epoch, seq)
-            ]
+            gaps = [v for v, k, i, epoch, seq in self._gaps if not self._excused(k, i, epoch, seq)]
             return self.violations + gaps
 
-    def _excused(self, kiosk: str, epoch: int, seq: int) -> bool:
+    def _excused(self, kiosk: str, incarnation: str, epoch: int, seq: int) -> bool:
         track = self._kiosks.get(kiosk)
-        return epoch > 1 and track is not None and track.acked >= seq - 1
+        stream = track.streams.get(incarnation) if track else None
+        return epoch > 1 and stream is not None and stream.acked >= seq - 1
 
     def assert_clean(self, *, expected: Callable[[Violation], bool] | None = None) -> None:
         """Fail with the list of violations, except those ``expected`` accepts."""
@@ -293,9 +316,27 @@ class ContractMonitor:
         elif kind == TopicKind.STATE:
             if not seen.payload:
                 track.state_session = 0
+                track.state_incarnation = None
                 return
-            session = seen.body["session"]
-            if session < track.state_session:
+            body = seen.body
+            session = body["session"]
+            incarnation = body.get("incarnation", "")
+            if track.state_incarnation is None or (
+                body.get("online") is True and incarnation != track.state_incarnation
+            ):
+                track.state_incarnation = incarnation  # a new database counts sessions anew
+                track.state_session = session
+                return
+            if incarnation != track.state_incarnation:
+                self.violations.append(
+                    Violation(
+                        seen.topic,
+                        "session_backwards",
+                        f"state of incarnation {incarnation!r} after a birth of "
+                        f"{track.state_incarnation!r}: {seen.payload.decode(errors='replace')}",
+                    )
+                )
+            elif session < track.state_session:
                 self.violations.append(
                     Violation(
                         seen.topic,
@@ -308,14 +349,18 @@ class ContractMonitor:
                 track.state_session = session
         elif kind == TopicKind.ACK:
             if not seen.payload:
-                track.acked = 0
+                for stream in track.streams.values():
+                    stream.acked = 0
                 return
             acked = seen.body["acked_seq"]
-            if acked < track.acked:
+            stream = track.streams.setdefault(seen.body.get("incarnation", ""), _Stream())
+            if acked < stream.acked:
                 self.violations.append(
-                    Violation(seen.topic, "ack_backwards", f"acked_seq {acked} after {track.acked}")
+                    Violation(
+                        seen.topic, "ack_backwards", f"acked_seq {acked} after {stream.acked}"
+                    )
                 )
-            track.acked = max(track.acked, acked)
+            stream.acked = max(stream.acked, acked)
 
     def _track_chunk(self, seen: Seen, sha256: str, track: _KioskTrack) -> None:
         try:
@@ -335,12 +380,17 @@ class ContractMonitor:
                 )
             )
 
-    def _track_event(self, seen: Seen, kiosk: str, track: _KioskTrack) -> None:
+    def _track_event(self, seen: Seen, kiosk: str, kiosk_track: _KioskTrack) -> None:
         body = seen.body
         seq = body["seq"]
         session = body["session"]
+        incarnation = body.get("incarnation", "")
         if not isinstance(seq, int) or not isinstance(session, int):
             return
+        if not isinstance(incarnation, str):
+            return
+        track = kiosk_track.streams.setdefault(incarnation, _Stream())
+        kiosk_track.latest = incarnation
         if seq <= track.high:
             track.resends += 1
             first = track.first.get(seq)
@@ -356,7 +406,7 @@ class ContractMonitor:
                 f"seq {seq} first delivered after {track.high}: "
                 f"{seq - track.high - 1} events skipped",
             )
-            self._gaps.append((gap, kiosk, seen.epoch, seq))
+            self._gaps.append((gap, kiosk, incarnation, seen.epoch, seq))
         if session < track.event_session:
             self.violations.append(
                 Violation(

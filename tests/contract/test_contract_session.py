@@ -13,6 +13,8 @@ from tests.faults.fault_support import kiosk_link
 from tests.link.link_support import KIOSK_ID, KioskStore, Recorder, wait_until
 from tests.mosquitto import MosquittoBroker
 
+INCARNATION = "3f2c8a0e-5b7d-4c1e-9a6f-2d4b8e0c1a57"
+
 
 def run_session(broker: MosquittoBroker, store: KioskStore, protocol: MqttVersion) -> None:
     """Tickets, a device change (telemetry) and a clean stop, with the server acking."""
@@ -70,7 +72,12 @@ def test_a_real_kiosk_session_breaks_no_rule_of_the_contract(
     } <= topics
     states = [m.body for m in monitor.on(f"kiosk/v1/{KIOSK_ID}/state")]
     assert states[0]["online"] is True
-    assert states[-1] == {"online": False, "session": store.session, "reason": "shutdown"}
+    assert states[-1] == {
+        "online": False,
+        "session": store.session,
+        "incarnation": store.outbox.incarnation,
+        "reason": "shutdown",
+    }
 
 
 def test_the_monitor_reports_a_broken_message_of_each_kind(
@@ -78,8 +85,10 @@ def test_the_monitor_reports_a_broken_message_of_each_kind(
 ) -> None:
     base = f"kiosk/v1/{KIOSK_ID}"
     with ContractMonitor(mosquitto.host, mosquitto.port) as monitor, Recorder(mosquitto) as peer:
-        peer.publish(f"{base}/state", {"online": True, "session": 2}, retain=True)  # no boot_id
-        peer.publish(f"{base}/ack", {"acked_seq": 3}, retain=False)  # must be retained
+        birth = {"online": True, "session": 2, "incarnation": INCARNATION}
+        peer.publish(f"{base}/state", birth, retain=True)  # no boot_id
+        ack = {"acked_seq": 3, "incarnation": INCARNATION}
+        peer.publish(f"{base}/ack", ack, retain=False)  # must be retained
         peer.publish(f"{base}/evt/ticket", b"not json")
         peer.publish(f"{base}/nonsense", b"{}")
         good = {
@@ -87,6 +96,7 @@ def test_the_monitor_reports_a_broken_message_of_each_kind(
             "id": "01890a5d-ac96-774b-bcce-b302099a8057",
             "seq": 1,
             "session": 2,
+            "incarnation": INCARNATION,
             "kiosk": KIOSK_ID,
             "ts": "2026-11-27T01:00:00.000Z",
             "type": "ticket.printed",
@@ -98,7 +108,8 @@ def test_the_monitor_reports_a_broken_message_of_each_kind(
             f"{base}/evt/ticket",
             {**good, "seq": 1, "data": {"ticket_id": "t-9", "number": "A-009"}},
         )  # not a resend
-        peer.publish(f"{base}/state", {"online": False, "session": 1}, retain=True)  # older
+        will = {"online": False, "session": 1, "incarnation": INCARNATION}
+        peer.publish(f"{base}/state", will, retain=True)  # older
         assert monitor.wait_until(lambda m: len(m.messages) == 8, 10)
     rules = [v.rule for v in monitor.all_violations()]
     assert rules == [

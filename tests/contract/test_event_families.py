@@ -14,6 +14,7 @@ def envelope(event_type: str) -> bytes:
             "id": "01a21b4b-601a-7000-8b2e-28a3522fa8b7",
             "seq": 7,
             "session": 1,
+            "incarnation": "3f2c8a0e-5b7d-4c1e-9a6f-2d4b8e0c1a57",
             "kiosk": "k-1",
             "ts": "2026-11-27T04:00:00.000Z",
             "type": event_type,

@@ -135,7 +135,12 @@ def test_nats_jetstream_mqtt_delivers_every_event_once_in_order_within_the_contr
     assert birth["online"] is True
     assert birth["session"] == store.session
     assert retained.retain is True
-    assert retained.body == {"online": False, "session": store.session, "reason": "shutdown"}
+    assert retained.body == {
+        "online": False,
+        "session": store.session,
+        "incarnation": store.outbox.incarnation,
+        "reason": "shutdown",
+    }
     assert monitor.first_deliveries(KIOSK_ID) == list(range(1, 61))
     monitor.assert_clean()
     late.assert_clean()

@@ -72,7 +72,11 @@ def test_a_partition_longer_than_the_keepalive_loses_none_of_500_events(
             proxy.partition()
             append_in_batches(store, 500)
             # The broker's keep-alive (1.5 x 3 s) expires: it publishes the kiosk's Will.
-            will = {"online": False, "session": store.session}
+            will = {
+                "online": False,
+                "session": store.session,
+                "incarnation": store.outbox.incarnation,
+            }
             assert monitor.wait_until(lambda m: m.on(TOPICS.state)[-1].body == will, 30)
             wait_until(lambda: (False, "connection_lost") in states, 30, "the kiosk to notice")
             assert stored_seqs(sim) == list(range(1, 51))

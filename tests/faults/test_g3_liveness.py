@@ -36,7 +36,12 @@ def test_a_late_will_after_a_fast_restart_does_not_override_the_newer_birth(
             )
             # A clustered broker may deliver the old connection's Will after the new birth.
             with Recorder(mosquitto, client_id="late-node") as node:
-                late_will = {"online": False, "session": first_session}
+                incarnation = sim.states[KIOSK_ID]["incarnation"]
+                late_will = {
+                    "online": False,
+                    "session": first_session,
+                    "incarnation": incarnation,
+                }
                 node.publish(TOPICS.state, late_will, retain=True)
             assert sim.wait_until(lambda: sim.stale_states == 1, 10)
             kept = sim.states[KIOSK_ID]
@@ -66,12 +71,19 @@ def test_a_clean_stop_publishes_offline_with_reason_shutdown_at_once(
         link.stop()
         assert sim.wait_until(lambda: sim.states.get(KIOSK_ID, {}).get("reason") == "shutdown", 10)
         kept = sim.states[KIOSK_ID]
-    assert kept == {"online": False, "session": store.session, "reason": "shutdown"}
+    assert kept == {
+        "online": False,
+        "session": store.session,
+        "incarnation": store.outbox.incarnation,
+        "reason": "shutdown",
+    }
     bodies = [m.body for m in monitor.on(TOPICS.state)]
     assert bodies == [
         {
             "online": True,
             "session": store.session,
+            "incarnation": store.outbox.incarnation,
+            "first_seq": 1,
             "boot_id": "boot-test",
             "version": "9.9.9",
             "site": {"office": "chuo"},

@@ -22,12 +22,19 @@ TOPICS = Topics(KIOSK)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def envelope(seq: int, event_type: str = "ticket.issued", **data: Any) -> dict[str, Any]:
+INCARNATION = "3f2c8a0e-5b7d-4c1e-9a6f-2d4b8e0c1a57"
+REPLACED = "9b1d3c5e-7f2a-4b6c-8d0e-1a2b3c4d5e6f"  # the database that replaced it
+
+
+def envelope(
+    seq: int, event_type: str = "ticket.issued", incarnation: str = INCARNATION, **data: Any
+) -> dict[str, Any]:
     return {
         "v": 1,
-        "id": f"id-{seq}",
+        "id": f"id-{incarnation[:4]}-{seq}",
         "seq": seq,
         "session": 1,
+        "incarnation": incarnation,
         "kiosk": KIOSK,
         "ts": "2026-11-27T01:00:00.000Z",
         "type": event_type,
@@ -70,6 +77,83 @@ def test_duplicates_are_dropped_by_kiosk_and_seq_and_counted(
         kiosk.publish(TOPICS.evt("ticket"), {"v": 1, "seq": 3})  # not an envelope
         assert sim.wait_until(lambda: sim.rejected == 1, 5)
     assert [e.seq for e in sim.events(KIOSK)] == [1, 2]
+
+
+def test_a_replaced_database_starting_again_at_seq_1_is_stored_and_acked_apart(
+    mosquitto: MosquittoBroker,
+) -> None:
+    with (
+        CentralSimulator(mosquitto.host, mosquitto.port) as sim,
+        Recorder(mosquitto, TOPICS.ack) as kiosk,
+    ):
+        for seq in (1, 2, 3):
+            kiosk.publish(TOPICS.evt("ticket"), envelope(seq))
+        assert kiosk.wait_on(
+            TOPICS.ack, lambda b: b == {"acked_seq": 3, "incarnation": INCARNATION}, 5
+        )
+        # The state database was replaced: the kiosk counts again from 1.
+        for seq in (1, 2):
+            kiosk.publish(TOPICS.evt("ticket"), envelope(seq, incarnation=REPLACED))
+        assert kiosk.wait_on(
+            TOPICS.ack, lambda b: b == {"acked_seq": 2, "incarnation": REPLACED}, 5
+        )
+        kiosk.publish(TOPICS.evt("ticket"), envelope(2, incarnation=REPLACED))  # a resend
+        assert sim.wait_until(lambda: sim.duplicates == 1, 5)
+    stored = [(e.incarnation, e.seq) for e in sim.events(KIOSK)]
+    assert stored == [
+        (INCARNATION, 1),
+        (INCARNATION, 2),
+        (INCARNATION, 3),
+        (REPLACED, 1),
+        (REPLACED, 2),
+    ]
+    assert (sim.acked(KIOSK, INCARNATION), sim.acked(KIOSK, REPLACED), sim.acked(KIOSK)) == (
+        3,
+        2,
+        2,
+    )
+
+
+def test_a_birth_of_a_new_incarnation_wins_and_a_late_will_of_the_old_one_does_not(
+    mosquitto: MosquittoBroker,
+) -> None:
+    birth = {"online": True, "session": 7, "incarnation": INCARNATION, "first_seq": 1}
+    new_birth = {"online": True, "session": 1, "incarnation": REPLACED, "first_seq": 1}
+    old_will = {"online": False, "session": 7, "incarnation": INCARNATION}
+    with CentralSimulator(mosquitto.host, mosquitto.port) as sim, Recorder(mosquitto) as kiosk:
+        kiosk.publish(TOPICS.state, birth, retain=True)
+        assert sim.wait_until(lambda: sim.states.get(KIOSK) == birth, 5)
+        kiosk.publish(TOPICS.state, new_birth, retain=True)  # sessions count again from 1
+        assert sim.wait_until(lambda: sim.states.get(KIOSK) == new_birth, 5)
+        kiosk.publish(TOPICS.state, old_will, retain=True)
+        assert sim.wait_until(lambda: sim.stale_states == 1, 5)
+        kept = sim.states[KIOSK]
+    assert kept == new_birth
+
+
+def test_a_database_from_before_incarnations_keeps_its_numbering_under_its_first_birth(
+    mosquitto: MosquittoBroker, tmp_path: Path
+) -> None:
+    db = tmp_path / "central.sqlite3"
+    legacy = {k: v for k, v in envelope(1).items() if k != "incarnation"}
+    with Recorder(mosquitto, TOPICS.ack) as kiosk:
+        with CentralSimulator(mosquitto.host, mosquitto.port, store_path=db) as sim:
+            kiosk.publish(TOPICS.evt("ticket"), legacy)
+            kiosk.publish(TOPICS.evt("ticket"), {**legacy, "seq": 2, "id": "id-2"})
+            assert kiosk.wait_on(TOPICS.ack, lambda b: b["acked_seq"] == 2, 5)
+        with CentralSimulator(mosquitto.host, mosquitto.port, store_path=db) as again:
+            # The upgraded kiosk: its database got an incarnation, numbering goes on at 3.
+            birth = {"online": True, "session": 9, "incarnation": INCARNATION, "first_seq": 3}
+            kiosk.publish(TOPICS.state, birth, retain=True)
+            assert again.wait_until(lambda: KIOSK in again.states, 5)
+            kiosk.publish(TOPICS.evt("ticket"), {**legacy, "seq": 2, "id": "id-2"})  # resend
+            kiosk.publish(TOPICS.evt("ticket"), envelope(3))
+            assert kiosk.wait_on(
+                TOPICS.ack, lambda b: b == {"acked_seq": 3, "incarnation": INCARNATION}, 5
+            )
+            assert again.wait_until(lambda: again.duplicates == 1, 5)
+    assert [(e.incarnation, e.seq) for e in sim.events()] == [("", 1), ("", 2)]
+    assert [(e.incarnation, e.seq) for e in again.events()] == [(INCARNATION, 3)]
 
 
 def test_queue_figures_count_issued_tickets_of_the_kiosks_office(

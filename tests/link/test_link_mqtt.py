@@ -21,7 +21,7 @@ from tests.link.link_support import KIOSK_ID, OFFICE, KioskStore, Recorder, make
 from tests.mosquitto import MosquittoBroker
 
 TOPICS = Topics(KIOSK_ID)
-ENVELOPE_KEYS = {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
+ENVELOPE_KEYS = {"v", "id", "seq", "session", "incarnation", "kiosk", "ts", "type", "data"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -85,6 +85,8 @@ def test_birth_is_retained_and_published_after_the_subscriptions(tmp_path: Path)
     assert birth == {
         "online": True,
         "session": store.session,
+        "incarnation": store.outbox.incarnation,
+        "first_seq": 1,
         "boot_id": "boot-test",
         "version": "9.9.9",
         "site": {"office": OFFICE},
@@ -117,7 +119,8 @@ def test_only_the_server_ack_deletes_outbox_rows_not_the_puback(
             barrier(link, server, commands, "after-pubacks")
             assert store.outbox.depth() == 5
 
-            server.publish(TOPICS.ack, {"acked_seq": 3}, retain=True)
+            ack = {"acked_seq": 3, "incarnation": store.outbox.incarnation}
+            server.publish(TOPICS.ack, ack, retain=True)
             wait_until(lambda: store.outbox.depth() == 2, 5, "rows 1-3 deleted")
             assert [e.seq for e in store.outbox.pending()] == [4, 5]
             assert store.outbox.acked_seq() == 3
@@ -151,7 +154,8 @@ def test_an_ack_beyond_the_last_event_made_is_ignored(
     link.on_command(commands.append)
     with Recorder(mosquitto, f"{TOPICS.base}/evt/#") as server:
         # A retained ack left by an earlier life of this kiosk id (its state was wiped).
-        server.publish(TOPICS.ack, {"acked_seq": 999}, retain=True)
+        ack = {"acked_seq": 999, "incarnation": store.outbox.incarnation}
+        server.publish(TOPICS.ack, ack, retain=True)
         server.publish(SERVER_STATE, {"online": True, "session": 1}, retain=True)
         link.start()
         try:
@@ -269,7 +273,11 @@ def test_killed_kiosk_process_leaves_its_will_on_the_retained_state(
             proc.wait(10)
             assert proc.stderr is not None
             proc.stderr.close()
-    assert will == {"online": False, "session": birth["session"]}
+    assert will == {
+        "online": False,
+        "session": birth["session"],
+        "incarnation": birth["incarnation"],
+    }
     assert retained.retain is True
     assert retained.body == will
 
@@ -285,7 +293,12 @@ def test_clean_stop_publishes_offline_with_reason_shutdown(
     with Recorder(mosquitto, TOPICS.state) as late:
         retained = late.wait_for(lambda m: len(m) == 1, 5, "the retained state")[0]
     assert retained.retain is True
-    assert retained.body == {"online": False, "session": store.session, "reason": "shutdown"}
+    assert retained.body == {
+        "online": False,
+        "session": store.session,
+        "incarnation": store.outbox.incarnation,
+        "reason": "shutdown",
+    }
     assert link.status == (False, "stopped")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,19 @@ def test_the_envelope_has_every_field_of_the_contract(tmp_path: Path) -> None:
         event = outbox.append(tx, "ticket", "ticket.issued", {"number": "A-001"})
     assert event is not None
     envelope = json.loads(event.envelope)
-    assert set(envelope) == {"v", "id", "seq", "session", "kiosk", "ts", "type", "data"}
+    assert set(envelope) == {
+        "v",
+        "id",
+        "seq",
+        "session",
+        "incarnation",
+        "kiosk",
+        "ts",
+        "type",
+        "data",
+    }
+    assert envelope["incarnation"] == db.incarnation
+    assert str(uuid.UUID(envelope["incarnation"])) == envelope["incarnation"]
     assert envelope["v"] == 1
     assert envelope["seq"] == 1
     assert envelope["kiosk"] == "k-1"
