@@ -111,6 +111,11 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     # Python handles SIGTERM only when the interpreter runs: a cheap timer gives it a turn.
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     signal.signal(signal.SIGINT, lambda *_: app.quit())
+    # NOTE: closing the kiosk window ends the run even while the demo's panel is open (Qt
+    # quits on its own only when the last window closes).
+    # (QQuickWindow.closing carries a QQuickCloseEvent that PySide cannot convert: a closed
+    # window is a hidden one.)
+    ui.window.visibleChanged.connect(lambda visible: None if visible else app.quit())
     tick = QTimer()
     tick.start(500)
     tick.timeout.connect(lambda: None)

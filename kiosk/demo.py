@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import tomllib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from kiosk.app import RunOptions, run_kiosk
@@ -199,7 +201,30 @@ def _demo_camera_mount(config: KioskConfig, camera: CameraSimulator) -> Any:
 
 
 def run_demo(options: DemoOptions) -> int:
-    """Start the simulators, print where everything is, run the kiosk; returns the exit code."""
+    """Start the simulators, print where everything is, run the kiosk; returns the exit code.
+
+    SIGTERM and Ctrl-C stop the demo at any moment with exit status 0: before the window is
+    up they unwind what was started so far; once it is up, the kiosk's own handlers close
+    the window and the same unwinding follows.
+    """
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for sig in previous:
+        signal.signal(sig, interrupt)
+    try:
+        return _run_demo(options)
+    except KeyboardInterrupt:
+        log.info("demo stopped before its window was up")
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_demo(options: DemoOptions) -> int:
     from simulators.central.server import CentralSimulator
     from simulators.locker.server import LockerSimulator
     from simulators.mosquitto import BrokerError, MosquittoProcess
@@ -254,11 +279,15 @@ def run_demo(options: DemoOptions) -> int:
         broker = options.broker or ""
         if not broker:
             try:
-                mosquitto = MosquittoProcess(state_dir / "broker")
+                # NOTE: owned: stopped by us in order on Ctrl-C, killed with us on SIGKILL.
+                mosquitto = MosquittoProcess(state_dir / "broker", owned=True)
                 mosquitto.start()
                 stack.callback(mosquitto.stop)
                 broker = mosquitto.url
-                lines.append(f"  broker:       mosquitto on {broker} (log {mosquitto.log_path})")
+                lines.append(
+                    f"  broker:       mosquitto (pid {mosquitto.pid}) on {broker} "
+                    f"(log {mosquitto.log_path})"
+                )
             except BrokerError as exc:
                 lines.append(f"  broker:       none ({exc}); the kiosk runs offline")
         else:

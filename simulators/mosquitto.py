@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import logging
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -25,6 +29,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGKILL when its parent dies (Linux only).
+
+    NOTE: this is what holds when the parent is killed with SIGKILL and cannot stop its
+    children itself. The signal comes when the *thread* that started the child ends: start
+    such children from a thread that lives as long as they should (the main thread).
+    prctl is looked up here, before the fork: the child only calls it.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl: nobody would stop us
+            os._exit(1)
+
+    return preexec
+
+
 def find_mosquitto() -> str | None:
     """The mosquitto binary (Debian puts it in /usr/sbin, often not on a user's PATH)."""
     return shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
@@ -37,9 +65,19 @@ class MosquittoProcess:
         work_dir: folder for the config, log and (with ``persistence``) the database.
         port: port to listen on; a free one when None.
         persistence: keep messages across restarts (``persistence true``).
+        owned: the broker belongs to this process (``kiosk demo``): it runs in its own
+            session, so a Ctrl-C in the terminal reaches only us and we stop it in order,
+            and it is killed when we die, even by SIGKILL (:func:`die_with_parent`).
     """
 
-    def __init__(self, work_dir: Path, *, port: int | None = None, persistence: bool = False):
+    def __init__(
+        self,
+        work_dir: Path,
+        *,
+        port: int | None = None,
+        persistence: bool = False,
+        owned: bool = False,
+    ):
         binary = find_mosquitto()
         if binary is None:
             raise BrokerError("mosquitto is not installed (Debian: apt-get install mosquitto)")
@@ -47,6 +85,7 @@ class MosquittoProcess:
         self.work_dir = work_dir
         self.port = port or free_port()
         self.persistence = persistence
+        self.owned = owned
         self.log_path = work_dir / "mosquitto.log"
         self.conf_path = work_dir / "mosquitto.conf"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -83,6 +122,8 @@ class MosquittoProcess:
             [self.binary, "-c", str(self.conf_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=self.owned,
+            preexec_fn=die_with_parent() if self.owned else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -121,6 +162,11 @@ class MosquittoProcess:
         """Start again on the same port."""
         self.stop()
         self.start()
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it was started (None before and after)."""
+        return self._proc.pid if self._proc is not None else None
 
     @property
     def running(self) -> bool:

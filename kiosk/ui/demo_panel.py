@@ -270,10 +270,16 @@ def build_demo_panel(
         errors = "; ".join(error.toString() for error in component.errors())
         raise RuntimeError(f"{DEMO_QML} did not load: {errors or 'not a window'}")
     created.setObjectName("demoPanelWindow")
-    # NOTE: owned by us, not by the QML garbage collector, so close() deletes it exactly once;
-    # the view-model and the component are the engine's children and go with it.
+    # NOTE: owned by us, not by the QML garbage collector, so close() deletes it exactly once.
     QQmlEngine.setObjectOwnership(created, QQmlEngine.ObjectOwnership.CppOwnership)
+    # NOTE: PySide links the window to the component that created it, on the Python side.
+    # Destroying the component after Shiboken.delete(window) touches the freed window wrapper:
+    # `kiosk demo` ended in a segmentation fault on every exit (the component, Python-owned
+    # and without a Qt parent, outlived KioskUi.close()). close() deletes extra_objects last
+    # first: the component, then its window, both before the engine. The view-model is the
+    # engine's child and goes with it.
     ui.extra_objects.append(created)
+    ui.extra_objects.append(component)
     panel = DemoPanel(view_model, component, created)
     # Beside the kiosk window, not on top of it (there may be no window manager to move it).
     created.setPosition(ui.window.x() + ui.window.width() + 16, ui.window.y())

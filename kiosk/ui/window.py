@@ -146,7 +146,7 @@ class KioskUi:
             if isinstance(root, QQuickWindow):
                 root.close()
         self.app.removeTranslator(self.translator)
-        for obj in reversed(self.extra_objects):  # the demo panel: window before view-model
+        for obj in reversed(self.extra_objects):  # the demo panel: component, then its window
             if Shiboken.isValid(obj):
                 Shiboken.delete(obj)
         self.extra_objects.clear()
