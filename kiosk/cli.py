@@ -1,11 +1,17 @@
 """The ``kiosk`` command.
 
-kiosk [--config FILE] run                    the kiosk (production; systemd starts this)
-kiosk demo [--broker URL] [--printer URL]    the kiosk on simulated devices
-kiosk config check FILE                      validate a config file
-kiosk diag print-test [--printer URL]        print a test ticket, report printer health
-kiosk sim printer [--port 9100] [--out DIR]  the ESC/POS printer simulator
-kiosk sim central --broker URL [--db FILE]   the central-server simulator
+kiosk run [--config FILE] [--windowed]        the kiosk (production; systemd starts this)
+kiosk demo [--broker URL] [--printer URL] …   the kiosk on simulated devices
+kiosk config check FILE                       validate a config file
+kiosk diag print-test [--printer URL]         print a test ticket, report printer health
+kiosk diag locker status|open DOOR            the locker's doors; fire one lock (audited)
+kiosk photo check|crop|sheet …                ID photo rules (``kiosk photo --help``)
+kiosk token [--service ID] [--qr]             a demo booking token (demo key)
+kiosk pin-verifier                            the verifier of a staff PIN
+kiosk sim printer|scanner|locker|camera|central|fleet …   simulators (each has --help)
+
+``--config`` and ``--log-level`` go before or after the command. Exit status: 0 ok; 1 the
+action failed or a device is not ok (degraded, fault, unknown); 2 usage or config error.
 """
 
 from __future__ import annotations
@@ -25,22 +31,60 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+EXIT_STATUS_HELP = (
+    "exit status: 0 ok; 1 the action failed or a device is not ok (degraded, fault or "
+    "unknown); 2 usage or config error"
+)
+DELEGATED = ("photo", "token", "pin-verifier", "sim")
+"""Commands whose arguments (``--help`` too) go to the parser of the module that runs them."""
+
+
+def _common_options(*, config: bool) -> argparse.ArgumentParser:
+    """``--log-level`` (and ``--config``) accepted after the command too.
+
+    NOTE: the default is SUPPRESS, so an option not given after the command keeps the value
+    given (or defaulted) before it: ``kiosk --config F run`` and ``kiosk run --config F``.
+    """
+    parent = argparse.ArgumentParser(add_help=False)
+    if config:
+        parent.add_argument(
+            "--config",
+            type=Path,
+            default=argparse.SUPPRESS,
+            help=f"config file (default {DEFAULT_CONFIG_PATH})",
+        )
+    parent.add_argument(
+        "--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING… (default INFO)"
+    )
+    return parent
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="Lobby kiosk controller")
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Lobby kiosk controller", epilog=EXIT_STATUS_HELP
+    )
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument(
         "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (%(default)s)"
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING… (%(default)s)")
+    with_config = [_common_options(config=True)]
+    without_config = [_common_options(config=False)]
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the kiosk with the configured devices")
+    run = sub.add_parser(
+        "run", parents=with_config, help="run the kiosk with the configured devices"
+    )
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     # For benchmarks: print a line when the first frame is on screen.
     run.add_argument("--announce-ready", action="store_true", help=argparse.SUPPRESS)
 
-    demo = sub.add_parser("demo", help="run the kiosk on simulated devices")
+    demo = sub.add_parser(
+        "demo",
+        parents=without_config,
+        help="run the kiosk on simulated devices",
+        epilog="exit status: 0 when stopped (window closed, Ctrl-C, SIGTERM); 1 failed to start",
+    )
     demo.add_argument("--broker", help="use this broker (mqtt://host:port) instead of our own")
     demo.add_argument("--printer", help="use this printer URL instead of the simulator")
     demo.add_argument("--scanner", help="use this scanner URL (e.g. socket://host:7000)")
@@ -51,53 +95,79 @@ def _parser() -> argparse.ArgumentParser:
 
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
-    check = config_sub.add_parser("check", help="validate a config file")
+    check = config_sub.add_parser(
+        "check",
+        parents=without_config,
+        help="validate a config file",
+        epilog="exit status: 0 valid; 2 not valid (the message names the key and the value)",
+    )
     check.add_argument("file", type=Path)
 
-    diag = sub.add_parser("diag", help="diagnostics for technicians")
+    diag = sub.add_parser("diag", help="diagnostics for technicians", epilog=EXIT_STATUS_HELP)
     diag_sub = diag.add_subparsers(dest="diag_command", required=True, metavar="ACTION")
-    print_test = diag_sub.add_parser("print-test", help="print a test ticket")
+    print_test = diag_sub.add_parser(
+        "print-test",
+        parents=with_config,
+        help="print a test ticket",
+        epilog="exit status: 0 printed; 1 not printed; 2 usage or config error",
+    )
     print_test.add_argument("--printer", help="printer URL (default: the configured one)")
     print_test.add_argument("--lang", default=None, help="ticket language (default: first)")
     print_test.add_argument(
         "--text-mode", choices=["kanji", "raster"], help="override the printer profile"
     )
 
-    photo = sub.add_parser("photo", help="check or crop an ID photo against a rule set")
+    photo = sub.add_parser(
+        "photo", add_help=False, help="check or crop an ID photo against a rule set"
+    )
     photo.add_argument("args", nargs=argparse.REMAINDER)
 
     token = sub.add_parser(
-        "token", help="print a demo booking token signed with the key kiosk demo trusts"
+        "token",
+        add_help=False,
+        help="print a demo booking token signed with the key kiosk demo trusts",
     )
     token.add_argument("args", nargs=argparse.REMAINDER)
 
     pin = sub.add_parser(
-        "pin-verifier", help="make the verifier of a staff PIN for [handover] staff_pins"
+        "pin-verifier",
+        add_help=False,
+        help="make the verifier of a staff PIN for [handover] staff_pins",
     )
     pin.add_argument("args", nargs=argparse.REMAINDER)
 
-    locker = diag_sub.add_parser("locker", help="the compartment locker")
+    locker = diag_sub.add_parser("locker", help="the compartment locker", epilog=EXIT_STATUS_HELP)
     locker_sub = locker.add_subparsers(dest="locker_command", required=True, metavar="ACTION")
-    locker_status = locker_sub.add_parser("status", help="every door: locked, open, item")
+    locker_status = locker_sub.add_parser(
+        "status",
+        parents=with_config,
+        help="every door: locked, open, item",
+        epilog="exit status: 0 every door read and the locker ok; 1 a door unknown or the "
+        "locker degraded, at fault or unknown; 2 usage or config error",
+    )
     locker_status.add_argument("--locker", help="locker URL (default: the configured one)")
-    locker_open = locker_sub.add_parser("open", help="fire one door's lock once (audited)")
+    locker_open = locker_sub.add_parser(
+        "open",
+        parents=with_config,
+        help="fire one door's lock once (audited)",
+        epilog="exit status: 0 unlock sent; 1 unlock not confirmed; 2 usage or config error",
+    )
     locker_open.add_argument("door", type=int)
     locker_open.add_argument("--locker", help="locker URL (default: the configured one)")
 
     sim = sub.add_parser("sim", help="device and server simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True, metavar="DEVICE")
-    sim_printer = sim_sub.add_parser("printer", help="ESC/POS printer simulator on TCP")
-    sim_printer.add_argument("args", nargs=argparse.REMAINDER)
-    sim_scanner = sim_sub.add_parser("scanner", help="serial code-scanner simulator on TCP")
-    sim_scanner.add_argument("args", nargs=argparse.REMAINDER)
-    sim_locker = sim_sub.add_parser("locker", help="lock-control board chain on TCP")
-    sim_locker.add_argument("args", nargs=argparse.REMAINDER)
-    sim_camera = sim_sub.add_parser("camera", help="camera simulator (a photo-booth session)")
-    sim_camera.add_argument("args", nargs=argparse.REMAINDER)
-    sim_fleet = sim_sub.add_parser("fleet", help="many simulated kiosks on one broker")
-    sim_fleet.add_argument("args", nargs=argparse.REMAINDER)
-    sim_central = sim_sub.add_parser("central", help="central-server simulator")
-    sim_central.add_argument("args", nargs=argparse.REMAINDER)
+    for name, what in (
+        ("printer", "ESC/POS printer simulator on TCP"),
+        ("scanner", "serial code-scanner simulator on TCP"),
+        ("locker", "lock-control board chain on TCP"),
+        ("camera", "camera simulator (a photo-booth session)"),
+        ("fleet", "many simulated kiosks on one broker"),
+        ("central", "central-server simulator"),
+    ):
+        # NOTE: no help here: `kiosk sim printer --help` reaches the simulator's own parser.
+        device = sim_sub.add_parser(name, add_help=False, help=what)
+        device.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -105,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command not in ("sim", "token", "photo", "pin-verifier"):
+    if extra and args.command not in DELEGATED:
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command in ("sim", "token", "photo", "pin-verifier"):
+    if args.command in DELEGATED:
+        # NOTE: options before the first positional land in `extra`, the rest (from that
+        # positional on) in the REMAINDER `args`: joined, they are the line as typed.
         args.args = [*extra, *args.args]
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
@@ -207,6 +279,7 @@ def _sim(args: argparse.Namespace) -> int:
 def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
     """``kiosk diag locker status|open DOOR``: a technician at the console."""
     from kiosk.core import events
+    from kiosk.devices.health import HealthState
     from kiosk.devices.locker.diag import open_door, status_table
     from kiosk.devices.locker.factory import LockerSettings, open_locker
     from kiosk.store.database import Database
@@ -215,7 +288,9 @@ def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
 
     url = args.locker or config.locker.url
     if not url:
-        print("kiosk: no locker configured ([locker] url) and no --locker URL given")
+        print(
+            "kiosk: no locker configured ([locker] url) and no --locker URL given", file=sys.stderr
+        )
         return EXIT_USAGE
     settings = LockerSettings(
         boards=config.locker.boards,
@@ -228,21 +303,28 @@ def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
     try:
         if args.locker_command == "status":
             print(status_table(locker))
-            return EXIT_OK
+            # NOTE: a board that does not answer makes the health a fault (its doors unknown).
+            return EXIT_OK if locker.health().state is HealthState.OK else EXIT_FAILED
         # NOTE: every console open is an audit event in the outbox: it reaches the server
         # with the next connection of the kiosk, like every other event.
         db = Database(config.state_dir / "kiosk.sqlite3")
         outbox = Outbox(db, kiosk_id=config.kiosk_id, session=begin_session(db))
 
+        stages: list[object] = []
+
         def audit(data: dict[str, object]) -> None:
             with db.transaction() as tx:
                 outbox.append(tx, events.AUDIT, "audit.locker_open", dict(data))
+            stages.append(data.get("stage"))
 
         try:
             print(open_door(locker, args.door, audit, actor="technician", via="console"))
+        except ValueError as exc:  # no such door: nothing audited, nothing fired
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         finally:
             db.close()
-        return EXIT_OK
+        return EXIT_OK if stages[-1:] == ["unlock_sent"] else EXIT_FAILED
     finally:
         locker.close()
 

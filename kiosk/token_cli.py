@@ -5,7 +5,10 @@ arguments: a new booking at the demo office for now, valid to check in at once.
 
     kiosk token [--office chuo] [--service insurance] [--slot HH:MM|now] [--qr]
 
-The token goes to stdout (one line, scriptable); what it holds goes to stderr.
+The token goes to stdout (one line, scriptable); what it holds goes to stderr. A service the
+demo kiosk does not offer is refused with the list of those it does (exit status 2); an
+office other than the demo kiosk's is allowed (the kiosk shows its "another office" screen)
+and said so on stderr.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import argparse
 import logging
 import secrets
 import sys
+import tomllib
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +30,14 @@ log = logging.getLogger(__name__)
 
 DEMO_OFFICE = "chuo"
 DEMO_SERVICE = "insurance"
+DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.toml"
+"""The config ``kiosk demo`` runs with: its office and services are what the token is for."""
+
+
+def demo_services() -> list[str]:
+    """The service ids of the demo kiosk, in the config's order."""
+    data = tomllib.loads(DEMO_CONFIG.read_text(encoding="utf-8"))
+    return [str(service["id"]) for service in data.get("services", [])]
 
 
 def parse_slot(text: str, timezone: ZoneInfo, now: datetime) -> datetime:
@@ -48,9 +61,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="kiosk token",
         description="Print a booking token signed with the DEMO-ONLY key that `kiosk demo` "
         "trusts (never trusted by a real kiosk).",
+        epilog="exit status: 0 token printed; 2 usage error (unknown service, bad slot…)",
     )
     parser.add_argument("--office", default=DEMO_OFFICE, help="office code (default: %(default)s)")
-    parser.add_argument("--service", default=DEMO_SERVICE, help="service id (%(default)s)")
+    parser.add_argument(
+        "--service",
+        default=DEMO_SERVICE,
+        help=f"service id: {', '.join(demo_services())} (default: %(default)s)",
+    )
     parser.add_argument(
         "--slot", default="now", help="slot start: now, HH:MM today, or YYYY-MM-DDTHH:MM"
     )
@@ -87,6 +105,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             sys.stderr.write("kiosk token: --window must be BEFORE,AFTER in minutes\n")
             return 2
         window = (before, after)
+    services = demo_services()
+    if args.service not in services:
+        sys.stderr.write(
+            f"kiosk token: unknown service {args.service!r}; the demo kiosk's services are "
+            f"{', '.join(services)}\n"
+        )
+        return 2
+    if args.office != DEMO_OFFICE:
+        sys.stderr.write(
+            f"kiosk token: office {args.office!r} is not the demo kiosk's ({DEMO_OFFICE}): "
+            "it will show its 'another office' screen\n"
+        )
     code = make_booking_code(secrets.randbelow(10**7))
     booking_id = f"bk-{secrets.token_hex(6)}"
     token = issue_booking_token(

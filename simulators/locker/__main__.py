@@ -15,6 +15,8 @@ from simulators.console import serve_until_stopped
 from simulators.locker.control import HELP, apply_command
 from simulators.locker.server import DEFAULT_PORT, MAX_BOARDS, LockerSimulator
 
+EXAMPLE_BOARDS = 3
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -22,8 +24,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = free)")
+    # NOTE: 3 boards, as config/kiosk.example.toml and `kiosk demo` have: with 1, a
+    # `kiosk diag locker status` with the example config showed 32 doors "unknown".
     parser.add_argument(
-        "--boards", type=int, default=1, choices=range(1, MAX_BOARDS + 1), metavar="1-10"
+        "--boards",
+        type=int,
+        default=EXAMPLE_BOARDS,
+        choices=range(1, MAX_BOARDS + 1),
+        metavar="1-10",
+        help="boards on the chain (%(default)s, as the example config's [locker] boards)",
     )
     parser.add_argument("--locks-per-board", type=int, default=16, help="locks per board (1-16)")
     parser.add_argument("--locked-bit", type=int, choices=(0, 1), default=1, help="polarity")
@@ -64,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     doors = len(simulator.door_numbers)
     print(
-        f"locker simulator on {simulator.url}: {args.boards} board(s), doors 1-{doors}", flush=True
+        f"locker simulator on {simulator.url}: {args.boards} board(s), doors 1-{doors}; "
+        f"`kiosk diag locker status --locker {simulator.url}` with [locker] boards = "
+        f"{args.boards} and locks_per_board = {args.locks_per_board} reads it",
+        flush=True,
     )
     print(HELP, flush=True)
     try:
