@@ -22,6 +22,7 @@ from kiosk.core.command_handlers import (
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
+from kiosk.core.relearn import RELEARN_ACTION, StoreRelearn
 from kiosk.core.tickets import TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
@@ -31,11 +32,12 @@ from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TicketPrinter
 from kiosk.devices.scanner.protocol import CodeListener, CodeScanner
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, StoreError
 from kiosk.i18n.catalog import Catalog, load_catalogs
 from kiosk.store.database import Database
 from kiosk.store.health import StoreHealthMonitor
-from kiosk.store.kv import begin_session
+from kiosk.store.opening import DB_NAME as DB_NAME
+from kiosk.store.opening import open_state
 from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 
@@ -48,8 +50,6 @@ if TYPE_CHECKING:
     from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
-
-DB_NAME = "kiosk.sqlite3"
 
 
 @dataclass
@@ -78,6 +78,7 @@ class KioskServices:
     clock: Clock = field(default_factory=SystemClock)
     desired: DesiredConfigService | None = None
     store_health: StoreHealthMonitor | None = None
+    relearn: StoreRelearn | None = None
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -169,6 +170,9 @@ class KioskServices:
             register_handover_handlers(processor, self.handover)
         if self.locker is not None:
             register_maintenance_open(processor, self.locker, self.handover, self._audit)
+        if self.relearn is not None:
+            processor.register(RELEARN_ACTION, self.relearn.handle_command)
+            link.on_foreign_ack(self.relearn.on_foreign_ack)
         link.on_command(processor.handle_payload)
         if self.desired is not None:
             self.desired.set_applier(self.apply_config)
@@ -277,8 +281,10 @@ def build_services(
         printer_poll_s: seconds between printer status polls.
     """
     clock = clock or SystemClock()
-    db = Database(Path(config.state_dir) / DB_NAME)
-    session = begin_session(db)
+    # NOTE: a missing or damaged database is moved aside and replaced, and re-learned;
+    # one that cannot be opened (permissions, I/O) raises StoreError (kiosk.store.opening).
+    opened = open_state(Path(config.state_dir), config.kiosk_id)
+    db, session = opened.db, opened.session
     outbox = Outbox(db, kiosk_id=config.kiosk_id, session=session)
     desired = None
     if document is not None:
@@ -295,6 +301,21 @@ def build_services(
     health = HealthBoard()
     HealthEventRecorder(health, db, outbox)
     store_health = StoreHealthMonitor(db, health)
+    relearn = StoreRelearn(
+        db,
+        outbox,
+        clock,
+        office=config.office,
+        timezone=config.timezone,
+        reset_time=config.tickets.reset_time,
+        service_ids=[service.id for service in config.services],
+        replacement=opened.replacement,
+        monitor=store_health,
+    )
+    try:
+        relearn.report()
+    except StoreError:
+        log.exception("store.replaced could not be stored; it is reported at the next start")
     printer = open_printer(
         PrinterSettings(
             url=printer_url or config.printer.url,
@@ -307,7 +328,9 @@ def build_services(
     )
     catalogs = load_catalogs(config.ui.languages)
     waiting = WaitingBoard(config, TicketRepository(db), clock)
-    tickets = TicketService(config, db, outbox, printer, health, waiting, catalogs, clock)
+    tickets = TicketService(
+        config, db, outbox, printer, health, waiting, catalogs, clock, marker=opened.marker
+    )
     tickets.settle_interrupted()
     trust = TrustLists(config.trust, allow_demo=config.demo)
     clock_guard = ClockGuard(clock_sync or AdjtimexClockSync(), clock, health=health)
@@ -327,8 +350,14 @@ def build_services(
         config, db, outbox, clock, tickets, catalogs, health, camera_capture, mount_pin_factory
     )
     locker, handover = _handover(
-        config, db, outbox, clock, trust, health, locker_url or config.locker.url
+        config, db, outbox, clock, trust, health, locker_url or config.locker.url, clock_guard
     )
+    if handover is not None:
+        relearn.relearn_locker(handover.relearn_occupancy)
+        # A replacement learned late (the server knew an earlier database): check then.
+        relearn.add_listener(
+            lambda pending: relearn.relearn_locker(handover.relearn_occupancy) if pending else None
+        )
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     return KioskServices(
         config=config,
@@ -345,6 +374,7 @@ def build_services(
         clock_guard=clock_guard,
         desired=desired,
         store_health=store_health,
+        relearn=relearn,
         checkin=checkin,
         photo=photo,
         handover=handover,
@@ -432,6 +462,7 @@ def _handover(
     trust: TrustLists,
     health: HealthBoard,
     url: str,
+    clock_guard: ClockGuard,
 ) -> tuple[Locker | None, HandoverService | None]:
     """The locker and the passport hand-over, when both are configured.
 
@@ -479,6 +510,7 @@ def _handover(
         clock,
         slot=slot,
         health=health,
+        clock_guard=clock_guard,
     )
     for settled in service.recover():
         log.warning("hand-over settled after a restart: %s", settled)

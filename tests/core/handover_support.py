@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.clock_guard import ClockGuard
 from kiosk.core.handover import (
     HandoverJournal,
     HandoverService,
@@ -295,6 +296,7 @@ def build(
     slot: FakeSlot | None = None,
     settings_: HandoverSettings | None = None,
     monotonic: Callable[[], float] | None = None,
+    clock_guard: ClockGuard | None = None,
 ) -> Parts:
     """A hand-over service on a real SQLite file (``monotonic``: the PIN pauses' clock)."""
     db = Database(path)
@@ -311,6 +313,7 @@ def build(
         slot=slot,
         health=health,
         **({} if monotonic is None else {"monotonic": monotonic}),
+        clock_guard=clock_guard,
     )
     return Parts(db, outbox, service, board, clock, health, slot)
 

@@ -12,11 +12,21 @@ from pathlib import Path
 
 from kiosk.core.checkin import CheckInResult, CheckInService
 from kiosk.core.clock_guard import CLOCK_HEALTH, ClockGuard
+from kiosk.core.handover.machine import OutcomeCode
 from kiosk.devices.clock.adjtimex import AdjtimexClockSync
 from kiosk.devices.health import HealthBoard, HealthState
 from kiosk.i18n.catalog import load_catalogs
 from simulators.clock.sync import SimulatedClockSync
 from tests.core.checkin_support import NOW, make_parts, token
+from tests.core.handover_support import (
+    StepClock,
+    all_doors_pulsed,
+    assign,
+    build,
+    load_case,
+    pickup_token,
+    staff_card,
+)
 
 
 class SettableClock:
@@ -143,3 +153,34 @@ def test_the_kernel_is_asked_without_error_on_this_machine() -> None:
 
     assert reading.synchronised in (True, False, None)
     assert reading.detail
+
+
+def test_pickup_codes_and_staff_cards_are_not_judged_on_an_untrusted_clock(
+    tmp_path: Path,
+) -> None:
+    clock = StepClock()
+    synced = ClockGuard(SimulatedClockSync(True), clock)
+    parts = build(tmp_path / "kiosk.sqlite3", clock=clock, clock_guard=synced)
+    assign(parts, "P-1")
+    load_case(parts, "P-1")
+    pulsed = set(all_doors_pulsed(parts.board))
+    # A restart while no time service is reachable: no synchronised reading in this boot.
+    parts.db.close()
+    unsynced = SimulatedClockSync(False)
+    parts = build(
+        tmp_path / "kiosk.sqlite3",
+        parts.board,
+        clock=clock,
+        clock_guard=ClockGuard(unsynced, clock),
+    )
+
+    pickup = parts.service.scan_pickup(pickup_token("P-1", clock.now()))
+    staff = parts.service.identify_staff_card(staff_card(clock.now()))
+
+    assert pickup.code is OutcomeCode.CLOCK_UNSET
+    assert staff.code is OutcomeCode.CLOCK_UNSET
+    assert all_doors_pulsed(parts.board) == pulsed  # no door moved
+    refused = [d for t, d in parts.events() if t == "handover.refused"]
+    assert [d.get("reason") for d in refused[-2:]] == ["clock_unset", "clock_unset"]
+    unsynced.set(True)  # the time service is back
+    assert parts.service.scan_pickup(pickup_token("P-1", clock.now())).code is OutcomeCode.ENTER_PIN

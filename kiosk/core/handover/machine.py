@@ -150,6 +150,7 @@ class OutcomeCode(enum.StrEnum):
     WRONG_OFFICE = "wrong_office"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
+    CLOCK_UNSET = "clock_unset"  # the kiosk's clock cannot judge the code's validity now
     ALREADY_COLLECTED = "already_collected"
     NOT_READY = "not_ready"
     BUSY = "busy"

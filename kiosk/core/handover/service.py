@@ -22,6 +22,7 @@ from datetime import datetime
 
 from kiosk.core import events
 from kiosk.core.clock import Clock
+from kiosk.core.clock_guard import ClockGuard
 from kiosk.core.handover.intake import IntakeSlot
 from kiosk.core.handover.journal import HandoverJournal, StepListener
 from kiosk.core.handover.machine import (
@@ -45,7 +46,12 @@ from kiosk.core.handover.machine import (
 )
 from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
 from kiosk.core.handover.pins import PinVerifier, PinVerifierError
-from kiosk.core.handover.recovery import Settlement, recover
+from kiosk.core.handover.recovery import (
+    CompartmentCheck,
+    Settlement,
+    recover,
+    relearn_occupancy,
+)
 from kiosk.core.handover.settings import SIZES, HandoverSettings, ReturnMode
 from kiosk.core.handover.tokens import (
     HandoverTokenError,
@@ -127,6 +133,9 @@ class HandoverService:
         slot: the intake slot (``return_mode = "punch"``).
         health: the health board; the locker's health is reported as ``locker``.
         monotonic: the monotonic clock of the PIN pauses' upper bound (tests pass their own).
+        clock_guard: says whether the clock may judge a pickup code's or staff card's
+            validity; while it may not, both are refused (``clock_unset``). None: the clock
+            is not questioned (tests of the journeys alone).
     """
 
     def __init__(
@@ -140,8 +149,10 @@ class HandoverService:
         slot: IntakeSlot | None = None,
         health: HealthBoard | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        clock_guard: ClockGuard | None = None,
     ):
         self.settings = settings
+        self._clock_guard = clock_guard
         self.journal = journal
         self._locker = locker
         self._trust = trust
@@ -286,6 +297,15 @@ class HandoverService:
 
     # -- staff loading ------------------------------------------------------------------------
 
+    def _clock_trusted(self) -> bool:
+        """True when the clock may judge a code's validity (see ``kiosk.core.clock_guard``)."""
+        if self._clock_guard is None:
+            return True
+        verdict = self._clock_guard.check()
+        if not verdict.trusted:
+            log.warning("code not judged: the clock cannot be trusted (%s)", verdict.health.reason)
+        return verdict.trusted
+
     def identify_staff_card(self, text: str) -> HandoverOutcome:
         """A staff card was scanned: start a loading hand-over (``staff_identified``)."""
         now = self._clock.now()
@@ -293,6 +313,8 @@ class HandoverService:
             card = read_staff_card(text, self._trust.staff)
         except HandoverTokenError as exc:
             return self._refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": exc.reason})
+        if not self._clock_trusted():
+            return self._refuse(OutcomeCode.CLOCK_UNSET, now, {"staff_id": card.staff_id})
         if card.office != self.settings.office or now >= card.expires:
             return self._refuse(OutcomeCode.STAFF_REFUSED, now, {"staff_id": card.staff_id})
         return self._start_loading(card.staff_id, "card", now)
@@ -460,6 +482,8 @@ class HandoverService:
         base = {"case_id": token.case_id, "kid": token.kid}
         if token.office != self.settings.office:
             return self._refuse(OutcomeCode.WRONG_OFFICE, now, {**base, "office": token.office})
+        if not self._clock_trusted():
+            return self._refuse(OutcomeCode.CLOCK_UNSET, now, base)
         if now >= token.expires:
             return self._refuse(OutcomeCode.EXPIRED, now, base)
         if token.not_before is not None and now < token.not_before:
@@ -689,6 +713,12 @@ class HandoverService:
             settlements = recover(self.journal, self._locker, self._slot, self._clock.now())
             self._watch_doors(self._observe())
             return settlements
+
+    def relearn_occupancy(self) -> list[CompartmentCheck]:
+        """A replaced database: mark the compartments it cannot vouch for ``unknown``
+        (reads the sensors; fires nothing; see ``recovery.relearn_occupancy``)."""
+        with self._lock:
+            return relearn_occupancy(self.journal, self._locker, self._clock.now())
 
     def handover(self, handover_id: str) -> HandoverRecord | None:
         """A hand-over as journalled."""
