@@ -23,7 +23,8 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config, read_config_document
-from kiosk.errors import KioskError
+from kiosk.devices.url import check_device_url, parse_device_url
+from kiosk.errors import KioskError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from kiosk.token_cli import main as token_main
 
         return token_main([a for a in args.args if a != "--"])
+    # NOTE: a device URL given on the command line is checked like one in the config file.
+    for device in ("printer", "scanner", "locker"):
+        url = getattr(args, device, None)
+        if url:
+            check_device_url(parse_device_url(url, default_port=9100), device)
     if args.command == "demo":
         from kiosk.demo import DemoOptions, default_state_dir, run_demo
 
@@ -236,16 +242,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "diag":
         return _print_test(config, args)
     if args.command == "run":
-        from kiosk.app import RunOptions, run_kiosk
+        from kiosk.app import RunOptions, run_kiosk, run_store_failure
         from kiosk.services import build_services
 
         announce = (lambda: print("first-frame", flush=True)) if args.announce_ready else None
-        services = build_services(
-            config, document=read_config_document(args.config), base_dir=args.config.parent
-        )
-        return run_kiosk(
-            services.config, services, RunOptions(windowed=args.windowed, on_ready=announce)
-        )
+        options = RunOptions(windowed=args.windowed, on_ready=announce)
+        try:
+            services = build_services(
+                config, document=read_config_document(args.config), base_dir=args.config.parent
+            )
+        except StoreError as exc:
+            # NOTE: no exit: systemd would restart the kiosk and reboot after five tries.
+            log.error("the kiosk cannot open its state: %s", exc)
+            return run_store_failure(config, exc, options)
+        return run_kiosk(services.config, services, options)
     raise AssertionError(args.command)  # pragma: no cover - argparse limits the choices
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.core.trust import KeyPurpose, TrustedKey, TrustError, check_key, check_one_purpose
 from kiosk.devices.camera_mount.settings import CameraMountSettings
 from kiosk.devices.printer.protocol import TextMode
-from kiosk.devices.url import parse_device_url
+from kiosk.devices.url import check_device_url, parse_device_url
 from kiosk.errors import ConfigError, DeviceUrlError
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
@@ -334,12 +334,17 @@ class _Reader:
             raise self.fail(name, value, f"must be between {low:g} and {high:g}")
         return value
 
-    def device_url(self, name: str, default: str, *, default_port: int | None = None) -> str:
-        """A device URL (DESIGN §3), checked; an empty text means "none fitted"."""
+    def device_url(
+        self, name: str, default: str, *, device: str, default_port: int | None = None
+    ) -> str:
+        """A device URL (DESIGN §3), checked with the parameters ``device`` reads.
+
+        An empty text means "none fitted".
+        """
         url = self.text(name, default)
         if url:
             try:
-                parse_device_url(url, default_port=default_port)
+                check_device_url(parse_device_url(url, default_port=default_port), device)
             except DeviceUrlError as exc:
                 raise self.fail(name, url, str(exc)) from None
         return url
@@ -742,7 +747,7 @@ def parse_config(
     tk.check_unknown()
 
     pr = top.sub("printer", required=False)
-    printer_url = pr.device_url("url", "sim://", default_port=9100)
+    printer_url = pr.device_url("url", "sim://", device="printer", default_port=9100)
     mode_text = pr.text("text_mode", "kanji")
     try:
         text_mode = TextMode(mode_text)
@@ -760,7 +765,7 @@ def parse_config(
     pr.check_unknown()
 
     sc = top.sub("scanner", required=False)
-    scanner_url = sc.device_url("url", "")
+    scanner_url = sc.device_url("url", "", device="scanner")
     suffix = sc.text("suffix", "cr")
     if suffix not in ("cr", "crlf", "lf", "none"):
         raise sc.fail("suffix", suffix, "must be 'cr', 'crlf', 'lf' or 'none'")
@@ -772,7 +777,7 @@ def parse_config(
     sc.check_unknown()
 
     lk = top.sub("locker", required=False)
-    locker_url = lk.device_url("url", "")
+    locker_url = lk.device_url("url", "", device="locker")
     locked_bit = int(lk.number("locked_bit", 1, low=0, high=1))
     locker = LockerConfig(
         url=locker_url,
@@ -785,7 +790,7 @@ def parse_config(
     lk.check_unknown()
 
     ph = top.sub("photo", required=False)
-    camera_url = ph.device_url("camera_url", "")
+    camera_url = ph.device_url("camera_url", "", device="camera")
     photo_rules = ph.text("rules", "jp-passport")
     if photo_rules not in ("jp-passport", "icao"):
         raise ph.fail("rules", photo_rules, "must be 'jp-passport' or 'icao'")
@@ -852,6 +857,9 @@ def parse_config(
     broker = mq.text("broker", "")
     if broker and not re.fullmatch(r"mqtts?://[^/\s:]+(:\d{1,5})?/?", broker):
         raise mq.fail("broker", broker, "must look like mqtt://host:1883 or mqtts://host:8883")
+    broker_port = re.search(r":(\d+)/?$", broker)
+    if broker_port and not 1 <= int(broker_port.group(1)) <= 65535:
+        raise mq.fail("broker", broker, f"port {broker_port.group(1)} is not 1 to 65535")
     ca_file, cert_file, key_file = (
         _existing_file(mq, name, base_dir) for name in ("ca_file", "cert_file", "key_file")
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
@@ -176,3 +177,154 @@ def parse_device_url(raw: str, *, default_port: int | None = None) -> DeviceUrl:
     return DeviceUrl(
         raw=text, scheme=scheme, host=parts.netloc, path=parts.netloc + parts.path, params=params
     )
+
+
+# -- what each device reads from its URL, checked with the config ---------------------------
+
+ParamCheck = Callable[[str], str | None]
+"""Returns why a parameter's value is not allowed, or None when it is."""
+
+
+def _whole(low: int, high: int | None = None) -> ParamCheck:
+    def check(value: str) -> str | None:
+        try:
+            number = int(value)
+        except ValueError:
+            return "is not a whole number"
+        if number < low or (high is not None and number > high):
+            return f"must be {low} to {high}" if high is not None else f"must be at least {low}"
+        return None
+
+    return check
+
+
+def _number(low: float, *, above: bool) -> ParamCheck:
+    def check(value: str) -> str | None:
+        try:
+            number = float(value)
+        except ValueError:
+            return "is not a number"
+        if not math.isfinite(number):
+            return "is not a finite number"
+        if number < low or (above and number == low):
+            return f"must be {'above' if above else 'at least'} {low:g}"
+        return None
+
+    return check
+
+
+def _choice(*allowed: str) -> ParamCheck:
+    def check(value: str) -> str | None:
+        if value.upper() in {a.upper() for a in allowed}:
+            return None
+        return f"is not one of {', '.join(allowed)}"
+
+    return check
+
+
+def _boolean(value: str) -> str | None:
+    if value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return None
+    return "is not true or false (1/0, true/false, yes/no, on/off)"
+
+
+def _text(value: str) -> str | None:
+    return None
+
+
+# NOTE: pyserial's own names and values (serial.Serial's arguments), as the transport
+# (kiosk.devices.transport) hands them over; "timeout" is the connect and write timeout.
+SERIAL_LINE_CHECKS: Mapping[str, ParamCheck] = {
+    "baudrate": _whole(1),
+    "bytesize": _whole(5, 8),
+    "parity": _choice("N", "E", "O", "M", "S"),
+    "stopbits": _choice("1", "1.5", "2"),
+    "rtscts": _boolean,
+    "xonxoff": _boolean,
+    "dsrdtr": _boolean,
+    "timeout": _number(0, above=True),
+}
+_SIZE = _whole(1)
+
+# NOTE: the names each device's factory reads (kiosk/devices/*/factory.py, the transports);
+# tests/devices/test_device_url_params.py keeps them in step with the drivers' own lists.
+DEVICE_PARAMS: Mapping[str, Mapping[str, ParamCheck]] = {
+    "printer": {**SERIAL_LINE_CHECKS, "interface": _whole(0)},
+    "scanner": {
+        **SERIAL_LINE_CHECKS,
+        "suffix": _choice("cr", "crlf", "lf", "none"),
+        "idle_timeout": _number(0, above=False),
+        "repeat_window": _number(0, above=False),
+        "name": _text,
+        "decoder": _choice("zxing", "pyzbar", "opencv", "opencv-aruco"),
+        "width": _SIZE,
+        "height": _SIZE,
+    },
+    "locker": {
+        **SERIAL_LINE_CHECKS,
+        "boards": _whole(1, 10),
+        "locks_per_board": _whole(1, 16),
+        "locked_bit": _choice("0", "1"),
+        "pulse_ms": _whole(1),
+        "reply_timeout": _number(0, above=True),
+        "retries": _whole(0),
+        "doors": _text,  # gpio://?doors=… is checked by the locker factory's own parser
+        "active_high": _boolean,
+        "switch_pull_up": _boolean,
+        "item_pull_up": _boolean,
+    },
+    "camera": {"width": _SIZE, "height": _SIZE, "still_width": _SIZE, "still_height": _SIZE},
+}
+
+DEVICE_SCHEMES: Mapping[str, frozenset[str]] = {
+    "printer": frozenset({"tcp", "serial", "usb", "file", "sim"}) | PYSERIAL_SCHEMES,
+    "scanner": frozenset({"tcp", "serial", "camera", "hid", "sim"}) | PYSERIAL_SCHEMES,
+    "locker": frozenset({"serial", "gpio", "sim"}) | PYSERIAL_SCHEMES,
+    "camera": frozenset({"camera", "file", "sim"}),
+}
+"""The schemes each device can be reached by."""
+
+
+def check_device_url(url: DeviceUrl, device: str) -> None:
+    """Check that ``url`` can name this kind of device and that its parameters are valid.
+
+    Every parameter the device reads is checked against the values it takes (pyserial's
+    line settings: ``baudrate`` a whole number above 0, ``bytesize`` 5-8, ``parity``
+    N/E/O/M/S, ``stopbits`` 1/1.5/2, ``timeout`` a number above 0…); a ``camera://`` URL
+    names an index (a whole number) or a device path. A name the device does not read is
+    refused (a typo would be ignored silently), except on pyserial's own URLs
+    (``socket://…?logging=debug``), whose extra options pyserial takes.
+
+    Args:
+        url: the parsed URL.
+        device: ``printer``, ``scanner``, ``locker`` or ``camera``.
+
+    Raises:
+        DeviceUrlError: the message names the URL, the parameter, its value and what is
+            allowed.
+        KeyError: an unknown ``device``.
+    """
+    checks = DEVICE_PARAMS[device]
+    schemes = DEVICE_SCHEMES[device]
+    if url.scheme not in schemes:
+        raise DeviceUrlError(
+            f"{url.raw}: a {device} cannot be a {url.scheme}:// device; "
+            f"use {', '.join(f'{s}://' for s in sorted(schemes))}"
+        )
+    if url.scheme == "camera" and url.path and not (url.path.isdigit() or url.path[0] == "/"):
+        raise DeviceUrlError(
+            f"{url.raw}: camera {url.path!r} is not an index; expected camera://0 (a whole "
+            "number: /dev/video0) or camera:///dev/kiosk-camera"
+        )
+    for name, value in url.params.items():
+        check = checks.get(name)
+        if check is None:
+            if url.scheme in PYSERIAL_SCHEMES:
+                continue  # pyserial's own URL options (it refuses the ones it does not know)
+            raise DeviceUrlError(
+                f"{url.raw}: parameter {name!r} is not one a {device} reads; "
+                f"known: {', '.join(sorted(checks))}"
+            )
+        problem = check(value)
+        if problem is not None:
+            raise DeviceUrlError(f"{url.raw}: parameter {name}={value!r} {problem}")
