@@ -8,7 +8,7 @@ the central server. Its claims:
 ``bid``    booking id (text), remembered once used
 ``office`` office code the booking is for (``[kiosk] office``)
 ``svc``    service id
-``slot``   slot start, RFC 3339 with an offset
+``slot``   slot start, RFC 3339 with an offset, in the years ``SLOT_YEARS`` (UTC)
 ``win``    optional check-in window: ``{"before": min, "after": min}`` (else per service
            config, else the ``[checkin]`` default)
 ``exp``    expiry, seconds since the epoch (JWT NumericDate)
@@ -46,6 +46,8 @@ TRUST_HEALTH = "booking_keys"
 _B64URL_DOT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 _SIGNATURE_BYTES = 64
 _ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+SLOT_YEARS = (1970, 9998)
+"""A ``slot`` outside these years (UTC) is a bad claim: a day of window stays in range."""
 MIN_READABLE_LENGTH = 6  # shorter leftovers are scraps of a bad read, not a code anyone printed
 
 
@@ -163,10 +165,10 @@ def _claims(verified: jws.VerifiedToken) -> BookingToken:
         slot = datetime.fromisoformat(slot_text.replace("Z", "+00:00"))
     except ValueError:
         raise _bad_claims("slot", slot_text) from None
-    if slot.tzinfo is None:
+    if slot.tzinfo is None or not _slot_in_range(slot):
         raise _bad_claims("slot", slot_text)
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not _finite(exp):
         raise _bad_claims("exp", exp)
     try:
         expires = datetime.fromtimestamp(exp, UTC)
@@ -185,6 +187,27 @@ def _claims(verified: jws.VerifiedToken) -> BookingToken:
         expires=expires,
         code=code,
     )
+
+
+def _finite(value: int | float) -> bool:
+    """True for a finite number; an integer beyond a float's range (``10**400``) is not."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _slot_in_range(slot: datetime) -> bool:
+    """True when ``slot`` lies in the years ``SLOT_YEARS`` (in UTC).
+
+    NOTE: a signed slot of year 1 or 9999 passed here once and then overflowed the
+    check-in window's arithmetic and every conversion to UTC (``OverflowError``).
+    """
+    try:
+        year = slot.astimezone(UTC).year
+    except OverflowError:
+        return False
+    return SLOT_YEARS[0] <= year <= SLOT_YEARS[1]
 
 
 def _text(claims: Mapping[str, Any], name: str) -> str:
