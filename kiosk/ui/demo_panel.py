@@ -1,7 +1,8 @@
-"""The demo's simulator panel: a second small window to inject printer faults.
+"""The demo's simulator panel: a second small window that plays the simulated devices.
 
 ``kiosk demo`` shows it next to the kiosk screen so a visitor can run the printer out of
-paper, open its cover, take it offline or cut off the next ticket, and watch the kiosk
+paper, open its cover, take it offline or cut off the next ticket, scan codes, play the
+person at the locker's doors and in front of the photo booth's camera, and watch the kiosk
 screen react. The panel talks to the ``PrinterFaults`` Protocol only; the app adapts the
 printer simulator to it (the UI never imports a driver or a simulator).
 """
@@ -45,6 +46,10 @@ class PrinterFaults(Protocol):
 
     def drop_next_ticket(self) -> None:
         """Cut the connection in the middle of the next ticket."""
+        ...
+
+    def drop_pending(self) -> bool:
+        """True from :meth:`drop_next_ticket` until the connection was cut."""
         ...
 
 
@@ -149,8 +154,11 @@ class DemoPanelViewModel(QObject):
     def dropNextTicket(self) -> None:
         """Cut the connection in the middle of the next ticket."""
         self._faults.drop_next_ticket()
-        if not self._drop_armed:
-            self._drop_armed = True
+        self._set_drop_armed(True)
+
+    def _set_drop_armed(self, armed: bool) -> None:
+        if armed != self._drop_armed:
+            self._drop_armed = armed
             self.dropArmedChanged.emit()
 
     @Slot(result=bool)
@@ -185,16 +193,16 @@ class DemoPanelViewModel(QObject):
 
     @Slot()
     def refreshTickets(self) -> None:
-        """Read the recent tickets again (a ticket after an armed drop disarms it)."""
+        """Read the recent tickets again, and whether the armed drop still waits."""
         try:
             tickets = list(self._recent_tickets())
+            # NOTE: from the simulator, not guessed from the ticket log: a drop that cut
+            # something else than a ticket left the button disabled for good.
+            self._set_drop_armed(self._faults.drop_pending())
         except Exception:  # NOTE: the demo panel must not take the kiosk screen down
-            log.exception("demo panel: could not read the printed tickets")
+            log.exception("demo panel: could not read the printer simulator")
             return
         if tickets != self._ticket_log:
-            if self._drop_armed:  # a new (partial) ticket came out: the drop was used
-                self._drop_armed = False
-                self.dropArmedChanged.emit()
             self._ticket_log = tickets
             self.ticketLogChanged.emit()
 

@@ -4,6 +4,7 @@ Commands, one per line::
 
     paper ok | near | out        cover open | closed       offline on | off
     cutter jam | ok              corrupt on | off          drop N   (after N more bytes)
+    cutoff [N]  (N bytes into the next ticket, 40 by default; status polls do not count)
     reset                        status                    tickets  help
 """
 
@@ -19,11 +20,12 @@ logger = logging.getLogger(__name__)
 
 HELP = (
     "commands: paper ok|near|out, cover open|closed, offline on|off, cutter jam|ok, "
-    "corrupt on|off, drop N, reset, status, tickets, help"
+    "corrupt on|off, drop N, cutoff [N], reset, status, tickets, help"
 )
 _ON = {"on": True, "open": True, "jam": True, "off": False, "closed": False, "close": False,
        "ok": False}  # fmt: skip
 _PAPER = {"ok": "ok", "near": "near_end", "near_end": "near_end", "out": "out"}
+CUTOFF_JOB_BYTES = 40
 
 
 def apply_command(simulator: PrinterSimulator, line: str) -> str:
@@ -61,6 +63,8 @@ def apply_command(simulator: PrinterSimulator, line: str) -> str:
         simulator.set_corrupt_replies(_ON[arg])
     elif verb == "drop" and arg.isdigit():
         simulator.drop_connection_after(int(arg))
+    elif verb == "cutoff" and (not arg or (arg.isdigit() and int(arg) > 0)):
+        simulator.drop_in_next_job(int(arg) if arg else CUTOFF_JOB_BYTES)
     else:
         return f"error: cannot understand {line.strip()!r}; {HELP}"
     return "ok " + simulator.describe()

@@ -12,7 +12,7 @@ from simulators.printer.server import PrintedTicket, PrinterSimulator
 
 logger = logging.getLogger(__name__)
 
-DROP_AFTER_BYTES = 40  # far enough into a ticket to leave a partial print
+DROP_AFTER_JOB_BYTES = 40  # far enough into a ticket to leave a partial print
 RECENT_TICKETS = 5
 
 
@@ -48,9 +48,15 @@ class SimulatorFaults:
 
     def drop_next_ticket(self) -> None:
         """Cut the connection in the middle of the next ticket."""
-        # NOTE: the driver's 4 status queries (12 B) come first; then 28 B of the ticket.
-        self.simulator.drop_connection_after(DROP_AFTER_BYTES)
-        logger.info("demo: the next ticket's connection drops after %d B", DROP_AFTER_BYTES)
+        # NOTE: counted in the ticket's own bytes. Counting every byte (drop_connection_after)
+        # let the kiosk's status polls (12 B every 5 s in the demo) use the drop up: it cut a
+        # poll some 16 s later instead of the next ticket, and the panel stayed armed.
+        self.simulator.drop_in_next_job(DROP_AFTER_JOB_BYTES)
+        logger.info("demo: the next ticket's connection drops after %d B", DROP_AFTER_JOB_BYTES)
+
+    def drop_pending(self) -> bool:
+        """True until the armed drop has happened."""
+        return self.simulator.drop_pending
 
     def recent_tickets(self) -> list[str]:
         """The last few printed tickets as text, newest last."""

@@ -251,6 +251,12 @@ class EscPosParser:
 
     # -- public -------------------------------------------------------------------------------
 
+    @property
+    def job_bytes(self) -> int:
+        """Bytes of the job being received so far (since the last cut; status queries and
+        other real-time requests not counted)."""
+        return self._job.byte_count
+
     def feed(self, data: bytes) -> list[ParserEvent]:
         """Consume bytes; returns the status queries and cuts they complete, in order."""
         self._buf += data

@@ -10,6 +10,7 @@ ticket to a PNG plus a JSON record. Faults are switched in-process::
         sim.set_cover_open(True)
         sim.set_offline(True)             # a dead printer: no answers, nothing printed
         sim.drop_connection_after(100)    # close the connection after 100 more bytes
+        sim.drop_in_next_job(40)          # … after 40 bytes of the next ticket (polls aside)
         ticket = sim.wait_for_tickets(1, timeout=5)[-1]
         ticket.lines, ticket.qr, ticket.png_path
 
@@ -114,6 +115,7 @@ class PrinterSimulator:
         self._corrupt = False
         self._unanswered: frozenset[int] = frozenset()
         self._drop_after: int | None = None
+        self._drop_in_job: int | None = None
         self._tickets: deque[PrintedTicket] = deque(maxlen=KEPT_TICKETS)
         self._printed = 0
         self._discarded = 0
@@ -229,13 +231,31 @@ class PrinterSimulator:
         with self._lock:
             self._drop_after = n_bytes
 
+    def drop_in_next_job(self, job_bytes: int) -> None:
+        """Close the connection once the job being received holds ``job_bytes`` bytes (once).
+
+        Unlike :meth:`drop_connection_after`, status queries do not count: a driver that
+        polls the printer's status between tickets does not use the drop up, so it cuts
+        the next ticket, however long until it comes.
+        """
+        if job_bytes < 1:
+            raise ValueError(f"job_bytes must be at least 1, got {job_bytes}")
+        with self._lock:
+            self._drop_in_job = job_bytes
+
+    @property
+    def drop_pending(self) -> bool:
+        """True while a drop (:meth:`drop_connection_after`, :meth:`drop_in_next_job`) waits."""
+        with self._lock:
+            return self._drop_after is not None or self._drop_in_job is not None
+
     def reset_faults(self) -> None:
         """Paper ok, cover closed, online, cutter ok, honest replies, no drop pending."""
         with self._lock:
             self._paper = "ok"
             self._cover_open = self._offline = self._cutter_error = self._corrupt = False
             self._unanswered = frozenset()
-            self._drop_after = None
+            self._drop_after = self._drop_in_job = None
 
     def status_byte(self, n: int) -> int | None:
         """The byte this printer answers to ``DLE EOT n`` now; None for no answer."""
@@ -402,8 +422,37 @@ class PrinterSimulator:
                     self._drop_after = None
                 else:
                     self._drop_after -= len(data)
-            self._received += len(data)
+            drop_in_job = self._drop_in_job
+        if drop_in_job is not None and not drop:
+            # NOTE: byte by byte, so the parser can tell a ticket's bytes from status queries
+            # (a DLE EOT may also occur inside image data); only while such a drop waits.
+            for end in range(1, len(data) + 1):
+                if not self._handle(client, data[end - 1 : end]):
+                    self._disconnect(selector, clients, client, "reply failed")
+                    return
+                if client.parser.job_bytes >= drop_in_job:
+                    data, drop = data[:end], True
+                    with self._lock:
+                        self._drop_in_job = None
+                    break
+            self._count_received(len(data))
+        else:
+            self._count_received(len(data))
+            if not self._handle(client, data):
+                self._disconnect(selector, clients, client, "reply failed")
+                return
+        if drop:
+            # NOTE: linger 0 makes close() send a reset, like a printer whose link went down.
+            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self._disconnect(selector, clients, client, "dropped on purpose")
+
+    def _count_received(self, n_bytes: int) -> None:
+        with self._changed:
+            self._received += n_bytes
             self._changed.notify_all()
+
+    def _handle(self, client: _Client, data: bytes) -> bool:
+        """Parse ``data``: answer status queries, print cut tickets; False if a reply failed."""
         for event in client.parser.feed(data):
             if isinstance(event, StatusQuery):
                 with self._lock:
@@ -413,14 +462,11 @@ class PrinterSimulator:
                     try:
                         client.sock.sendall(bytes((reply,)))
                     except OSError as exc:
-                        self._disconnect(selector, clients, client, str(exc))
-                        return
+                        logger.info("printer simulator: reply to %s failed: %s", client.peer, exc)
+                        return False
             elif isinstance(event, TicketCut):
                 self._print(event.ticket)
-        if drop:
-            # NOTE: linger 0 makes close() send a reset, like a printer whose link went down.
-            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self._disconnect(selector, clients, client, "dropped on purpose")
+        return True
 
     def _print(self, parsed: ParsedTicket) -> None:
         with self._lock:
