@@ -319,6 +319,10 @@ class _Reader:
 
     def typed(self, name: str, kind: type[T], default: object = ...) -> T:
         value = self.raw(name, default)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            # NOTE: TOML and JSON readers accept whole numbers of any size; float() of one
+            # raises OverflowError, which must not escape as a traceback.
+            raise self.fail(name, f"{str(value)[:20]}…", "is far out of range (more than 64 bits)")
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):

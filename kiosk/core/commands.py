@@ -45,6 +45,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -52,7 +53,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.config import MqttConfig
 from kiosk.core import events
 from kiosk.core.clock import Clock
-from kiosk.core.jws import JwsError, public_key_from_text, verify
+from kiosk.core.jws import JwsError, verify
+from kiosk.core.trust import TrustList
 from kiosk.errors import KioskError, StoreError
 from kiosk.store.commands import CommandRepository, CommandState
 from kiosk.store.database import Database, Transaction
@@ -177,7 +179,8 @@ class CommandProcessor:
 
     Args:
         kiosk_id: this kiosk's id; a command's ``aud`` must equal it.
-        keys: the server's command keys by ``kid``.
+        keys: the server's command keys: a ``TrustList`` (retiring keys stop at their
+            ``until``) or a plain mapping by ``kid``.
         db: the kiosk database (table ``command``).
         outbox: where ``cmd.result`` / ``cmd.refused`` events go.
         clock: the time source for ``iat``/``exp``.
@@ -192,7 +195,7 @@ class CommandProcessor:
         self,
         *,
         kiosk_id: str,
-        keys: Mapping[str, Ed25519PublicKey],
+        keys: TrustList | Mapping[str, Ed25519PublicKey],
         db: Database,
         outbox: Outbox,
         clock: Clock,
@@ -203,7 +206,7 @@ class CommandProcessor:
         ctr_window: int = DEFAULT_CTR_WINDOW,
     ):
         self.kiosk_id = kiosk_id
-        self._keys = dict(keys)
+        self._keys = keys if isinstance(keys, TrustList) else dict(keys)
         self._db = db
         self._outbox = outbox
         self._clock = clock
@@ -214,21 +217,21 @@ class CommandProcessor:
         self._ctr_window = ctr_window
         self._handlers: dict[str, CommandHandler] = {}
         self._lock = threading.Lock()  # one command at a time
-        if not self._keys:
-            log.warning("no [mqtt.command_keys]: every server command will be refused")
+        if not self._current_keys(None):
+            log.warning("no [trust.commands] keys: every server command will be refused")
 
     @classmethod
     def from_config(
         cls,
         mqtt: MqttConfig,
+        keys: TrustList,
         *,
         kiosk_id: str,
         db: Database,
         outbox: Outbox,
         clock: Clock,
     ) -> CommandProcessor:
-        """A processor with the keys and rate limits of the ``[mqtt]`` section."""
-        keys = {kid: public_key_from_text(text) for kid, text in mqtt.command_keys.items()}
+        """A processor with the command keys (``[trust.commands]``) and ``[mqtt]`` limits."""
         return cls(
             kiosk_id=kiosk_id,
             keys=keys,
@@ -238,6 +241,11 @@ class CommandProcessor:
             rate_per_min=mqtt.command_rate_per_min,
             ctr_window=mqtt.command_ctr_window,
         )
+
+    def _current_keys(self, now: datetime | None) -> Mapping[str, Ed25519PublicKey]:
+        if isinstance(self._keys, TrustList):
+            return self._keys.keys(now)
+        return self._keys
 
     def register(self, action: str, handler: CommandHandler) -> None:
         """Run ``handler`` for commands with this ``action``.
@@ -296,7 +304,7 @@ class CommandProcessor:
         now = self._clock.now()
         try:
             token = payload.decode("ascii")
-            verified = verify(token, self._keys)
+            verified = verify(token, self._current_keys(now))
         except UnicodeDecodeError:
             return self._refuse_unverified(RefusalReason.MALFORMED, "the payload is not ASCII")
         except JwsError as exc:

@@ -1,15 +1,17 @@
 """Strict JSON for every document that comes from outside the kiosk.
 
-Python's :func:`json.loads` is lenient in three ways that matter to a kiosk that trusts
+Python's :func:`json.loads` is lenient in four ways that matter to a kiosk that trusts
 signed claims and server messages:
 
 * it accepts ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON at all), and a NaN compares
   false with everything, so a command whose ``exp`` is NaN never expires;
 * it recurses once per nesting level, so a deeply nested scan raises ``RecursionError``, an
   exception no caller expects;
-* it keeps the last of two equal keys, so two readers of one document can disagree on it.
+* it keeps the last of two equal keys, so two readers of one document can disagree on it;
+* it reads whole numbers of any size, and ``10**400`` raises ``OverflowError`` in
+  ``math.isfinite``, ``float`` and SQLite, far from where the number came in.
 
-:func:`loads` refuses all three, and any other malformed input, with one error type,
+:func:`loads` refuses all four, and any other malformed input, with one error type,
 :class:`StrictJsonError`, whose ``reason`` is a stable code for refusal events. The nesting
 depth is measured BEFORE parsing, by a cheap scan of the brackets outside strings, so no deep
 document ever reaches the recursive parser.
@@ -23,6 +25,9 @@ from typing import Any
 
 from kiosk.errors import KioskError
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+"""Whole numbers accepted: SQLite's and the contract's 64-bit range."""
+
 DEFAULT_MAX_DEPTH = 32
 """Deeper than any document of ours (the contract's deepest is under 8 levels)."""
 
@@ -35,7 +40,7 @@ class StrictJsonError(KioskError, ValueError):
     """Raised when a document is not strict JSON: malformed, too deep, non-finite or ambiguous.
 
     ``reason`` is a stable code: ``not_utf8``, ``malformed``, ``too_deep``, ``not_finite``,
-    ``duplicate_key``.
+    ``out_of_range`` (a whole number beyond 64 bits), ``duplicate_key``.
     """
 
     def __init__(self, reason: str, message: str):
@@ -77,6 +82,7 @@ def loads(data: str | bytes | bytearray, *, max_depth: int = DEFAULT_MAX_DEPTH) 
             text,
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
+            parse_int=_bounded_int,
             object_pairs_hook=_unique_keys,
         )
     except StrictJsonError:
@@ -116,6 +122,17 @@ def _finite_float(text: str) -> float:
     if value != value or value in (float("inf"), float("-inf")):
         # NOTE: 1e999 is valid JSON syntax but overflows to infinity; refused like Infinity.
         raise StrictJsonError("not_finite", f"{text[:40]} is not a finite number")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    # NOTE: a whole number beyond 64 bits is no count, time or id of ours; 10**400 made
+    # math.isfinite(), float() and SQLite raise OverflowError deep inside claim checks.
+    if len(text.lstrip("-")) > 19:
+        raise StrictJsonError("out_of_range", f"{text[:40]}… has more than 19 digits")
+    value = int(text)
+    if not INT_MIN <= value <= INT_MAX:
+        raise StrictJsonError("out_of_range", f"{value} is outside 64 bits")
     return value
 
 

@@ -74,10 +74,10 @@ def test_bytes_that_are_not_utf8_are_refused_as_not_utf8() -> None:
     assert caught.value.reason == "not_utf8"
 
 
-def test_an_integer_longer_than_pythons_digit_limit_is_refused_as_malformed() -> None:
+def test_an_integer_longer_than_pythons_digit_limit_is_refused_as_out_of_range() -> None:
     with pytest.raises(StrictJsonError) as caught:
         loads("1" * 5000)
-    assert caught.value.reason == "malformed"
+    assert caught.value.reason == "out_of_range"
 
 
 @pytest.mark.parametrize("text", ["", "{", "[1,]", "{'a': 1}", "1 2", "\ufeff{}"])
@@ -115,3 +115,14 @@ def test_a_large_flat_document_is_scanned_without_recursion() -> None:
     text = json.dumps([[i] for i in range(50_000)])
     assert sys.getrecursionlimit() < 50_000
     assert len(loads(text)) == 50_000
+
+
+@pytest.mark.parametrize("number", ["100000000000000000000", "-9223372036854775809", "1" * 401])
+def test_a_whole_number_beyond_64_bits_is_refused_as_out_of_range(number: str) -> None:
+    with pytest.raises(StrictJsonError) as error:
+        loads(f'{{"exp": {number}}}')
+    assert error.value.reason == "out_of_range"
+
+
+def test_the_64_bit_limits_themselves_parse() -> None:
+    assert loads("[9223372036854775807, -9223372036854775808]") == [2**63 - 1, -(2**63)]

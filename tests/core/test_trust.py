@@ -368,7 +368,8 @@ def test_a_refused_huge_version_never_blocks_later_versions(tmp_path: Path) -> N
     later = service.handle_payload(signed(2, {}))
 
     assert (huge.error or "").startswith("bad_version")
-    assert (overflow.error or "").startswith("bad_version")
+    # 2**64 is refused as the claims are read (strict JSON: no whole number beyond 64 bits).
+    assert (overflow.error or "").startswith("bad_payload")
     assert invalid.state == "rejected"
     assert later.state == "applied"
     assert service.active_version == 2
@@ -416,3 +417,16 @@ def test_the_central_simulator_signs_what_the_kiosk_accepts(tmp_path: Path) -> N
     token = sign_desired_config(KIOSK_ID, {"version": 7, "ui": {}}, key=key, kid=kid)
 
     assert service.handle_payload(token.encode()).state == "applied"
+
+
+def test_a_number_beyond_64_bits_in_the_file_is_a_named_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    data = document(tmp_path / "state")
+    data["ui"]["inactivity_s"] = 10**400
+
+    with pytest.raises(ConfigError) as error:
+        parse_config(data)
+
+    assert error.value.key == "ui.inactivity_s"
+    assert "more than 64 bits" in error.value.problem

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 PICKUP = "pickup"
 STAFF = "staff"
 SIZES = ("S", "M", "L")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # fullmatch: no trailing newline
 
 
 class HandoverTokenError(KioskError, ValueError):
@@ -161,7 +161,7 @@ def _verified_claims(
 
 def _identifier(claims: Mapping[str, Any], name: str) -> str:
     value = claims.get(name)
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise _bad(name, value)
     return value
 
