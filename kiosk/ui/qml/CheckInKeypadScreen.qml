@@ -21,7 +21,7 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
 
-            Label {
+            KioskLabel {
                 objectName: "keypadTitle"
                 text: qsTr("keypad.title")
                 font.pixelSize: theme.fontTitle
@@ -30,7 +30,7 @@ Item {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Label {
+            KioskLabel {
                 text: qsTr("keypad.hint")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
@@ -45,7 +45,7 @@ Item {
                 border.color: checkinModel.keypadError ? theme.problemBorder : theme.primary
                 border.width: 4
 
-                Label {
+                KioskLabel {
                     objectName: "keypadCode"
                     anchors.centerIn: parent
                     text: checkinModel.enteredCode
@@ -55,7 +55,7 @@ Item {
                     color: theme.text
                 }
             }
-            Label {
+            KioskLabel {
                 objectName: "keypadError"
                 visible: checkinModel.keypadError
                 text: qsTr("checkin.code_invalid.body")

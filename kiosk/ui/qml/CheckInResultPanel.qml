@@ -28,7 +28,7 @@ Rectangle {
             Layout.alignment: Qt.AlignTop
             radius: 60
             color: panel.edge
-            Label {
+            KioskLabel {
                 anchors.centerIn: parent
                 text: panel.mark
                 font.pixelSize: 72
@@ -42,7 +42,7 @@ Rectangle {
             Layout.fillWidth: true
             Layout.alignment: Qt.AlignTop
 
-            Label {
+            KioskLabel {
                 objectName: "checkinTitle"
                 text: checkinModel.title
                 font.pixelSize: theme.fontTitle
@@ -51,7 +51,7 @@ Rectangle {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Label {
+            KioskLabel {
                 objectName: "checkinBody"
                 text: checkinModel.body
                 font.pixelSize: theme.fontLarge
@@ -59,7 +59,7 @@ Rectangle {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Label {
+            KioskLabel {
                 objectName: "checkinDetail"
                 visible: text !== ""
                 text: checkinModel.detail

@@ -23,20 +23,20 @@ ApplicationWindow {
         anchors.margins: 20
         spacing: 14
 
-        Label {
+        KioskLabel {
             text: qsTr("demo.title")
             font.pixelSize: 26
             font.bold: true
             Layout.fillWidth: true
             wrapMode: Text.Wrap
         }
-        Label {
+        KioskLabel {
             objectName: "demoHealth"
             text: qsTr("demo.printer_health").arg(statusModel.printerState).arg(statusModel.printerReason)
             Layout.fillWidth: true
             wrapMode: Text.Wrap
         }
-        Label { text: qsTr("demo.paper") }
+        KioskLabel { text: qsTr("demo.paper") }
         RowLayout {
             spacing: 8
             Layout.fillWidth: true
@@ -80,7 +80,7 @@ ApplicationWindow {
             checked: kioskModel.outOfService
             onToggled: kioskModel.setOutOfService(checked, "maintenance")
         }
-        Label {
+        KioskLabel {
             visible: panel.demo.canScan()
             text: qsTr("demo.scanner")
             font.bold: true
@@ -102,7 +102,7 @@ ApplicationWindow {
                 }
             }
         }
-        Label {
+        KioskLabel {
             visible: panel.demo.canCamera()
             text: qsTr("demo.camera")
             font.bold: true
@@ -123,7 +123,7 @@ ApplicationWindow {
                 }
             }
         }
-        Label {
+        KioskLabel {
             text: qsTr("demo.tickets")
             font.bold: true
         }
@@ -133,6 +133,7 @@ ApplicationWindow {
             TextArea {
                 objectName: "ticketLog"
                 readOnly: true
+                textFormat: TextEdit.PlainText  // the printed tickets hold service names
                 wrapMode: TextEdit.Wrap
                 font.pixelSize: 20
                 text: panel.demo.ticketLog !== "" ? panel.demo.ticketLog : qsTr("demo.no_tickets")

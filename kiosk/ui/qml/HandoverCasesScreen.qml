@@ -13,14 +13,14 @@ Item {
         anchors.bottomMargin: 20
         spacing: 16
 
-        Label {
+        KioskLabel {
             text: qsTr("handover.staff_identified.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
             color: theme.text
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("handover.staff_identified.body")
             font.pixelSize: theme.fontBody
             color: theme.textMuted
@@ -36,7 +36,7 @@ Item {
             color: theme.problemBackground
             border.color: theme.problemBorder
             border.width: 3
-            Label {
+            KioskLabel {
                 id: noticeText
                 anchors.fill: parent
                 anchors.margins: 12
@@ -46,7 +46,7 @@ Item {
                 wrapMode: Text.Wrap
             }
         }
-        Label {
+        KioskLabel {
             objectName: "handoverCasesEmpty"
             visible: handoverModel.caseList.count === 0
             text: qsTr("handover.cases.empty")

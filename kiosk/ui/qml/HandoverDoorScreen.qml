@@ -34,7 +34,7 @@ Item {
                     anchors.margins: 24
                     spacing: 14
 
-                    Label {
+                    KioskLabel {
                         objectName: "handoverTitle"
                         text: handoverModel.title
                         font.pixelSize: theme.fontTitle
@@ -43,7 +43,7 @@ Item {
                         wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
-                    Label {
+                    KioskLabel {
                         objectName: "handoverBody"
                         text: handoverModel.body
                         font.pixelSize: theme.fontLarge
@@ -54,7 +54,7 @@ Item {
                 }
             }
             Item { Layout.fillHeight: true }
-            Label {
+            KioskLabel {
                 objectName: "handoverPosition"
                 visible: handoverModel.door > 0
                 text: qsTr("handover.position").arg(handoverModel.doorColumn).arg(handoverModel.doorRow)
@@ -77,7 +77,7 @@ Item {
                 radius: theme.radius
                 color: warning ? theme.warningBorder : theme.primary
 
-                Label {
+                KioskLabel {
                     anchors.top: parent.top
                     anchors.topMargin: 8
                     anchors.horizontalCenter: parent.horizontalCenter
@@ -86,7 +86,7 @@ Item {
                     font.bold: true
                     color: theme.textOnPrimary
                 }
-                Label {
+                KioskLabel {
                     objectName: "handoverDoorNumber"
                     anchors.centerIn: parent
                     anchors.verticalCenterOffset: 18

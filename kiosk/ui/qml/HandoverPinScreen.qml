@@ -18,7 +18,7 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
 
-            Label {
+            KioskLabel {
                 text: qsTr("handover.enter_pin.title")
                 font.pixelSize: theme.fontTitle
                 font.bold: true
@@ -26,7 +26,7 @@ Item {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Label {
+            KioskLabel {
                 text: qsTr("handover.enter_pin.body")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
@@ -41,7 +41,7 @@ Item {
                 border.color: handoverModel.pinError !== "" ? theme.problemBorder : theme.primary
                 border.width: 4
 
-                Label {
+                KioskLabel {
                     objectName: "handoverPinMask"
                     anchors.centerIn: parent
                     text: handoverModel.pinMask
@@ -50,7 +50,7 @@ Item {
                     color: theme.text
                 }
             }
-            Label {
+            KioskLabel {
                 objectName: "handoverPinError"
                 visible: handoverModel.pinError !== ""
                 text: handoverModel.pinError

@@ -37,7 +37,7 @@ Item {
                     radius: 60
                     color: tone === "success" ? theme.successBorder
                          : tone === "problem" ? theme.problemBorder : theme.primary
-                    Label {
+                    KioskLabel {
                         anchors.centerIn: parent
                         text: tone === "success" ? "✓" : "!"
                         font.pixelSize: 72
@@ -51,7 +51,7 @@ Item {
                     Layout.fillWidth: true
                     Layout.alignment: Qt.AlignTop
 
-                    Label {
+                    KioskLabel {
                         objectName: "handoverTitle"
                         text: handoverModel.title
                         font.pixelSize: theme.fontTitle
@@ -60,7 +60,7 @@ Item {
                         wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
-                    Label {
+                    KioskLabel {
                         objectName: "handoverBody"
                         text: handoverModel.body
                         font.pixelSize: theme.fontLarge

@@ -13,21 +13,21 @@ Item {
         anchors.bottomMargin: 20
         spacing: 16
 
-        Label {
+        KioskLabel {
             text: qsTr("handover.review.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
             color: theme.text
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("handover.review.body")
             font.pixelSize: theme.fontBody
             color: theme.textMuted
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             objectName: "handoverReviewEmpty"
             visible: handoverModel.returnedList.count === 0
             text: qsTr("handover.review.empty")
@@ -60,14 +60,14 @@ Item {
                     anchors.leftMargin: 24
                     anchors.rightMargin: 8
                     spacing: 24
-                    Label {
+                    KioskLabel {
                         text: row.caseId
                         font.pixelSize: theme.fontLarge
                         font.bold: true
                         color: theme.text
                         Layout.fillWidth: true
                     }
-                    Label {
+                    KioskLabel {
                         text: row.returnDoor > 0 ? qsTr("handover.review.where").arg(row.returnDoor)
                                                  : qsTr("handover.review.slot")
                         font.pixelSize: theme.fontBody

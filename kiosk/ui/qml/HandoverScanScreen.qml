@@ -13,7 +13,7 @@ Item {
         anchors.bottomMargin: 24
         spacing: 28
 
-        Label {
+        KioskLabel {
             objectName: "handoverScanTitle"
             text: qsTr("handover.scan.title")
             font.pixelSize: theme.fontTitle
@@ -22,14 +22,14 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("handover.scan.body")
             font.pixelSize: theme.fontLarge
             color: theme.text
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: "⬇"
             font.pixelSize: 140
             color: theme.primary

@@ -18,7 +18,7 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
 
-            Label {
+            KioskLabel {
                 text: qsTr("handover.staff.title")
                 font.pixelSize: theme.fontTitle
                 font.bold: true
@@ -26,7 +26,7 @@ Item {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            Label {
+            KioskLabel {
                 text: handoverModel.staffKeypad ? qsTr("handover.staff.body")
                                                 : qsTr("handover.staff.body_card_only")
                 font.pixelSize: theme.fontBody
@@ -56,13 +56,13 @@ Item {
                     }
                     contentItem: RowLayout {
                         spacing: 20
-                        Label {
+                        KioskLabel {
                             text: fieldButton.modelData.label
                             font.pixelSize: theme.fontBody
                             color: theme.textMuted
                             Layout.leftMargin: 16
                         }
-                        Label {
+                        KioskLabel {
                             objectName: "handoverStaffValue_" + fieldButton.modelData.field
                             text: fieldButton.modelData.field === "id" ? handoverModel.staffId
                                                                        : handoverModel.staffPinMask
@@ -74,7 +74,7 @@ Item {
                     }
                 }
             }
-            Label {
+            KioskLabel {
                 objectName: "handoverStaffError"
                 visible: handoverModel.staffError
                 text: handoverModel.staffErrorText

@@ -25,7 +25,7 @@ Item {
             border.color: theme.warningBorder
             border.width: 3
 
-            Label {
+            KioskLabel {
                 id: bannerText
                 anchors.fill: parent
                 anchors.margins: 16
@@ -42,7 +42,7 @@ Item {
             spacing: 24
             Layout.fillWidth: true
 
-            Label {
+            KioskLabel {
                 objectName: "homeTitle"
                 text: qsTr("home.title")
                 font.pixelSize: theme.fontTitle
@@ -126,7 +126,7 @@ Item {
                         Layout.leftMargin: 8
                         radius: 46
                         color: theme.textOnPrimary
-                        Label {
+                        KioskLabel {
                             anchors.centerIn: parent
                             text: serviceButton.prefix
                             font.pixelSize: 52
@@ -134,7 +134,7 @@ Item {
                             color: theme.primary
                         }
                     }
-                    Label {
+                    KioskLabel {
                         text: serviceButton.name
                         font.pixelSize: 44
                         font.bold: true
@@ -145,7 +145,7 @@ Item {
                     ColumnLayout {
                         spacing: 6
                         Layout.rightMargin: 12
-                        Label {
+                        KioskLabel {
                             text: qsTr("home.waiting").arg(serviceButton.waiting)
                             font.pixelSize: theme.fontBody
                             color: theme.textOnPrimary
@@ -154,7 +154,7 @@ Item {
                         RowLayout {
                             spacing: 10
                             Layout.alignment: Qt.AlignRight
-                            Label {
+                            KioskLabel {
                                 text: serviceButton.waitMinutes > 0
                                       ? qsTr("home.wait").arg(serviceButton.waitMinutes)
                                       : qsTr("home.no_wait")
@@ -162,7 +162,7 @@ Item {
                                 font.bold: true
                                 color: theme.textOnPrimary
                             }
-                            Label {
+                            KioskLabel {
                                 visible: serviceButton.estimated
                                 text: qsTr("home.estimate")
                                 font.pixelSize: theme.fontSmall

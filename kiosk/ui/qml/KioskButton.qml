@@ -19,7 +19,7 @@ Button {
         border.color: control.primary ? theme.primaryPressed : theme.primary
         border.width: 3
     }
-    contentItem: Label {
+    contentItem: KioskLabel {
         text: control.text
         font: control.font
         color: control.primary ? theme.textOnPrimary : theme.primary

@@ -20,7 +20,7 @@ ToolBar {
             radius: 9
             color: theme.warningBorder
         }
-        Label {
+        KioskLabel {
             id: offlineLabel
             objectName: "offlineLabel"
             visible: statusModel.linkConfigured && !statusModel.online
@@ -35,7 +35,7 @@ ToolBar {
             visible: !offlineLabel.visible
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             objectName: "clockLabel"
             text: statusModel.clock
             font.pixelSize: theme.fontSmall

@@ -59,7 +59,7 @@ ApplicationWindow {
             anchors.rightMargin: theme.margin
             spacing: 24
 
-            Label {
+            KioskLabel {
                 objectName: "officeName"
                 text: kioskModel.officeName
                 font.pixelSize: theme.fontLarge

@@ -11,7 +11,7 @@ Item {
         width: parent.width - 4 * theme.margin
         spacing: 32
 
-        Label {
+        KioskLabel {
             text: qsTr("oos.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
@@ -20,7 +20,7 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             objectName: "outOfServiceText"
             text: qsTr(kioskModel.outOfServiceKey)
             font.pixelSize: theme.fontLarge

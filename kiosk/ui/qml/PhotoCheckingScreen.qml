@@ -17,7 +17,7 @@ Item {
             Layout.preferredHeight: 140
             Layout.alignment: Qt.AlignHCenter
         }
-        Label {
+        KioskLabel {
             text: qsTr("photo.checking.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
@@ -26,7 +26,7 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("photo.checking.body")
             font.pixelSize: theme.fontLarge
             color: theme.textMuted

@@ -66,7 +66,7 @@ Item {
             height: 180
             radius: 90
             color: "#B0000000"
-            Label {
+            KioskLabel {
                 anchors.centerIn: parent
                 text: photoModel.countdown
                 font.pixelSize: 120
@@ -84,7 +84,7 @@ Item {
         anchors.margins: 24
         spacing: 24
 
-        Label {
+        KioskLabel {
             text: qsTr("photo.preview.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
@@ -99,7 +99,7 @@ Item {
             color: photoModel.guidanceOk ? theme.successBackground : theme.infoBackground
             border.color: photoModel.guidanceOk ? theme.successBorder : theme.primary
             border.width: 4
-            Label {
+            KioskLabel {
                 id: guidanceText
                 objectName: "photoGuidance"
                 anchors.fill: parent

@@ -25,7 +25,7 @@ Item {
                 color: photoModel.receiptPrinted ? theme.successBackground : theme.problemBackground
                 border.color: photoModel.receiptPrinted ? theme.successBorder : theme.problemBorder
                 border.width: 4
-                Label {
+                KioskLabel {
                     id: receiptText
                     objectName: "photoReceiptText"
                     anchors.fill: parent
@@ -38,12 +38,12 @@ Item {
                     wrapMode: Text.Wrap
                 }
             }
-            Label {
+            KioskLabel {
                 text: qsTr("photo.receipt.code_label")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
             }
-            Label {
+            KioskLabel {
                 objectName: "photoCode"
                 text: photoModel.photoCode
                 font.pixelSize: 96
@@ -82,7 +82,7 @@ Item {
                         fillMode: Image.PreserveAspectFit
                         smooth: false
                     }
-                    Label {
+                    KioskLabel {
                         text: qsTr("photo.receipt.qr")
                         font.pixelSize: theme.fontSmall
                         color: theme.textMuted

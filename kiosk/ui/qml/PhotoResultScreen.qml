@@ -55,7 +55,7 @@ Item {
                 anchors.fill: parent
                 anchors.margins: 24
                 spacing: 12
-                Label {
+                KioskLabel {
                     objectName: "photoResultTitle"
                     text: photoModel.passed ? qsTr("photo.result.pass_title")
                                             : qsTr("photo.result.fail_title")
@@ -65,7 +65,7 @@ Item {
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
                 }
-                Label {
+                KioskLabel {
                     text: photoModel.passed ? qsTr("photo.result.pass_body")
                                             : qsTr("photo.result.fail_body")
                     font.pixelSize: theme.fontBody
@@ -75,7 +75,7 @@ Item {
                 }
                 Repeater {
                     model: photoModel.problemKeys
-                    delegate: Label {
+                    delegate: KioskLabel {
                         required property string modelData
                         objectName: "photoProblem"
                         text: "• " + qsTr(modelData)

@@ -11,7 +11,7 @@ Item {
         width: parent.width - 4 * theme.margin
         spacing: 32
 
-        Label {
+        KioskLabel {
             objectName: "photoUnavailableTitle"
             text: qsTr("photo.unavailable.title")
             font.pixelSize: theme.fontTitle
@@ -21,7 +21,7 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("photo.unavailable.body")
             font.pixelSize: theme.fontLarge
             color: theme.text

@@ -31,7 +31,7 @@ Item {
                     anchors.fill: parent
                     anchors.margins: 16
                     spacing: 6
-                    Label {
+                    KioskLabel {
                         text: qsTr("problem.title")
                         font.pixelSize: theme.fontLarge
                         font.bold: true
@@ -39,7 +39,7 @@ Item {
                         wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
-                    Label {
+                    KioskLabel {
                         objectName: "problemText"
                         text: kioskModel.problemKey ? qsTr(kioskModel.problemKey) : ""
                         font.pixelSize: theme.fontBody

@@ -17,7 +17,7 @@ Item {
             Layout.preferredWidth: 140
             Layout.preferredHeight: 140
         }
-        Label {
+        KioskLabel {
             text: qsTr("printing.title")
             font.pixelSize: theme.fontTitle
             font.bold: true
@@ -26,7 +26,7 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: kioskModel.ticketService
             font.pixelSize: theme.fontLarge
             color: theme.primary
@@ -35,7 +35,7 @@ Item {
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: qsTr("printing.wait")
             font.pixelSize: theme.fontBody
             color: theme.textMuted

@@ -18,7 +18,7 @@ Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
 
-            Label {
+            KioskLabel {
                 objectName: "takeTitle"
                 text: qsTr("take.title")
                 font.pixelSize: theme.fontTitle

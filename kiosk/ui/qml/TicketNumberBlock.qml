@@ -17,12 +17,12 @@ Rectangle {
         anchors.leftMargin: 28
         spacing: 4
 
-        Label {
+        KioskLabel {
             text: qsTr("card.number")
             font.pixelSize: theme.fontBody
             color: theme.textMuted
         }
-        Label {
+        KioskLabel {
             objectName: "ticketNumber"
             text: kioskModel.ticketNumber
             font.pixelSize: theme.fontNumber
@@ -32,7 +32,7 @@ Rectangle {
             minimumPixelSize: 60
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             objectName: "ticketService"
             text: kioskModel.ticketService
             font.pixelSize: theme.fontLarge
@@ -42,14 +42,14 @@ Rectangle {
             Layout.fillWidth: true
             Layout.bottomMargin: 8
         }
-        Label {
+        KioskLabel {
             text: qsTr("card.people_ahead").arg(kioskModel.peopleAhead)
             font.pixelSize: theme.fontBody
             color: theme.text
             wrapMode: Text.Wrap
             Layout.fillWidth: true
         }
-        Label {
+        KioskLabel {
             text: kioskModel.waitMinutes <= 0
                   ? qsTr("card.wait_none")
                   : kioskModel.waitEstimated

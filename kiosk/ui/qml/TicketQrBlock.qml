@@ -29,7 +29,7 @@ Rectangle {
             fillMode: Image.PreserveAspectFit
             smooth: false
         }
-        Label {
+        KioskLabel {
             id: captionLabel
             text: qsTr("card.qr")
             font.pixelSize: theme.fontSmall
