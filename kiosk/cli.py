@@ -54,9 +54,7 @@ def _common_options(*, config: bool) -> argparse.ArgumentParser:
             default=argparse.SUPPRESS,
             help=f"config file (default {DEFAULT_CONFIG_PATH})",
         )
-    parent.add_argument(
-        "--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING… (default INFO)"
-    )
+    parent.add_argument("--log-level", default=argparse.SUPPRESS, help="DEBUG, INFO, WARNING…")
     return parent
 
 
@@ -68,7 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (%(default)s)"
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING… (%(default)s)")
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING… (default INFO; the demo: WARNING on the terminal, INFO in "
+        "its log file)",
+    )
     with_config = [_common_options(config=True)]
     without_config = [_common_options(config=False)]
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -172,6 +175,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _log_level(name: str) -> int:
+    level = getattr(logging, name.upper(), None)
+    return level if isinstance(level, int) else logging.INFO
+
+
+def _demo_logging(args: argparse.Namespace) -> None:
+    """The demo: warnings on the terminal (unless --log-level), everything in ``demo.log``.
+
+    NOTE: the lines that say where everything is were lost in some sixty INFO lines a run.
+    """
+    from kiosk.demo import DEMO_LOG, default_state_dir
+
+    state_dir: Path = args.state_dir or default_state_dir()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    terminal = logging.StreamHandler()
+    terminal.setLevel(_log_level(args.log_level or "WARNING"))
+    log_file = logging.FileHandler(state_dir / DEMO_LOG, mode="w", encoding="utf-8")
+    log_file.setLevel(min(logging.INFO, terminal.level))
+    logging.basicConfig(
+        level=min(terminal.level, log_file.level), format=LOG_FORMAT, handlers=[terminal, log_file]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
@@ -182,10 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         # NOTE: options before the first positional land in `extra`, the rest (from that
         # positional on) in the REMAINDER `args`: joined, they are the line as typed.
         args.args = [*extra, *args.args]
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if args.command == "demo":
+        _demo_logging(args)
+    else:
+        logging.basicConfig(level=_log_level(args.log_level or "INFO"), format=LOG_FORMAT)
     try:
         return _dispatch(args)
     except KioskError as exc:

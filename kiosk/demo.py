@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "demo_config.toml"
+DEMO_LOG = "demo.log"
+"""The demo's log, in its state folder: the terminal shows the summary and warnings only."""
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _run_demo(options: DemoOptions) -> int:
 
     state_dir = options.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["kiosk demo", f"  state:        {state_dir}"]
+    lines = ["kiosk demo", f"  state:        {state_dir} (log: {state_dir / DEMO_LOG})"]
     with ExitStack() as stack:
         simulator: PrinterSimulator | None = None
         if options.printer:

@@ -163,13 +163,23 @@ def stopped_status(demo: RunningDemo) -> int:
 
 
 def test_demo_with_quit_after_exits_0_and_leaves_no_child_running(
-    start_demo: Callable[..., RunningDemo],
+    start_demo: Callable[..., RunningDemo], tmp_path: Path
 ) -> None:
     demo = start_demo("--quit-after", "4")
     demo.wait_ready()
     assert stopped_status(demo) == 0, "\n".join(demo.lines[-30:])
     assert demo.wait_no_survivors() == []
     assert not [line for line in demo.lines if "Fatal Python error" in line]
+    # The terminal keeps to the summary; the log file has the rest.
+    assert demo.lines[:2] == [
+        "kiosk demo",
+        f"  state:        {tmp_path / 'state'} (log: {tmp_path / 'state' / 'demo.log'})",
+    ]
+    assert not [line for line in demo.lines if " INFO " in line]
+    assert (
+        " INFO kiosk.ui.window: kiosk screen closed"
+        in (tmp_path / "state" / "demo.log").read_text()
+    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
