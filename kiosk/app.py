@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
+from kiosk.core.relearn import RELEARN_WAIT_S, StoreRelearn
 from kiosk.devices.health import Health, HealthBoard, HealthState
+from kiosk.errors import StoreError
 from kiosk.services import KioskServices
 from kiosk.store.health import STORE
 from kiosk.systemd_notify import SystemdNotifier
@@ -63,6 +65,80 @@ def follow_store_health(health: HealthBoard, view_model: KioskViewModel) -> None
         view_model.set_out_of_service(True, "store")
 
 
+def follow_relearn(
+    relearn: StoreRelearn | None, view_model: KioskViewModel, wait_s: float = RELEARN_WAIT_S
+) -> object | None:
+    """While a replaced database waits for the server: "getting ready" (``relearning``).
+
+    The screen opens when the server's answer is applied or after ``wait_s`` (an offline
+    kiosk: its ticket numbers are safe, see ``kiosk.core.relearn``). Returns the timer (keep
+    a reference), or None when there is nothing to wait for. GUI thread only.
+    """
+    if relearn is None or not relearn.pending:
+        return None
+    from PySide6.QtCore import QTimer
+
+    view_model.set_out_of_service(True, "relearning")
+
+    def on_change(pending: bool) -> None:
+        if not pending:
+            view_model.leave_out_of_service("relearning")
+
+    relearn.add_listener(on_change)
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: view_model.leave_out_of_service("relearning"))
+    timer.start(round(wait_s * 1000))
+    if not relearn.pending:  # answered while the listener was being added
+        view_model.leave_out_of_service("relearning")
+    return timer
+
+
+def run_store_failure(config: KioskConfig, error: StoreError, options: RunOptions) -> int:
+    """The kiosk cannot open its state database: show out-of-service with the reason and
+    run until stopped, pinging the watchdog (an exit would restart the kiosk, and five
+    failed starts reboot the machine, in a loop). Returns 0 when stopped.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    from kiosk.i18n.catalog import load_catalogs
+    from kiosk.ui.store_failure import build_store_failure_ui
+
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    assert isinstance(app, QGuiApplication)
+    if options.windowed:
+        config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
+    ui = build_store_failure_ui(app, config, load_catalogs(config.ui.languages), str(error))
+    notifier = SystemdNotifier()
+    keep: list[object] = [ui]
+    if notifier.watchdog_interval_s:
+        watchdog = QTimer()
+        watchdog.setInterval(int(notifier.watchdog_interval_s * 1000))
+        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
+        watchdog.start()
+        keep.append(watchdog)
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    tick = QTimer()
+    tick.start(500)
+    tick.timeout.connect(lambda: None)
+    keep.append(tick)
+    notifier.notify("READY=1")
+    if options.on_ready is not None:
+        QTimer.singleShot(0, options.on_ready)
+    if options.quit_after_s is not None:
+        QTimer.singleShot(int(options.quit_after_s * 1000), app.quit)
+    try:
+        app.exec()
+    finally:
+        notifier.notify("STOPPING=1")
+        ui.window.close()
+        app.removeTranslator(ui.translator)
+    del keep
+    return 0
+
+
 def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions) -> int:
     """Show the kiosk screens and run until the window closes or SIGTERM arrives.
 
@@ -94,11 +170,12 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
     follow_store_health(services.health, ui.view_model)
+    relearn_wait = follow_relearn(services.relearn, ui.view_model)
     services.config_listeners.append(ui.services.notify_config_changed)
     panel = options.demo_panel(ui) if options.demo_panel is not None else None
 
     notifier = SystemdNotifier()
-    keep: list[object] = [ui, panel]
+    keep: list[object] = [ui, panel, relearn_wait]
     if notifier.watchdog_interval_s:
         # NOTE: pinged from the Qt main loop: if the GUI thread hangs, the pings stop and
         # systemd restarts the kiosk.

@@ -45,6 +45,11 @@ HANDOVER_CASE_CANCELLED = "handover.case_cancelled"
 HANDOVER_STAFF_IDENTIFIED = "handover.staff_identified"
 HANDOVER_RETURN_REVIEWED = "handover.return_reviewed"
 HANDOVER_COMPARTMENT_CLEARED = "handover.compartment_cleared"
+HANDOVER_OCCUPANCY_RELEARNED = "handover.occupancy_relearned"
+
+# A replaced state database (category ``device``: the store is the kiosk's own device).
+STORE_REPLACED = "store.replaced"
+STORE_RELEARNED = "store.relearned"
 
 # ID photo booth (category ``photo``): an accepted photo (hash, size, rule set, verdicts; the
 # image itself travels separately, see docs/mqtt-contract.md) and its receipt.

@@ -16,6 +16,7 @@ from kiosk.devices.health import Health, HealthBoard, HealthState
 from kiosk.devices.printer.protocol import PrinterError, PrinterStatus, Ticket, TicketPrinter
 from kiosk.i18n.catalog import Catalog
 from kiosk.store.database import Database
+from kiosk.store.identity import IdentityMarker
 from kiosk.store.outbox import Outbox, rfc3339
 from kiosk.store.tickets import TicketRepository, TicketRow
 from kiosk.uuid7 import uuid7
@@ -64,6 +65,9 @@ class TicketService:
 
     Printer access (tickets, test prints, status polls) is serialised by one lock: an
     ESC/POS status reply must not be read in the middle of another ticket's bytes.
+
+    With an identity ``marker`` every number is reserved in the marker file before it is
+    committed, so a replaced database never hands out a number of the day twice.
     """
 
     def __init__(
@@ -76,8 +80,11 @@ class TicketService:
         waiting: WaitingBoard,
         catalogs: dict[str, Catalog],
         clock: Clock,
+        *,
+        marker: IdentityMarker | None = None,
     ):
         self._config = config
+        self._marker = marker
         self._db = db
         self._outbox = outbox
         self._printer = printer
@@ -97,7 +104,8 @@ class TicketService:
         """Take a number for ``service_id``, commit it, print it.
 
         Raises:
-            StoreError: the ticket could not be committed; nothing was printed or promised.
+            StoreError: the ticket could not be committed (or its number not reserved in
+                the identity marker); nothing was printed or promised.
             ConfigError: unknown service.
         """
         service = self._config.service(service_id)
@@ -107,6 +115,10 @@ class TicketService:
         ticket_id = uuid7()
         with self._db.transaction() as tx:
             seq_number = self._repo.next_number(tx, day.isoformat(), service_id)
+            if self._marker is not None:
+                # NOTE: the number is reserved outside the database before it is committed:
+                # a replaced database goes on after the reservation (kiosk.store.identity).
+                self._marker.reserve(day.isoformat(), service_id, seq_number)
             number = format_number(self._config.tickets.number_format, service.prefix, seq_number)
             status_url = self._config.tickets.status_url.format(
                 office=self._config.office, ticket_id=ticket_id, number=number, service=service_id

@@ -53,6 +53,7 @@ _TYPE_CATEGORY = {
     "cmd": "cmd",
     "audit": "audit",
     "config": "audit",  # config.applied / config.rejected travel as audit events
+    "store": "device",  # store.replaced / store.relearned: the state database as a device
 }
 _TOMBSTONE_TYPE = "outbox.dropped"  # keeps the category of the event it replaces
 

@@ -122,6 +122,7 @@ class Database:
         except sqlite3.Error as exc:
             raise store_error(path, "open", exc) from exc
         try:
+            self._refuse_newer_schema()  # NOTE: before WAL mode: a newer file stays untouched
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={synchronous}")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -152,14 +153,18 @@ class Database:
         """
         self._failure_listeners.append(listener)
 
+    def _refuse_newer_schema(self) -> None:
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this program "
+                f"knows ({len(MIGRATIONS)}); refusing to touch it"
+            )
+
     def _migrate(self) -> None:
         with self._lock:
+            self._refuse_newer_schema()
             version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"{self.path}: schema version {version} is newer than this program "
-                    f"knows ({len(MIGRATIONS)}); refusing to touch it"
-                )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 log.info("migrating %s to schema version %d", self.path, number)
                 try:

@@ -32,7 +32,9 @@ class CompartmentRow:
         size: ``S``/``M``/``L``.
         role: ``case`` or ``return``.
         state: ``free``, ``reserved`` (a hand-over chose it), ``loaded``, ``returned`` (an old
-            passport is held), ``fault`` (did not open: out of service until staff clear it).
+            passport is held), ``fault`` (did not open: out of service until staff clear it),
+            ``unknown`` (a replaced database cannot vouch for what it holds: never chosen,
+            never opened for a pickup, until staff check and clear it).
         case_id: the case whose document is (or will be) in it.
         door_seen: the door state last seen by the watch (``open``/``closed``/``unknown``).
         updated_at: RFC 3339.
@@ -149,6 +151,20 @@ class HandoverRepository:
             "UPDATE compartment SET state = ?, case_id = ?, updated_at = ? WHERE door = ?",
             (state, case_id, now, door),
         )
+
+    @staticmethod
+    def mark_unknown_if_free(tx: Transaction, door: int, now: str) -> bool:
+        """A compartment the kiosk cannot vouch for: ``unknown`` content, if it is ``free``.
+
+        Conditional in SQL: a compartment a hand-over took meanwhile is left alone.
+        Returns True when it was marked.
+        """
+        cur = tx.execute(
+            "UPDATE compartment SET state = 'unknown', case_id = '', updated_at = ? "
+            "WHERE door = ? AND state = 'free'",
+            (now, door),
+        )
+        return cur.rowcount > 0
 
     @staticmethod
     def set_door_seen(tx: Transaction, door: int, seen: str) -> None:

@@ -51,6 +51,39 @@ class TicketRepository:
         return number
 
     @staticmethod
+    def last_number(tx: Transaction, business_day: str, service: str) -> int:
+        """The last number taken for a service on a day (0 when none)."""
+        row = tx.execute(
+            "SELECT last_number FROM ticket_counter WHERE business_day = ? AND service = ?",
+            (business_day, service),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def raise_counter(tx: Transaction, business_day: str, service: str, last_number: int) -> int:
+        """Count numbers up to at least ``last_number`` as taken (never lowers); the result.
+
+        A replaced database learns this way which numbers may already be on paper.
+        """
+        tx.execute(
+            "INSERT INTO ticket_counter (business_day, service, last_number) VALUES (?, ?, ?) "
+            "ON CONFLICT (business_day, service) DO UPDATE SET "
+            "last_number = MAX(last_number, excluded.last_number)",
+            (business_day, service, last_number),
+        )
+        return TicketRepository.last_number(tx, business_day, service)
+
+    @staticmethod
+    def issued_up_to(tx: Transaction, business_day: str, service: str, number: int) -> int:
+        """How many tickets of a service and day this database issued with ``<= number``."""
+        row = tx.execute(
+            "SELECT COUNT(*) FROM ticket WHERE business_day = ? AND service = ? "
+            "AND seq_number <= ?",
+            (business_day, service, number),
+        ).fetchone()
+        return int(row[0])
+
+    @staticmethod
     def insert(tx: Transaction, ticket: TicketRow) -> None:
         """Store a newly issued ticket."""
         tx.execute(

@@ -17,7 +17,8 @@ class UsedBooking:
         booking_id: the token's booking id, or ``code:<short code>`` for a typed code.
         office: the office it was checked in at.
         used_at: RFC 3339 UTC of the check-in.
-        outcome: ``accepted`` (signed token) or ``unverified`` (short code, not yet confirmed).
+        outcome: ``accepted`` (signed token), ``unverified`` (short code, not yet confirmed)
+            or ``relearned`` (used before this database replaced a lost one; the server said).
         detail: service, slot, queue position… as stored.
     """
 
@@ -70,6 +71,20 @@ class UsedBookingRepository:
             "VALUES (?, ?, ?, ?, ?)",
             (booking_id, office, used_at, outcome, _json(detail)),
         )
+
+    @staticmethod
+    def insert_relearned(
+        tx: Transaction, booking_id: str, office: str, used_at: str, detail: dict[str, Any]
+    ) -> bool:
+        """Remember a booking the server says was used here before the database was replaced
+        (outcome ``relearned``: a new scan of it reads as already used). False when the
+        booking is already known."""
+        cur = tx.execute(
+            "INSERT OR IGNORE INTO used_booking (booking_id, office, used_at, outcome, detail) "
+            "VALUES (?, ?, ?, 'relearned', ?)",
+            (booking_id, office, used_at, _json(detail)),
+        )
+        return cur.rowcount > 0
 
     @staticmethod
     def update_detail(tx: Transaction, booking_id: str, detail: dict[str, Any]) -> bool:

@@ -88,6 +88,10 @@ log = logging.getLogger(__name__)
 
 TICKET_ISSUED = "ticket.issued"
 CHECKIN_TO_ANSWER = frozenset({"checkin.accepted", "checkin.code_entered"})
+STORE_REPLACED = "store.replaced"
+RELEARN_ACTION = "store.relearn"
+RELEARN_DAYS = 2  # business days of ticket numbers and days of used bookings in an answer
+RELEARN_PART = 300  # used bookings per store.relearn command (well under 64 KiB)
 ENVELOPE_KEYS = frozenset({"v", "id", "seq", "session", "kiosk", "ts", "type", "data"})
 LEGACY = ""  # the incarnation of envelopes from before incarnations (none in the field)
 
@@ -310,6 +314,7 @@ class CentralSimulator:
         self._kiosks: dict[tuple[str, str], _Kiosk] = {}  # (kiosk, incarnation) -> acks
         self._births: dict[str, tuple[str, int]] = {}  # kiosk -> (incarnation, first_seq)
         self._latest: dict[str, str] = {}  # kiosk -> incarnation of its latest event
+        self._relearn_answers: list[tuple[str, str, int, int]] = []
         self._states: dict[str, dict[str, Any]] = {}
         self._state_history: list[tuple[str, dict[str, Any]]] = []
         self._health: dict[str, dict[str, Any]] = {}
@@ -879,6 +884,8 @@ class CentralSimulator:
             self._ack_due_at = time.monotonic() + self.ack_interval_s
         if event.type == TICKET_ISSUED:
             self._count_ticket(kiosk, envelope)
+        if event.type == STORE_REPLACED:
+            self._answer_replacement(kiosk, incarnation, envelope)
         if self.answer_checkins and event.type in CHECKIN_TO_ANSWER:
             self._answer_checkin(kiosk, envelope)
         if self._event_listener is not None:
@@ -996,6 +1003,102 @@ class CentralSimulator:
             self.send_command(kiosk, "checkin.answer", args)
         except LinkError:
             log.warning("could not answer check-in %s of %s", ref, kiosk)
+
+    # ---- a replaced state database (docs/mqtt-contract.md) -------------------------------
+
+    def _answer_replacement(self, kiosk: str, incarnation: str, envelope: dict[str, Any]) -> None:
+        """Answer ``store.replaced`` with what the server knew of the earlier incarnations:
+        the last ticket number per service of the latest business days, when its last
+        event of the replaced incarnation was made, and the bookings used there lately
+        (signed ``store.relearn`` commands; the bookings in parts, ``final`` on the last).
+        """
+        data = _data_of(envelope)
+        previous = str(data.get("previous_incarnation") or "")
+        known = self._knowledge(kiosk, incarnation)
+        if not previous and known:
+            previous = known[-1][0]
+        numbers: dict[tuple[str, str], int] = {}
+        bookings: dict[str, dict[str, str]] = {}
+        since = _now_text_at(time.time() - RELEARN_DAYS * 86400)
+        for _inc, body in known:
+            body_data = _data_of(body)
+            kind = body.get("type")
+            if kind == TICKET_ISSUED:
+                day, service = body_data.get("business_day"), body_data.get("service")
+                number = body_data.get("seq_number")
+                if isinstance(day, str) and isinstance(service, str) and isinstance(number, int):
+                    key = (day, service)
+                    numbers[key] = max(numbers.get(key, 0), number)
+            elif kind in CHECKIN_TO_ANSWER and str(body.get("ts", "")) >= since:
+                code = str(body_data.get("code", ""))
+                ref = str(body_data.get("booking_id", "")) or (f"code:{code}" if code else "")
+                if ref:
+                    bookings[ref] = {"booking_id": ref, "code": code, "used_at": str(body["ts"])}
+        days = sorted({day for day, _ in numbers})[-RELEARN_DAYS:]
+        tickets = [
+            {"business_day": day, "service": service, "last_number": number}
+            for (day, service), number in sorted(numbers.items())
+            if day in days
+        ]
+        entry = self._kiosks.get((kiosk, previous))
+        until = ""
+        for inc, body in reversed(known):
+            if inc == previous and entry is not None and body.get("seq") == entry.contiguous:
+                until = str(body.get("ts", ""))
+                break
+        used = list(bookings.values())
+        parts = [used[i : i + RELEARN_PART] for i in range(0, len(used), RELEARN_PART)] or [[]]
+        for n, part in enumerate(parts):
+            args: dict[str, Any] = {
+                "incarnation": incarnation,
+                "previous_incarnation": previous,
+                "tickets": tickets if n == 0 else [],
+                "events_until": until,
+                "used_bookings": part,
+                "final": n == len(parts) - 1,
+            }
+            try:
+                self.send_command(kiosk, RELEARN_ACTION, args, exp_s=600.0)
+            except LinkError:
+                log.warning("could not send store.relearn to %s", kiosk)
+                return
+        self._relearn_answers.append((kiosk, incarnation, len(tickets), len(used)))
+        log.info(
+            "kiosk %s: replaced database %s re-learns %d numbers and %d used bookings of %s",
+            kiosk,
+            incarnation,
+            len(tickets),
+            len(used),
+            previous or "unknown",
+        )
+
+    def _knowledge(self, kiosk: str, incarnation: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every stored event of ``kiosk`` from other incarnations, oldest first."""
+        if self._db is None:
+            return [
+                (e.incarnation, e.envelope)
+                for e in self._events
+                if e.kiosk == kiosk and e.incarnation != incarnation
+            ]
+        self._commit()
+        rows = self._db.execute(
+            "SELECT incarnation, envelope FROM event WHERE kiosk = ? AND incarnation != ? "
+            "ORDER BY rowid",
+            (kiosk, incarnation),
+        ).fetchall()
+        known: list[tuple[str, dict[str, Any]]] = []
+        for inc, text in rows:
+            body = _json_object(str(text).encode("utf-8"))
+            if body is not None:
+                known.append((str(inc), body))
+        return known
+
+    @property
+    def relearn_answers(self) -> list[tuple[str, str, int, int]]:
+        """``(kiosk, incarnation, ticket entries, used bookings)`` of every store.relearn
+        answer sent, in order."""
+        with self._cond:
+            return list(self._relearn_answers)
 
     # ---- acks -----------------------------------------------------------------------------
 
@@ -1277,6 +1380,16 @@ def _session_of(body: dict[str, Any]) -> int:
 
 def _now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _data_of(envelope: dict[str, Any]) -> dict[str, Any]:
+    data = envelope.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _now_text_at(epoch_s: float) -> str:
+    moment = datetime.fromtimestamp(epoch_s, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 __all__ = [

@@ -249,3 +249,31 @@ def test_cli_prints_each_event_and_stops_on_sigterm(mosquitto: MosquittoBroker) 
         "service": "certificates",
         "business_day": "2026-11-27",
     }
+
+
+def test_a_store_file_from_before_incarnations_is_upgraded_with_its_events_and_acks(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from simulators.central.server import _upgrade_store
+
+    path = tmp_path / "central.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE event (kiosk TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,
+            type TEXT NOT NULL, ts TEXT NOT NULL, envelope TEXT NOT NULL,
+            received TEXT NOT NULL, PRIMARY KEY (kiosk, seq));
+        CREATE TABLE kiosk_ack (kiosk TEXT PRIMARY KEY, contiguous INTEGER NOT NULL);
+        INSERT INTO event VALUES ('kiosk-a', 1, 'id-1', 'ticket.issued', 't', '{}', 'r');
+        INSERT INTO kiosk_ack VALUES ('kiosk-a', 1);
+        """
+    )
+    old.commit()
+    _upgrade_store(old)
+    events = old.execute("SELECT kiosk, incarnation, seq, id FROM event").fetchall()
+    acks = old.execute("SELECT kiosk, incarnation, contiguous FROM kiosk_ack").fetchall()
+    old.close()
+    assert events == [("kiosk-a", "", 1, "id-1")]
+    assert acks == [("kiosk-a", "", 1)]

@@ -4,15 +4,22 @@ the store can write again (issue 10, item 4)."""
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQuick import QQuickItem, QQuickWindow
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import follow_store_health
+from kiosk.app import follow_relearn, follow_store_health
 from kiosk.core.checkin import CheckInResult
+from kiosk.core.clock import SystemClock
+from kiosk.core.relearn import StoreRelearn
 from kiosk.devices.health import HealthState
 from kiosk.errors import StoreFullError
 from kiosk.store.health import STORE, StoreHealthMonitor
+from kiosk.store.opening import Replacement
 from kiosk.ui.checkin_view_model import CheckInScreen
 from kiosk.ui.kiosk_view_model import Screen
+from kiosk.ui.store_failure import build_store_failure_ui
 from tests.store.store_support import big_write, fill, fill_completely, make_room
 from tests.ui.conftest import CheckInUiFactory, KioskParts, UiFactory
 from tests.ui.screen_support import find_item, item_text
@@ -51,10 +58,8 @@ def test_the_store_fault_takes_the_kiosk_out_of_service_and_room_brings_it_back(
     follow_store_health(parts.health, ui.view_model)
     try:
         fill(parts.db)
-        try:
+        with pytest.raises(StoreFullError):
             big_write(parts.db)
-        except StoreFullError:
-            pass
         qtbot.waitUntil(
             lambda: ui.view_model.current_screen is Screen.OUT_OF_SERVICE,
             timeout=SCREEN_TIMEOUT_MS,
@@ -99,7 +104,78 @@ def test_a_check_in_on_a_full_disk_shows_the_unavailable_screen_with_the_counter
     assert finished.args is not None
     assert finished.args[0].result is CheckInResult.UNAVAILABLE
     assert screen.vm.current_screen is CheckInScreen.REJECTED
-    assert item_text(screen.ui, "checkinTitle") == parts.catalogs["ja"].messages[
-        "checkin.unavailable.title"
-    ]
+    assert (
+        item_text(screen.ui, "checkinTitle")
+        == parts.catalogs["ja"].messages["checkin.unavailable.title"]
+    )
     assert item_text(screen.ui, "checkinBody") == "窓口でお尋ねください。職員に連絡済みです。"
+
+
+def test_a_kiosk_that_cannot_open_its_state_shows_why_on_the_out_of_service_screen(
+    qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts
+) -> None:
+    reason = "/var/lib/kiosk/kiosk.sqlite3: schema version 99 is newer than this program knows"
+    ui = build_store_failure_ui(qapp, parts.config, parts.catalogs, reason)
+    try:
+        qtbot.waitExposed(ui.window)
+        texts = {
+            name: _text(ui.window, name) for name in ("outOfServiceText", "storeFailureReason")
+        }
+    finally:
+        ui.window.close()
+        qapp.removeTranslator(ui.translator)
+    assert texts == {
+        "outOfServiceText": parts.catalogs["ja"].messages["oos.body.store_failed"],
+        "storeFailureReason": reason,
+    }
+
+
+def test_a_replaced_database_keeps_the_journeys_closed_until_the_server_has_answered(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts
+) -> None:
+    ui = make_ui()
+    relearn = StoreRelearn(
+        parts.db,
+        parts.outbox,
+        SystemClock(),
+        office="chuo",
+        timezone=parts.config.timezone,
+        reset_time=parts.config.tickets.reset_time,
+        service_ids=["certificates"],
+        replacement=Replacement("missing", "3f2c8a0e-5b7d-4c1e-9a6f-2d4b8e0c1a57", marker=True),
+    )
+    timer = follow_relearn(relearn, ui.view_model, wait_s=60)
+    assert timer is not None
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.OUT_OF_SERVICE)
+    assert item_text(ui, "outOfServiceText") == parts.catalogs["ja"].messages["oos.body.relearning"]
+
+    relearn.handle_command({"incarnation": parts.outbox.incarnation, "final": True})
+
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.HOME, timeout=5000)
+
+
+def test_an_offline_replaced_database_opens_the_journeys_after_the_wait(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts
+) -> None:
+    ui = make_ui()
+    relearn = StoreRelearn(
+        parts.db,
+        parts.outbox,
+        SystemClock(),
+        office="chuo",
+        timezone=parts.config.timezone,
+        reset_time=parts.config.tickets.reset_time,
+        service_ids=["certificates"],
+        replacement=Replacement("missing", "3f2c8a0e-5b7d-4c1e-9a6f-2d4b8e0c1a57", marker=True),
+    )
+    timer = follow_relearn(relearn, ui.view_model, wait_s=0.3)
+    assert timer is not None
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.OUT_OF_SERVICE)
+    qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.HOME, timeout=5000)
+    assert relearn.pending  # still waiting for the server, in the background
+
+
+def _text(window: QQuickWindow, name: str) -> str:
+    item = window.findChild(QQuickItem, name)
+    assert item is not None, name
+    return str(item.property("text"))

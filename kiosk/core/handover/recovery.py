@@ -87,6 +87,7 @@ from kiosk.core.handover.machine import (
     Target,
 )
 from kiosk.devices.locker.protocol import DoorState, Locker, LockerError
+from kiosk.store.outbox import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +246,82 @@ def recover(
             )
         )
     return settlements
+
+
+@dataclass(frozen=True)
+class CompartmentCheck:
+    """What the sensors said about one compartment when a replaced database re-learned.
+
+    Attributes:
+        door: the door.
+        verdict: ``empty`` (closed, item sensor says empty: vouched for) or ``unknown``
+            (marked: open, unknown, item present or no item sensor).
+        door_state: what the door read.
+        item: its item sensor (None: none, or it did not say).
+    """
+
+    door: int
+    verdict: str
+    door_state: str
+    item: bool | None
+
+
+def relearn_occupancy(
+    journal: HandoverJournal, locker: Locker, now: datetime
+) -> list[CompartmentCheck]:
+    """A replaced database knows no compartment's content: read the doors and item sensors
+    and mark every ``free`` compartment it cannot vouch for as ``unknown``.
+
+    Vouched for (stays ``free``): the door reads closed and the item sensor reads empty.
+    Anything else (door open or unknown, an item present, no item sensor, no answer from
+    the board) may hold a passport a lost database had recorded: ``unknown`` compartments
+    are never chosen for loading or a return and never opened for a pickup, until staff
+    check them and clear them (``HandoverService.clear_compartment``, an audited staff
+    action). Compartments in any other state (a hand-over or a load since the start) are
+    left alone. Fires nothing. One ``handover.occupancy_relearned`` event lists the result.
+
+    Raises:
+        StoreError: nothing was marked.
+    """
+    try:
+        doors = locker.read_doors()
+    except LockerError as exc:
+        log.warning("re-learn: the locker did not answer (%s); every door counts as unknown", exc)
+        doors = {}
+    at = rfc3339(now)
+    checks: list[CompartmentCheck] = []
+    with journal.transaction() as tx:
+        for compartment in journal.repo.compartments(tx):
+            if compartment.state != "free":
+                continue
+            status = doors.get(compartment.door)
+            state = status.state.value if status is not None else DoorState.UNKNOWN.value
+            item = status.item_present if status is not None else None
+            vouched = (
+                status is not None
+                and status.state is DoorState.CLOSED
+                and status.item_present is False
+            )
+            if vouched:
+                checks.append(CompartmentCheck(compartment.door, "empty", state, item))
+            elif journal.repo.mark_unknown_if_free(tx, compartment.door, at):
+                checks.append(CompartmentCheck(compartment.door, "unknown", state, item))
+        journal.event(
+            tx,
+            events.HANDOVER_OCCUPANCY_RELEARNED,
+            {
+                "unknown": [c.door for c in checks if c.verdict == "unknown"],
+                "empty": [c.door for c in checks if c.verdict == "empty"],
+                "doors": {
+                    str(c.door): {"door_state": c.door_state, "item": c.item} for c in checks
+                },
+            },
+            now,
+        )
+    unknown = [c.door for c in checks if c.verdict == "unknown"]
+    if unknown:
+        log.warning("re-learn: compartments %s marked unknown until staff check them", unknown)
+    return checks
 
 
 def _report_still_open(

@@ -1,0 +1,105 @@
+# ruff: noqa: N815 - QML property names are camelCase
+"""The screen of a kiosk that could not open its state database at start.
+
+Rather than exit (systemd would restart it, and after five failures reboot the machine, in a
+loop), the kiosk shows the out-of-service screen: the citizen reads where to go, staff read
+the reason in small print. Nothing else runs: without its records the kiosk cannot promise a
+ticket, a check-in or a door.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Property, QObject, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtQml import QQmlApplicationEngine
+from PySide6.QtQuick import QQuickWindow
+
+from kiosk.config import KioskConfig
+from kiosk.i18n.catalog import Catalog
+from kiosk.ui.translator import CatalogTranslator
+
+log = logging.getLogger(__name__)
+
+STORE_FAILURE_QML = Path(__file__).resolve().parent / "qml" / "StoreFailureWindow.qml"
+OUT_OF_SERVICE_KEY = "oos.body.store_failed"
+
+
+class StoreFailureModel(QObject):
+    """``kioskModel`` of the store-failure window: the text key and the reason (English)."""
+
+    changed = Signal()
+
+    def __init__(self, reason: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._reason = reason
+
+    def _get_key(self) -> str:
+        return OUT_OF_SERVICE_KEY
+
+    def _get_reason(self) -> str:
+        return self._reason
+
+    outOfServiceKey = Property(str, _get_key, notify=changed)
+    reason = Property(str, _get_reason, notify=changed)
+
+
+class StoreFailureUi:
+    """The window, its engine and translator (keep a reference while it runs).
+
+    Attributes:
+        engine: the QML engine.
+        window: the window (``storeFailureWindow``).
+        model: the ``kioskModel``.
+        translator: installed on the application.
+    """
+
+    def __init__(
+        self,
+        engine: QQmlApplicationEngine,
+        window: QQuickWindow,
+        model: StoreFailureModel,
+        translator: CatalogTranslator,
+    ) -> None:
+        self.engine = engine
+        self.window = window
+        self.model = model
+        self.translator = translator
+
+
+def build_store_failure_ui(
+    app: QGuiApplication,
+    config: KioskConfig,
+    catalogs: dict[str, Catalog],
+    reason: str,
+    *,
+    show: bool = True,
+) -> StoreFailureUi:
+    """Load the out-of-service window with ``reason`` (for staff) in the first language.
+
+    Raises:
+        RuntimeError: the QML did not load.
+    """
+    languages = [lang for lang in config.ui.languages if lang in catalogs]
+    translator = CatalogTranslator({lang: catalogs[lang] for lang in languages}, parent=app)
+    app.installTranslator(translator)
+    engine = QQmlApplicationEngine()
+    model = StoreFailureModel(reason, parent=engine)
+    engine.rootContext().setContextProperty("kioskModel", model)
+    engine.load(QUrl.fromLocalFile(str(STORE_FAILURE_QML)))
+    roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
+    if not roots:
+        raise RuntimeError(f"{STORE_FAILURE_QML} did not load; see the QML errors logged above")
+    window = roots[0]
+    if show:
+        if config.ui.fullscreen:
+            window.showFullScreen()
+        else:
+            window.show()
+    log.error("out of service: the state database cannot be opened: %s", reason)
+    return StoreFailureUi(engine, window, model, translator)
+
+
+__all__ = ["OUT_OF_SERVICE_KEY", "StoreFailureUi", "build_store_failure_ui"]
