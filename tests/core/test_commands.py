@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,8 +18,8 @@ from kiosk.store.commands import CommandState
 from simulators.demo_keys import DEMO_COMMAND_KID, demo_command_private_key
 from tests.kiosk_config import config_data
 from tests.link.command_support import CommandRig, signed_config
-from tests.trust_keys import trust_table
 from tests.link.link_support import KIOSK_ID, KioskStore
+from tests.trust_keys import trust_table
 
 ACTION = "diag.print_test"
 
