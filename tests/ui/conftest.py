@@ -464,9 +464,7 @@ def make_handover_ui(
             HandoverSettings(**values),
             HandoverJournal(parts.db, parts.outbox),
             locker,
-            HandoverTrust(
-                pickup=demo_trust(KeyPurpose.PICKUP), staff=demo_trust(KeyPurpose.STAFF)
-            ),
+            HandoverTrust(pickup=demo_trust(KeyPurpose.PICKUP), staff=demo_trust(KeyPurpose.STAFF)),
             SystemClock(),
             health=parts.health,
         )
