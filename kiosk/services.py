@@ -300,7 +300,7 @@ def build_services(
         config = desired.config
     health = HealthBoard()
     HealthEventRecorder(health, db, outbox)
-    store_health = StoreHealthMonitor(db, health)
+    store_health = StoreHealthMonitor(db, health, marker=opened.marker)
     relearn = StoreRelearn(
         db,
         outbox,

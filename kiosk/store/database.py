@@ -45,6 +45,9 @@ CREATED_AT = "store.created_at"  # kv: when this incarnation was made (RFC 3339 
 _FULL = frozenset({"SQLITE_FULL"})
 _CORRUPT = frozenset({"SQLITE_CORRUPT", "SQLITE_CORRUPT_VTAB", "SQLITE_CORRUPT_SEQUENCE"})
 _NOT_A_DATABASE = frozenset({"SQLITE_NOTADB"})
+# NOTE: errors of the statement itself (a constraint, a typo in SQL) are the program's, not
+# the store's: they are raised as StoreError too, but the store's health is not told.
+_STATEMENT_ERRORS = ("SQLITE_CONSTRAINT", "SQLITE_ERROR", "SQLITE_MISMATCH", "SQLITE_RANGE")
 
 
 def store_error(path: Path, what: str, exc: sqlite3.Error) -> StoreError:
@@ -146,7 +149,8 @@ class Database:
         self._commit_listeners.append(listener)
 
     def add_failure_listener(self, listener: FailureListener) -> None:
-        """Call ``listener(error)`` when a read, a write or a commit failed.
+        """Call ``listener(error)`` when a read, a write or a commit failed because of the
+        store (full, damaged, I/O, busy…), not because of the statement (a constraint).
 
         The store's health uses it (``store`` ``fault/disk_full``). Listeners may run while
         the database lock is held and must only signal.
@@ -300,6 +304,11 @@ class Database:
     def _failed(self, what: str, exc: sqlite3.Error) -> StoreError:
         error = store_error(self.path, what, exc)
         log.error("%s", error)
+        name = str(getattr(exc, "sqlite_errorname", "") or "")
+        if name.startswith(_STATEMENT_ERRORS) or isinstance(
+            exc, sqlite3.IntegrityError | sqlite3.ProgrammingError
+        ):
+            return error
         for listener in self._failure_listeners:
             listener(error)
         return error

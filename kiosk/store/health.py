@@ -26,6 +26,7 @@ from pathlib import Path
 from kiosk.devices.health import Health, HealthBoard, HealthState
 from kiosk.errors import StoreCorruptError, StoreError, StoreFullError
 from kiosk.store.database import Database
+from kiosk.store.identity import IdentityMarker
 from kiosk.store.kv import kv_set
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,20 @@ class StoreHealthMonitor:
         db: the database to watch.
         board: the health board.
         probe_interval_s: seconds between probe writes while in fault.
+        marker: the identity marker; a failed marker write is a store fault too (a ticket
+            number cannot be reserved), and the probe rewrites it.
     """
 
-    def __init__(self, db: Database, board: HealthBoard, *, probe_interval_s: float = 10.0):
+    def __init__(
+        self,
+        db: Database,
+        board: HealthBoard,
+        *,
+        probe_interval_s: float = 10.0,
+        marker: IdentityMarker | None = None,
+    ):
         self._db = db
+        self._marker = marker
         self._board = board
         self.probe_interval_s = probe_interval_s
         self._folder = db.path.parent
@@ -87,6 +98,8 @@ class StoreHealthMonitor:
         board.report(STORE, Health(HealthState.OK))
         db.add_failure_listener(self._on_failure)
         db.add_commit_listener(self._on_commit)
+        if marker is not None:
+            marker.add_failure_listener(self._on_failure)
 
     @property
     def faulted(self) -> bool:
@@ -176,6 +189,9 @@ class StoreHealthMonitor:
                 kv_set(tx, PROBE_KEY, "x" * PROBE_BYTES)
             with self._db.transaction() as tx:
                 tx.execute("DELETE FROM kv WHERE key = ?", (PROBE_KEY,))
+            identity = self._marker.identity if self._marker is not None else None
+            if self._marker is not None and identity is not None:
+                self._marker.write(identity)
         except StoreError:
             return False  # still failing: the failure listener has signalled again
         return True

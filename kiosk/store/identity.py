@@ -20,14 +20,16 @@ It answers three questions the database cannot answer once it is lost:
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import StoreError
+from kiosk.errors import StoreError, StoreFullError
 from kiosk.store.files import write_private
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ RESERVE_BLOCK = 50
 
 class MarkerError(StoreError):
     """Raised when the identity marker cannot be read (damaged) or written."""
+
+
+class MarkerFullError(MarkerError, StoreFullError):
+    """Raised when the identity marker cannot be written because the disk is full."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,11 @@ class IdentityMarker:
         self.path = folder / MARKER_NAME
         self._lock = threading.Lock()
         self._identity: Identity | None = None
+        self._failure_listeners: list[Callable[[StoreError], None]] = []
+
+    def add_failure_listener(self, listener: Callable[[StoreError], None]) -> None:
+        """Call ``listener(error)`` when the marker could not be written; must only signal."""
+        self._failure_listeners.append(listener)
 
     def read(self) -> Identity | None:
         """The marker as on disk (and kept), or None when there is none.
@@ -145,7 +156,11 @@ class IdentityMarker:
         try:
             write_private(self.folder, MARKER_NAME, identity.to_json())
         except OSError as exc:
-            raise MarkerError(f"cannot write {self.path}: {exc}") from exc
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+            error = (MarkerFullError if full else MarkerError)(f"cannot write {self.path}: {exc}")
+            for listener in self._failure_listeners:
+                listener(error)
+            raise error from exc
         self._identity = identity
 
     def reserve(self, business_day: str, service: str, number: int) -> None:

@@ -221,3 +221,33 @@ class _CountingPrinter:
 
     def close(self) -> None:
         pass
+
+
+def test_a_constraint_error_is_the_programs_not_a_store_fault(db: Database) -> None:
+    board = HealthBoard()
+    monitor = StoreHealthMonitor(db, board, probe_interval_s=0.05)
+    reasons: list[str] = []
+    changed = threading.Condition()
+
+    def on_change(device: str, health: Health) -> None:
+        with changed:
+            reasons.append(health.reason)
+            changed.notify_all()
+
+    board.subscribe(on_change)
+    try:
+        with db.transaction() as tx:
+            kv_set(tx, "k", "v")
+        with (
+            pytest.raises(StoreError, match="UNIQUE constraint failed"),
+            db.transaction() as tx,
+        ):
+            tx.execute("INSERT INTO kv (key, value) VALUES ('k', 'again')")
+        fill(db)
+        with pytest.raises(StoreFullError):
+            big_write(db)
+        with changed:
+            assert changed.wait_for(lambda: len(reasons) >= 1, 10)
+        assert reasons[0] == "disk_full"  # no io_error came before it
+    finally:
+        monitor.stop()

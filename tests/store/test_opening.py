@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import stat
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,11 +18,12 @@ import pytest
 
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
-from kiosk.devices.health import HealthBoard
+from kiosk.devices.health import HealthBoard, HealthState
 from kiosk.devices.printer.protocol import PaperStatus, PrinterStatus, Ticket
 from kiosk.errors import StoreError
 from kiosk.i18n.catalog import load_catalogs
-from kiosk.store.identity import RESERVE_BLOCK, Identity
+from kiosk.store.health import STORE, StoreHealthMonitor
+from kiosk.store.identity import RESERVE_BLOCK, Identity, MarkerError
 from kiosk.store.kv import kv_get
 from kiosk.store.opening import DB_NAME, OpenedState, open_state
 from kiosk.store.outbox import Outbox
@@ -345,3 +347,43 @@ def test_a_database_sqlite_calls_malformed_is_moved_aside_not_raised(tmp_path: P
         assert opened.replacement.moved_aside[0] == f"{DB_NAME}.corrupt-{STAMP}"
     finally:
         opened.db.close()
+
+
+def test_a_number_whose_reservation_cannot_be_written_is_never_used_and_the_store_says_so(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    opened = open_state(state, KIOSK, now=NOW)
+    board = HealthBoard()
+    monitor = StoreHealthMonitor(opened.db, board, probe_interval_s=0.05, marker=opened.marker)
+    changed = threading.Condition()
+    board.subscribe(lambda device, health: _notify(changed))
+    service = ticket_service(state, opened)
+    marker_file = state / "kiosk.identity"
+    saved = marker_file.read_bytes()
+    marker_file.unlink()
+    marker_file.mkdir()  # the marker cannot be replaced: its write fails
+    (marker_file / "blocker").write_text("x")
+    try:
+        with pytest.raises(MarkerError, match="cannot write"):
+            service.issue("certificates", "ja")
+        with opened.db.reading() as conn:
+            assert TicketRepository.last_number(conn, DAY, "certificates") == 0
+        with changed:
+            assert changed.wait_for(lambda: board.get(STORE).state is HealthState.FAULT, 10)
+        assert board.get(STORE).reason == "io_error"
+
+        (marker_file / "blocker").unlink()
+        marker_file.rmdir()
+        marker_file.write_bytes(saved)
+        with changed:
+            assert changed.wait_for(lambda: board.get(STORE).state is HealthState.OK, 10)
+        assert service.issue("certificates", "ja").ticket.number == "A-001"
+    finally:
+        monitor.stop()
+        opened.db.close()
+
+
+def _notify(condition: threading.Condition) -> None:
+    with condition:
+        condition.notify_all()
