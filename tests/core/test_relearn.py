@@ -196,3 +196,24 @@ def test_a_wrong_or_malformed_answer_is_refused_and_changes_nothing(
     assert last_numbers(parts) == {"certificates": 0, "insurance": 0}
     with parts.db.reading() as conn:
         assert conn.execute("SELECT COUNT(*) FROM used_booking").fetchone()[0] == 0
+
+
+def test_a_case_the_server_assigns_again_cannot_be_picked_up_from_an_unknown_compartment(
+    tmp_path: Path,
+) -> None:
+    from tests.core.handover_support import pickup_token
+
+    board = FakeBoard(tuple(range(1, 49)))
+    board.put_item(3)  # the passport of P-1, loaded before the database was lost
+    parts = build(tmp_path / "k.sqlite3", board)
+    replacement = Replacement("missing", PREVIOUS, marker=True)
+    relearn_for(parts, replacement, at=parts.clock.now()).relearn_locker(
+        parts.service.relearn_occupancy
+    )
+    assign(parts, "P-1", "S")  # the server assigns its cases again
+
+    outcome = parts.service.scan_pickup(pickup_token("P-1", parts.clock.now()))
+
+    assert outcome.code.value == "not_ready"
+    assert board.total_pulses() == 0
+    assert {c.door: c.state for c in parts.service.compartments()}[3] == "unknown"
