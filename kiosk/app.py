@@ -16,7 +16,7 @@ from kiosk.devices.health import Health, HealthBoard, HealthState
 from kiosk.errors import StoreError
 from kiosk.services import KioskServices
 from kiosk.store.health import STORE
-from kiosk.systemd_notify import SystemdNotifier
+from kiosk.systemd_notify import SystemdNotifier, install_test_freeze_hook
 
 if TYPE_CHECKING:
     from kiosk.devices.scanner.protocol import ScannedCode
@@ -184,6 +184,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
         watchdog.start()
         keep.append(watchdog)
+    install_test_freeze_hook()  # tests only: does nothing unless its variable is set
 
     # Python handles SIGTERM only when the interpreter runs: a cheap timer gives it a turn.
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
