@@ -217,3 +217,23 @@ def test_a_case_the_server_assigns_again_cannot_be_picked_up_from_an_unknown_com
     assert outcome.code.value == "not_ready"
     assert board.total_pulses() == 0
     assert {c.door: c.state for c in parts.service.compartments()}[3] == "unknown"
+
+
+def test_a_remote_maintenance_open_refuses_a_compartment_of_unknown_content(
+    tmp_path: Path,
+) -> None:
+    """It has no case id on the new database, but may hold a passport the old one knew."""
+    board = FakeBoard(tuple(range(1, 49)))
+    board.put_item(3)
+    parts = build(tmp_path / "k.sqlite3", board)
+    relearn = relearn_for(
+        parts, Replacement("missing", PREVIOUS, marker=True), at=parts.clock.now()
+    )
+    relearn.relearn_locker(parts.service.relearn_occupancy)
+    board.take_item(3)  # even if its item sensor reads empty now (a sensor can be wrong)
+
+    fired: list[int] = []
+    result = parts.service.open_for_maintenance(3, lambda: str(fired.append(3)))
+
+    assert (result.opened, result.reason) == (False, "door_not_free")
+    assert fired == [] and board.total_pulses() == 0
