@@ -218,27 +218,7 @@ class TicketService:
 
     def layout(self, ticket: IssuedTicket) -> Ticket:
         """The ticket's paper layout in its language."""
-        catalog = self._catalogs[ticket.language]
-        service = self._config.service(ticket.service_id)
-        local = ticket.issued_at.astimezone(self._config.timezone)
-        if ticket.wait_minutes <= 0:
-            wait_line = catalog.text("ticket.wait_none")
-        elif ticket.wait_estimated:
-            wait_line = catalog.text("ticket.wait_estimated", ticket.wait_minutes)
-        else:
-            wait_line = catalog.text("ticket.wait", ticket.wait_minutes)
-        return Ticket(
-            header=self._config.office_name.get(ticket.language),
-            title=service.name.get(ticket.language),
-            number=ticket.number,
-            lines=(
-                catalog.text("ticket.issued_at", local.strftime("%Y-%m-%d %H:%M")),
-                catalog.text("ticket.people_ahead", ticket.people_ahead),
-                wait_line,
-            ),
-            qr=ticket.status_url,
-            footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
-        )
+        return ticket_layout(self._config, self._catalogs, ticket)
 
     def shared_printer(self) -> TicketPrinter:
         """The printer for other journeys (photo receipts): serialised with tickets and polls."""
@@ -276,29 +256,8 @@ class TicketService:
 
     def print_test(self, language: str) -> TicketOutcome:
         """A technician's test ticket: the real layout with sample values, nothing committed."""
-        catalog = self._catalogs[language]
-        service = self._config.services[0]
-        sample = IssuedTicket(
-            id="00000000-0000-7000-8000-000000000000",
-            service_id=service.id,
-            number=format_number(self._config.tickets.number_format, service.prefix, 0),
-            issued_at=self._clock.now(),
-            people_ahead=0,
-            wait_minutes=0,
-            wait_estimated=True,
-            status_url=self._config.tickets.status_url.format(
-                office=self._config.office, ticket_id="test", number="test", service=service.id
-            ),
-            language=language,
-        )
-        layout = self.layout(sample)
-        layout = Ticket(
-            header=layout.header,
-            title=f"{catalog.text('ticket.test_title')} — {layout.title}",
-            number=layout.number,
-            lines=layout.lines,
-            qr=layout.qr,
-            footer=layout.footer,
+        sample, layout = technician_test_ticket(
+            self._config, self._catalogs, self._clock.now(), language
         )
         try:
             with self._printer_lock:
@@ -311,6 +270,66 @@ class TicketService:
         return TicketOutcome(
             sample, printed=True, problem=None if health.state is HealthState.OK else health
         )
+
+
+def ticket_layout(
+    config: KioskConfig, catalogs: dict[str, Catalog], ticket: IssuedTicket
+) -> Ticket:
+    """A ticket's paper layout in its language (no printer, no store: ``kiosk diag`` on a
+    bench prints the same layout)."""
+    catalog = catalogs[ticket.language]
+    service = config.service(ticket.service_id)
+    local = ticket.issued_at.astimezone(config.timezone)
+    if ticket.wait_minutes <= 0:
+        wait_line = catalog.text("ticket.wait_none")
+    elif ticket.wait_estimated:
+        wait_line = catalog.text("ticket.wait_estimated", ticket.wait_minutes)
+    else:
+        wait_line = catalog.text("ticket.wait", ticket.wait_minutes)
+    return Ticket(
+        header=config.office_name.get(ticket.language),
+        title=service.name.get(ticket.language),
+        number=ticket.number,
+        lines=(
+            catalog.text("ticket.issued_at", local.strftime("%Y-%m-%d %H:%M")),
+            catalog.text("ticket.people_ahead", ticket.people_ahead),
+            wait_line,
+        ),
+        qr=ticket.status_url,
+        footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
+    )
+
+
+def technician_test_ticket(
+    config: KioskConfig, catalogs: dict[str, Catalog], now: datetime, language: str
+) -> tuple[IssuedTicket, Ticket]:
+    """A technician's test ticket: the real layout with sample values (number 0 of the first
+    service), titled as a test print; nothing is committed."""
+    catalog = catalogs[language]
+    service = config.services[0]
+    sample = IssuedTicket(
+        id="00000000-0000-7000-8000-000000000000",
+        service_id=service.id,
+        number=format_number(config.tickets.number_format, service.prefix, 0),
+        issued_at=now,
+        people_ahead=0,
+        wait_minutes=0,
+        wait_estimated=True,
+        status_url=config.tickets.status_url.format(
+            office=config.office, ticket_id="test", number="test", service=service.id
+        ),
+        language=language,
+    )
+    layout = ticket_layout(config, catalogs, sample)
+    layout = Ticket(
+        header=layout.header,
+        title=f"{catalog.text('ticket.test_title')} — {layout.title}",
+        number=layout.number,
+        lines=layout.lines,
+        qr=layout.qr,
+        footer=layout.footer,
+    )
+    return sample, layout
 
 
 class _SharedPrinter:
