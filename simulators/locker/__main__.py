@@ -1,8 +1,9 @@
 """``python -m simulators.locker`` / ``kiosk sim locker``: the Kerong CU16 chain simulator.
 
 Serves the RS-485 line over TCP (the driver uses ``socket://127.0.0.1:PORT``). Type commands
-on stdin (``pull 3``, ``push 3``, ``jam 5``, ``silence 1``, ``help``…). Stops on Ctrl-C,
-SIGTERM or ``quit``.
+on stdin (``pull 3``, ``push 3``, ``jam 5``, ``shape 1 silent``, ``silence 1``, ``help``…).
+``--reply-shape`` and ``--jam`` set the same from the start. Stops on Ctrl-C, SIGTERM or
+``quit``.
 """
 
 from __future__ import annotations
@@ -11,11 +12,28 @@ import argparse
 import logging
 import sys
 
+from kiosk.devices.locker.kerong_driver import UNLOCK_REPLY_SHAPES
 from simulators.console import serve_until_stopped
 from simulators.locker.control import HELP, apply_command
 from simulators.locker.server import DEFAULT_PORT, MAX_BOARDS, LockerSimulator
 
 EXAMPLE_BOARDS = 3
+
+
+def _reply_shape(text: str) -> tuple[int | None, str]:
+    """``SHAPE`` (every board) or ``BOARD=SHAPE`` → ``(board or None, shape)``."""
+    board_text, _, shape = text.rpartition("=")
+    shape = shape.strip().lower()
+    if shape not in UNLOCK_REPLY_SHAPES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the shape must be one of {', '.join(UNLOCK_REPLY_SHAPES)}"
+        )
+    if not board_text:
+        return None, shape
+    try:
+        return int(board_text), shape
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected SHAPE or BOARD=SHAPE") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +62,25 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a person pulls each released door this long after its unlock",
     )
+    parser.add_argument(
+        "--reply-shape",
+        type=_reply_shape,
+        action="append",
+        default=[],
+        metavar="[BOARD=]SHAPE",
+        help="how the boards (or board BOARD) answer an unlock: echo (a frame with the lock's "
+        "ADDR, the default), status (a status frame with the board's ADDR) or silent (nothing); "
+        "repeatable; stdin: shape BOARD|all SHAPE",
+    )
+    parser.add_argument(
+        "--jam",
+        type=int,
+        action="append",
+        default=[],
+        metavar="DOOR",
+        help="this door's latch is jammed: an unlock pulses the lock and the door stays locked; "
+        "repeatable; stdin: jam DOOR / unjam DOOR",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -55,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    shapes: dict[int, str] = {}
+    for board, shape in args.reply_shape:
+        if board is None:
+            shapes = dict.fromkeys(range(args.boards), shape)
+        else:
+            shapes[board] = shape
     try:
         simulator = LockerSimulator(
             args.port,
@@ -64,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             locked_bit=args.locked_bit,
             pulse_ms=args.pulse_ms,
             auto_pull_s=args.auto_pull,
+            reply_shape=shapes,
+            jammed=args.jam,
         )
         simulator.start()
     except (OSError, ValueError) as exc:
@@ -78,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.boards} and locks_per_board = {args.locks_per_board} reads it",
         flush=True,
     )
+    shaped = [f"board {b} {simulator.reply_shape(b)}" for b in range(args.boards)]
+    if any(not text.endswith(" echo") for text in shaped) or args.jam:
+        jams = f"; jammed door(s): {', '.join(map(str, args.jam))}" if args.jam else ""
+        print(f"unlock replies: {', '.join(shaped)}{jams}", flush=True)
     print(HELP, flush=True)
     try:
         serve_until_stopped(lambda line: apply_command(simulator, line), name="locker-sim-stdin")

@@ -12,6 +12,7 @@ HELP = """commands (DOOR from 1, BOARD from 0):
   pull DOOR / push DOOR      a person pulls the handle / pushes the door shut
   put DOOR / take DOOR       put an item in / take it out
   jam DOOR / unjam DOOR      the latch does not release on unlock / works again
+  shape BOARD|all SHAPE      how a board answers an unlock: echo, status or silent
   wontshut DOOR / fix DOOR   the door springs open after each push / stays shut again
   force DOOR                 open the door without a command (forced)
   corrupt RATE               corrupt this fraction (0-1) of replies
@@ -47,6 +48,22 @@ def _door_command(simulator: LockerSimulator, verb: str, door: int) -> str | Non
     return None
 
 
+def _shape_command(simulator: LockerSimulator, rest: str) -> str:
+    """``shape BOARD|all SHAPE``: set how a board (or every board) answers an unlock.
+
+    Raises:
+        ValueError: not two words, an unknown board or shape.
+    """
+    words = rest.split()
+    if len(words) != 2:
+        raise ValueError("usage: shape BOARD|all echo|status|silent")
+    which, shape = words[0].lower(), words[1].lower()
+    board = None if which == "all" else int(which)
+    simulator.set_reply_shape(shape, board)
+    boards = "every board" if board is None else f"board {board}"
+    return f"{boards} answers an unlock with {shape}"
+
+
 def describe(simulator: LockerSimulator) -> str:
     """A short state report: doors not shut-and-empty, pulses, connections."""
     lines = []
@@ -66,6 +83,10 @@ def describe(simulator: LockerSimulator) -> str:
         pulses = simulator.pulses(door)
         if flags or pulses:
             lines.append(f"door {door}: {' '.join(flags) or 'shut'}; {pulses} pulse(s)")
+    for board in range(simulator.boards):
+        shape = simulator.reply_shape(board)
+        if shape != "echo":
+            lines.append(f"board {board}: answers an unlock with {shape}")
     lines.append(
         f"{simulator.connections} connection(s) so far; {len(simulator.pulse_log)} pulse(s); "
         f"{simulator.corrupted} corrupted repl(ies)"
@@ -95,6 +116,8 @@ def apply_command(simulator: LockerSimulator, line: str) -> str:
         if verb == "speak" and rest:
             simulator.silence(int(rest), False)
             return f"board {int(rest)} answers again"
+        if verb == "shape" and rest:
+            return _shape_command(simulator, rest)
         if verb == "reset" and rest:
             simulator.reset_board(int(rest))
             return f"board {int(rest)} restarting"

@@ -8,14 +8,19 @@ board 0 locks 1-16 are doors 1-16, board 1 lock 1 is door 17, and so on.
 What a door does:
 
 - ``31`` (unlock) energises its lock once: the pulse is recorded (:meth:`pulses`), and unless
-  the latch is jammed the door is *released*. The reply (a ``35`` frame echoing the unlock's
-  ADDR) goes out when the pulse starts.
+  the latch is jammed the door is *released*. The reply goes out when the pulse starts, in the
+  board's *reply shape* (:meth:`set_reply_shape`; real boards differ, see the NOTE above
+  :data:`kiosk.devices.locker.kerong_driver.UNLOCK_REPLY_SHAPES`): ``echo`` a ``35`` frame with
+  the unlock's ADDR, ``status`` a ``35`` status frame with the board's ADDR (lock nibble 0),
+  ``silent`` nothing. A ``30`` is always answered.
 - A released door opens when a person pulls it (:meth:`pull`); a latched one does not.
 - :meth:`push` closes it and the latch catches again (unless it :meth:`wont_stay_shut`).
 - The lock sensor reads *locked* while the door is shut; the item sensor reads what
-  :meth:`put_item` / :meth:`take_item` left there.
+  :meth:`put_item` / :meth:`take_item` left there. A released door that nobody pulled still
+  reads locked; ``auto_pull_s=0`` plays a spring latch that pushes the door ajar at once.
 
-Faults, switched at run time: :meth:`jam` (latch does not release), :meth:`wont_stay_shut`,
+Faults, switched at run time: :meth:`jam` (latch does not release: the door stays locked
+after an unlock, though the lock was pulsed and the board answered), :meth:`wont_stay_shut`,
 :meth:`force_open` (opens without a command), :meth:`corrupt_replies` (a fraction of replies
 get one byte changed, so their checksum fails), :meth:`silence` (a board stops answering),
 :meth:`reset_board` (relays drop, the board does not answer while it boots, then sends one
@@ -42,15 +47,18 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
+from kiosk.devices.locker.kerong_driver import UNLOCK_REPLY_SHAPES
 from kiosk.devices.locker.kerong_frames import (
     CMD_STATUS,
     CMD_UNLOCK,
     FrameParser,
     RawFrame,
     StatusReply,
+    address,
     encode_status_reply,
     lock_bits_for,
 )
@@ -111,6 +119,7 @@ class DoorModel:
 
 @dataclass
 class _Board:
+    reply_shape: str = "echo"
     silent: bool = False
     boot_requests_left: int = 0
     power_on_replies_left: int = 0
@@ -128,8 +137,15 @@ class LockerSimulator:
         locked_bit: the board revision's polarity: 1 when a set lock bit means locked.
         pulse_ms: the pulse each unlock records.
         auto_pull_s: when set, a "person" pulls each released door this many seconds after
-            its unlock (for the demo); None leaves pulling to :meth:`pull`.
+            its unlock (for the demo; 0 plays a spring latch); None leaves pulling to
+            :meth:`pull`.
+        reply_shape: how the boards answer an unlock (``echo``, ``status`` or ``silent``):
+            one shape for every board, or ``{board: shape}`` (boards not named echo).
+        jammed: doors whose latch is jammed from the start (see :meth:`jam`).
         seed: seed of the corruption choices.
+
+    Raises:
+        ValueError: a setting out of range, an unknown shape, board or door.
     """
 
     def __init__(
@@ -142,6 +158,8 @@ class LockerSimulator:
         locked_bit: int = 1,
         pulse_ms: int = 500,
         auto_pull_s: float | None = None,
+        reply_shape: str | Mapping[int, str] = "echo",
+        jammed: Iterable[int] = (),
         seed: int = 0,
     ) -> None:
         if not 1 <= boards <= MAX_BOARDS:
@@ -167,6 +185,15 @@ class LockerSimulator:
         self._changed = threading.Condition(self._lock)
         self._doors = {door: DoorModel() for door in self.door_numbers}
         self._boards = [_Board() for _ in range(boards)]
+        shapes = (
+            dict.fromkeys(range(boards), reply_shape)
+            if isinstance(reply_shape, str)
+            else dict(reply_shape)
+        )
+        for board, shape in shapes.items():
+            self.set_reply_shape(shape, board)
+        for door in jammed:
+            self.jam(door)
         self._clients: dict[socket.socket, FrameParser] = {}
         self._connections = 0
         self._listener: socket.socket | None = None
@@ -246,6 +273,19 @@ class LockerSimulator:
         self._wake_r = self._wake_w = None
         logger.info("locker simulator stopped")
 
+    def unplug(self) -> None:
+        """The RS-485 adapter pulled: connections close, nothing listens until :meth:`plug_in`.
+
+        The port is kept, so the driver finds the boards at the same address again; the doors
+        stay as they were.
+        """
+        self._requested_port = self.port
+        self.stop()
+
+    def plug_in(self) -> None:
+        """Plugged in again after :meth:`unplug`: listen on the same port."""
+        self.start()
+
     def __enter__(self) -> LockerSimulator:
         return self.start()
 
@@ -303,6 +343,30 @@ class LockerSimulator:
         """Jam (or free) the latch: an unlock pulses the lock but the door stays latched."""
         with self._lock:
             self._door(door).jammed = jammed
+
+    def set_reply_shape(self, shape: str, board: int | None = None) -> None:
+        """How a board (every board when None) answers an unlock from now on.
+
+        ``echo``: a ``35`` frame with the lock's ADDR; ``status``: a ``35`` status frame with
+        the board's ADDR; ``silent``: nothing (the lock still fires). Status requests are
+        answered whatever the shape.
+
+        Raises:
+            ValueError: an unknown shape or board.
+        """
+        if shape not in UNLOCK_REPLY_SHAPES:
+            raise ValueError(
+                f"reply shape must be one of {', '.join(UNLOCK_REPLY_SHAPES)}, got {shape!r}"
+            )
+        with self._lock:
+            boards = range(self.boards) if board is None else (board,)
+            for number in boards:
+                self._board(number).reply_shape = shape
+
+    def reply_shape(self, board: int) -> str:
+        """How the board answers an unlock (``echo``, ``status`` or ``silent``)."""
+        with self._lock:
+            return self._board(board).reply_shape
 
     def wont_stay_shut(self, door: int, broken: bool = True) -> None:
         """The door springs open again after each push (a bent door, a broken catch)."""
@@ -439,10 +503,15 @@ class LockerSimulator:
                 timer.daemon = True
                 self._timers.append(timer)
                 timer.start()
+        addr = frame.addr
+        if frame.command == CMD_UNLOCK and state.reply_shape == "silent":
+            return None
+        if frame.command == CMD_UNLOCK and state.reply_shape == "status":
+            addr = address(frame.board, 1)
         power_on = state.power_on_replies_left > 0
         if power_on:
             state.power_on_replies_left -= 1
-        reply = encode_status_reply(self._status(frame.board, frame.addr, power_on=power_on))
+        reply = encode_status_reply(self._status(frame.board, addr, power_on=power_on))
         if self._corrupt_rate and self._random.random() < self._corrupt_rate:
             # NOTE: one changed byte always breaks the byte-sum checksum, so a corrupted reply
             # can never read as a valid reply for another door.

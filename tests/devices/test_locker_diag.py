@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,3 +86,52 @@ def test_a_door_that_does_not_exist_is_neither_audited_nor_fired(locker: Locker)
     with pytest.raises(ValueError, match="no door 9"):
         open_door(locker, 9, audit.append)
     assert audit == []
+
+
+def test_a_technician_open_says_how_the_unlock_was_confirmed(sim: LockerSimulator) -> None:
+    sim.set_reply_shape("silent")
+    audit: list[dict[str, Any]] = []
+    locker = open_locker(
+        sim.url,
+        LockerSettings(boards=2, locks_per_board=2, reply_timeout_s=0.05, unlock_check_s=0.3),
+    )
+    person = threading.Thread(target=lambda: sim.wait_for_pulses(1) and sim.pull(4))
+    person.start()
+    try:
+        reply = open_door(locker, 4, audit.append)
+    finally:
+        person.join()
+        locker.close()
+    assert reply == (
+        "door 4: unlock sent once (confirmed by the door's sensor); pull the door now, then "
+        "push it shut."
+    )
+    assert [(e["stage"], e["result"], e["confirmed"]) for e in audit[1:]] == [
+        ("unlock_sent", "ok", "sensor")
+    ]
+
+
+def test_a_technician_open_of_a_jammed_latch_on_a_silent_board_is_not_confirmed(
+    sim: LockerSimulator,
+) -> None:
+    sim.set_reply_shape("silent")
+    sim.jam(3)
+    audit: list[dict[str, Any]] = []
+    locker = open_locker(
+        sim.url,
+        LockerSettings(boards=2, locks_per_board=2, reply_timeout_s=0.05, unlock_check_s=0.2),
+    )
+    try:
+        reply = open_door(locker, 3, audit.append)
+    finally:
+        locker.close()
+    assert reply.startswith("door 3: unlock sent once, NOT confirmed: the door still reads locked")
+    assert reply.endswith(
+        "Check the latch by hand and run 'kiosk diag locker status' before trying again."
+    )
+    assert [(e["stage"], e.get("result"), e.get("confirmed")) for e in audit] == [
+        ("requested", None, None),
+        ("unlock_sent", "still_locked", "not_confirmed"),
+    ]
+    assert "the door still read locked" in audit[1]["detail"]
+    assert sim.pulsed_doors() == [3]

@@ -141,3 +141,98 @@ def test_main_serves_until_quit_is_typed(monkeypatch: pytest.MonkeyPatch) -> Non
     thread.start()
     thread.join(timeout=10)
     assert result == [0]
+
+
+# -- how a board answers an unlock ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shape", "reply"),
+    [
+        ("echo", encode_status_reply(StatusReply(0x11, 0xFFFF, 0x0002))),
+        ("status", encode_status_reply(StatusReply(0x10, 0xFFFF, 0x0002))),
+        ("silent", b""),
+    ],
+)
+def test_each_reply_shape_answers_an_unlock_with_its_exact_bytes_and_fires_once(
+    shape: str, reply: bytes
+) -> None:
+    with (
+        LockerSimulator(port=0, boards=2, reply_shape={1: shape}) as sim,
+        socket.create_connection(("127.0.0.1", sim.port)) as client,
+    ):
+        sim.put_item(18)
+        if reply:
+            assert _ask(client, encode_unlock(1, 2)) == reply
+        else:
+            assert _silent(client, encode_unlock(1, 2))
+        # a status request is answered whatever the shape
+        assert _ask(client, encode_status_request(1)) == encode_status_reply(
+            StatusReply(0x10, 0xFFFF, 0x0002)
+        )
+        assert _ask(client, encode_unlock(0, 1)) == encode_status_reply(
+            StatusReply(0x00, 0xFFFF, 0)
+        )  # board 0 keeps the default echo
+        assert sim.pulsed_doors() == [18, 1]
+        assert (sim.reply_shape(0), sim.reply_shape(1)) == ("echo", shape)
+
+
+def test_the_reply_shape_and_a_jam_switch_at_run_time_and_are_refused_when_unknown() -> None:
+    with (
+        LockerSimulator(port=0, boards=2, jammed=[3]) as sim,
+        socket.create_connection(("127.0.0.1", sim.port)) as client,
+    ):
+        assert _ask(client, encode_unlock(0, 3))[:3] == bytes.fromhex("02 02 35")
+        sim.set_reply_shape("silent")
+        assert _silent(client, encode_unlock(0, 3))
+        sim.set_reply_shape("status", 0)
+        assert _ask(client, encode_unlock(0, 3))[:3] == bytes.fromhex("02 00 35")
+        assert [p.released for p in sim.pulse_log] == [False, False, False]  # jammed throughout
+        assert sim.door(3).open is False
+        assert (sim.reply_shape(0), sim.reply_shape(1)) == ("status", "silent")
+        with pytest.raises(ValueError, match="reply shape must be one of echo, status, silent"):
+            sim.set_reply_shape("loud")
+        with pytest.raises(ValueError, match="no board 2"):
+            sim.set_reply_shape("echo", 2)
+    with pytest.raises(ValueError, match="no door 40"):
+        LockerSimulator(port=0, boards=2, jammed=[40])
+
+
+def test_the_shape_command_sets_one_board_or_all_and_status_reports_it() -> None:
+    sim = LockerSimulator(port=0, boards=2)
+    assert apply_command(sim, "shape 1 silent") == "board 1 answers an unlock with silent"
+    assert "board 1: answers an unlock with silent" in apply_command(sim, "status")
+    assert "board 0:" not in apply_command(sim, "status")
+    assert apply_command(sim, "shape all STATUS") == "every board answers an unlock with status"
+    assert (sim.reply_shape(0), sim.reply_shape(1)) == ("status", "status")
+    assert apply_command(sim, "shape 0 loud").startswith("error: reply shape must be one of")
+    assert apply_command(sim, "shape 5 echo").startswith("error: no board 5")
+    assert apply_command(sim, "shape 1") == "error: usage: shape BOARD|all echo|status|silent"
+    assert "shape BOARD|all SHAPE" in apply_command(sim, "help")
+
+
+def test_main_takes_reply_shapes_and_jammed_doors_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("status\nquit\n"))
+    argv = ["--port", "0", "--boards", "3", "--reply-shape", "status", "--reply-shape", "2=silent"]
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(main([*argv, "--jam", "5"])))
+    thread.start()
+    thread.join(timeout=10)
+    assert result == [0]
+    out = capsys.readouterr().out
+    assert "unlock replies: board 0 status, board 1 status, board 2 silent; jammed door(s): 5" in (
+        out
+    )
+    assert "door 5: jammed; 0 pulse(s)" in out
+    assert "board 2: answers an unlock with silent" in out
+
+
+def test_main_refuses_an_unknown_reply_shape_as_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--port", "0", "--reply-shape", "1=loud"])
+    assert caught.value.code == 2
+    assert "'1=loud': the shape must be one of echo, status, silent" in capsys.readouterr().err

@@ -6,7 +6,9 @@ English text for a terminal (technicians, not citizens).
 
 A technician open is audited *before* the relay fires (``stage: requested``; if recording the
 audit fails, nothing fires) and again with the outcome (``stage: unlock_sent`` or ``failed``).
-The door is fired exactly once; nothing here retries.
+After ``unlock_sent``, ``result`` is ``ok`` or ``still_locked`` (the board answered and the door
+still reads locked) and ``confirmed`` says how: ``reply``, ``sensor``, ``not_confirmed``, or
+empty for a locker that cannot tell. The door is fired exactly once; nothing here retries.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.devices.locker.protocol import DoorState, Locker, LockerError
+from kiosk.devices.locker.protocol import DoorState, Locker, LockerError, UnlockConfirmation
 
 logger = logging.getLogger(__name__)
 
 AUDIT_TYPE = "locker.technician_open"
 
 _STATE_WORDS = {DoorState.CLOSED: "locked", DoorState.OPEN: "open", DoorState.UNKNOWN: "unknown"}
+_CONFIRMED_BY = {
+    UnlockConfirmation.REPLY: "confirmed by the board's reply",
+    UnlockConfirmation.SENSOR: "confirmed by the door's sensor",
+}
 
 
 def status_table(locker: Locker) -> str:
@@ -91,7 +97,7 @@ def open_door(
     audit(dict(event))
     logger.warning("%s: door %d opened by %s via %s", locker.name, door, actor, via)
     try:
-        locker.unlock(door)
+        result = locker.unlock(door)
     except LockerError as exc:
         audit(
             {
@@ -106,5 +112,31 @@ def open_door(
             f"door {door}: unlock NOT confirmed ({exc.health.reason}): {exc}. Check the door "
             "by hand and run 'kiosk diag locker status' before trying again."
         )
-    audit({**event, "stage": "unlock_sent", "result": "ok", "detail": ""})
-    return f"door {door}: unlock sent once; pull the door now, then push it shut."
+    if result is not None and not result.confirmed:
+        audit(
+            {
+                **event,
+                "stage": "unlock_sent",
+                "result": "still_locked",
+                "confirmed": result.confirmation.value,
+                "detail": result.detail,
+            }
+        )
+        logger.warning("%s: technician open of door %d: %s", locker.name, door, result.detail)
+        return (
+            f"door {door}: unlock sent once, NOT confirmed: the door still reads locked "
+            f"({result.detail}). Check the latch by hand and run 'kiosk diag locker status' "
+            "before trying again."
+        )
+    confirmed = "" if result is None else result.confirmation.value
+    how = "" if result is None else f" ({_CONFIRMED_BY[result.confirmation]})"
+    audit(
+        {
+            **event,
+            "stage": "unlock_sent",
+            "result": "ok",
+            "confirmed": confirmed,
+            "detail": "" if result is None else result.detail,
+        }
+    )
+    return f"door {door}: unlock sent once{how}; pull the door now, then push it shut."

@@ -50,6 +50,8 @@ class LockerSettings:
         locked_bit: Kerong board revision's polarity: 1 when a set lock bit means locked.
         reply_timeout_s: how long to wait for a board's reply.
         retries: extra attempts of a status poll (an unlock is never re-sent).
+        unlock_check_s: Kerong: how long to read a door's sensor back after an unlock the
+            board did not echo (a board that answers with its status frame, or not at all).
         connect_timeout_s: open/write timeout of the transport.
         gpio_doors: GPIO wiring ``{door: (relay, switch, item or None)}`` when the URL is
             ``gpio://`` without ``doors=``.
@@ -65,6 +67,7 @@ class LockerSettings:
     locked_bit: int = 1
     reply_timeout_s: float = 0.25
     retries: int = 2
+    unlock_check_s: float = 1.0
     connect_timeout_s: float = 3.0
     gpio_doors: Mapping[int, DoorPins] | None = None
     active_high: bool = True
@@ -140,6 +143,7 @@ def open_locker(
         locked_bit=parsed.param_int("locked_bit", settings.locked_bit),
         reply_timeout_s=parsed.param_float("reply_timeout", settings.reply_timeout_s),
         retries=parsed.param_int("retries", settings.retries),
+        unlock_check_s=settings.unlock_check_s,
         name=settings.name,
     )
     logger.info(

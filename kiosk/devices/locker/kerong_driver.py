@@ -6,18 +6,36 @@ pyserial URL (``socket://host:port`` for the simulator or an RS-485-to-Ethernet 
 
 Protocol facts (see :mod:`.kerong_frames`): the host asks, a board answers; ``30`` reads a
 board's 16 lock and 16 item sensors, ``31`` energises one lock for the board's own pulse time.
-Both are answered with a 9-byte ``35`` status frame echoing the request's ADDR. Doors are
-numbered from 1 in board order: door ``n`` is board ``(n - 1) // locks_per_board``, lock
-``(n - 1) % locks_per_board + 1``.
+A ``30`` is answered with a 9-byte ``35`` status frame echoing the request's ADDR; what follows
+a ``31`` depends on the board (below). Doors are numbered from 1 in board order: door ``n`` is
+board ``(n - 1) // locks_per_board``, lock ``(n - 1) % locks_per_board + 1``.
+
+**How a board answers an unlock.** Public CU16 code disagrees, so the driver accepts three
+reply shapes:
+
+- ``echo``: a ``35`` frame with the lock's own ADDR (the shape this driver first assumed);
+- ``status``: a ``35`` status frame with the *board's* ADDR (lock nibble 0);
+- ``silent``: nothing at all.
+
+The evidence is in the NOTE above :data:`UNLOCK_REPLY_SHAPES`.
+
+An ``echo`` confirms the unlock (:attr:`UnlockConfirmation.REPLY`). Anything else is ambiguous:
+a board-ADDR frame may be a late answer to an earlier poll and its bits may predate the pulse;
+silence or corrupt bytes prove nothing either way. The driver then reads the door's own sensor
+back (``30`` every 25 ms for up to ``unlock_check_s``): a lock bit that reads unlocked confirms
+the unlock (:attr:`UnlockConfirmation.SENSOR`); a door that still reads locked at the end is
+:attr:`UnlockConfirmation.NOT_CONFIRMED`, returned, not raised (the board answers; the latch is
+the problem, and the hand-over's own door watch decides what next). A board that answers none of
+``1 + retries`` read-backs in a row raises :class:`LockerError` ``unlock_unconfirmed``. For
+lock 1 the board's ADDR is the lock's ADDR, so both shapes read as an echo there.
 
 Rules this driver keeps:
 
-- **An unlock is sent once and never re-sent by the driver.** A reply with the right ADDR
-  confirms it. No reply, or only corrupt bytes, raises :class:`LockerError` with
-  ``unlock_unconfirmed``: a corrupt reply proves the board heard *something* and may have
-  fired, and silence cannot prove it did not, so a re-send could open the door twice. Whether
-  to try again is the caller's decision (the hand-over allows one retry after reading the
-  door). ``retries`` applies to status polls only.
+- **An unlock is sent once and never re-sent by the driver**, whatever the reply: a corrupt
+  reply proves the board heard *something* and may have fired, and silence cannot prove it
+  did not, so a re-send could open the door twice. Only status requests (``30``) follow it.
+  Whether to try again is the caller's decision (the hand-over allows one retry after reading
+  the door). ``retries`` applies to status requests only.
 - An authorised unlock is sent even when the sensor reads open (a cut cable reads open).
 - A status poll is retried ``retries`` times; a board that still gives no valid reply has its
   doors ``UNKNOWN`` and the health becomes ``fault/board_silent`` (nothing at all arrived) or
@@ -25,17 +43,19 @@ Rules this driver keeps:
 - **Board restart** (power glitch, watchdog): a CU16 has no reset flag. A restarted board
   answers with its power-on reading (all locks locked, no items) before it samples its inputs.
   Such a reading is distrusted when it contradicts the last one and either followed an
-  unanswered request (the board was booting) or replaced a reading with at least
+  unanswered status request (the board was booting) or replaced a reading with at least
   ``reset_min_open_doors`` open doors. The board is then polled once more and that reading is
   used; the restart is counted, logged with the recent frames, passed to ``on_event`` and
   reported as ``degraded/board_restarted`` until :meth:`KerongLocker.acknowledge_restarts`.
+  A silent answer to ``31`` is a reply shape, not a sign of a booting board.
 - Replies with a bad checksum, a wrong ETX or for another ADDR are counted, never used.
   Unread input is dropped before every request. A status poll of board ``b`` and an unlock of
   its lock 1 share ``ADDR = b << 4``, so a status reply arriving later than ``reply_timeout_s``
   could be read as the next such unlock's confirmation; keep the timeout well above the
   line's reply time (a reply takes ~5 ms at 19200 baud).
 - One lock serialises every exchange (thread-safe). The last 64 frames (time, direction, hex)
-  are logged when the health turns bad and are available to the diagnostics screen.
+  are logged when the health turns bad and are available to the diagnostics screen; an
+  unlock's own frames travel in its :class:`UnlockResult`.
 
 ``pulse_ms`` is the pulse the board is configured for (solenoid 500 ms, motor lock 1000 ms). A
 CU16 keeps its pulse time in its own memory (set with Kerong's tool); this driver reports the
@@ -66,7 +86,13 @@ from kiosk.devices.locker.kerong_frames import (
     encode_unlock,
     lock_bits_for,
 )
-from kiosk.devices.locker.protocol import DoorState, DoorStatus, LockerError
+from kiosk.devices.locker.protocol import (
+    DoorState,
+    DoorStatus,
+    LockerError,
+    UnlockConfirmation,
+    UnlockResult,
+)
 from kiosk.devices.transport import Transport
 from kiosk.errors import TransportError
 
@@ -74,6 +100,22 @@ logger = logging.getLogger(__name__)
 
 MAX_BOARDS = 10
 FRAME_HISTORY = 64
+
+# NOTE: how real boards answer ``31``, read in public repositories (ideas only, no code taken):
+# jin0949/locker-service (src/locker.py) sends ``31`` without reading any reply, waits 25 ms and
+# reads ``30`` at ADDR 0, taking the lock bit's flip to "unlocked" as success. That works only on
+# a board that answers ``31`` with nothing or with the board's ADDR (a 9-byte reply for lock n
+# would be read as the status), and it shows the lock (hook) bit flipping at the pulse.
+# Arviv123/CartWise (COMMUNICATION_FIX_SUMMARY.md) reports locks that opened while the software
+# saw "No response received", and its src/hardware/rs485.py assumes success without a reply "as
+# per protocol uncertainty". mojisejr/smc-v3 (new-modules/ku.module.ts, CU12/CU16) takes the
+# first bytes that come back as the unlock's answer whatever their ADDR, and fails it on a
+# timeout. Nobody agrees, so: three shapes, and the door's own sensor as the referee.
+UNLOCK_REPLY_SHAPES = ("echo", "status", "silent")
+"""How a board may answer an unlock: the lock's ADDR, the board's ADDR, or nothing."""
+
+UNLOCK_CHECK_INTERVAL_S = 0.025
+"""Pause between two sensor read-backs after an ambiguous unlock reply (a reply takes ~5 ms)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +156,15 @@ class BoardEvent:
 class _Exchange:
     reply: StatusReply | None = None
     received: int = 0  # bytes that arrived, valid or not
+    unexpected: int = 0  # valid frames for an ADDR not asked about
+
+
+@dataclass
+class _ReadBack:
+    reading: StatusReply | None = None  # the last trusted reading of the board
+    polls: int = 0
+    answered: bool = True  # False when the last 1 + retries read-backs got no valid reply
+    received: int = 0
 
 
 @dataclass
@@ -136,7 +187,10 @@ class KerongLocker:
         pulse_ms: the board's configured pulse (500 solenoid, 1000 motor); reported only.
         locked_bit: the board revision's polarity: 1 when a set lock bit means locked.
         reply_timeout_s: how long to wait for each reply (a reply takes ~5 ms at 19200).
-        retries: extra attempts of a status poll (never of an unlock).
+        retries: extra attempts of a status poll (never of an unlock); also how many
+            read-backs in a row after an unlock may go unanswered before giving up.
+        unlock_check_s: how long to read the door's sensor back after an unlock whose reply
+            was not the lock's own echo (a silent board, a board-ADDR status frame, garbage).
         reset_min_open_doors: open doors a power-on reading must contradict to count as a
             restart when no request went unanswered before it.
         name: the device name in health reports and logs.
@@ -156,6 +210,7 @@ class KerongLocker:
         locked_bit: int = 1,
         reply_timeout_s: float = 0.25,
         retries: int = 2,
+        unlock_check_s: float = 1.0,
         reset_min_open_doors: int = 2,
         name: str = "locker",
         on_event: Callable[[BoardEvent], None] | None = None,
@@ -172,6 +227,8 @@ class KerongLocker:
             raise ValueError(f"{name}: reply_timeout_s must be positive, got {reply_timeout_s}")
         if retries < 0:
             raise ValueError(f"{name}: retries must not be negative, got {retries}")
+        if not unlock_check_s > 0:
+            raise ValueError(f"{name}: unlock_check_s must be positive, got {unlock_check_s}")
         self.name = name
         self.boards = boards
         self.locks_per_board = locks_per_board
@@ -179,6 +236,7 @@ class KerongLocker:
         self.locked_bit = locked_bit
         self.reply_timeout_s = reply_timeout_s
         self.retries = retries
+        self.unlock_check_s = unlock_check_s
         self.reset_min_open_doors = reset_min_open_doors
         self.on_event = on_event
         self._transport = transport
@@ -186,6 +244,7 @@ class KerongLocker:
         self._lock = threading.Lock()
         self._parser = FrameParser()
         self._frames: deque[WireRecord] = deque(maxlen=FRAME_HISTORY)
+        self._capture: list[WireRecord] | None = None  # an unlock's own frames
         self._state = [_Board() for _ in range(boards)]
         self._disconnected = ""
         self._polled = False
@@ -195,8 +254,12 @@ class KerongLocker:
         self.counters: dict[str, int] = dict.fromkeys(
             (
                 "unlocks_sent",
-                "unlocks_confirmed",
-                "unlocks_unconfirmed",
+                "unlocks_confirmed",  # by reply or by sensor
+                "unlocks_confirmed_by_reply",
+                "unlocks_confirmed_by_sensor",
+                "unlocks_still_locked",  # the board answers, the door still reads locked
+                "unlocks_unconfirmed",  # LockerError: no answer to tell either way
+                "unlock_checks",  # sensor read-backs after an unlock
                 "polls",
                 "corrupt_replies",
                 "unanswered_requests",
@@ -226,10 +289,14 @@ class KerongLocker:
     # -- wire ---------------------------------------------------------------------------------
 
     def _record(self, direction: str, data: bytes) -> None:
-        self._frames.append(WireRecord(datetime.now(UTC), direction, bytes(data)))
+        record = WireRecord(datetime.now(UTC), direction, bytes(data))
+        self._frames.append(record)
+        if self._capture is not None:
+            self._capture.append(record)
 
-    def _exchange(self, request: bytes, addr: int) -> _Exchange:
-        """Send one request; wait up to ``reply_timeout_s`` for the ``35`` frame for ``addr``.
+    def _exchange(self, request: bytes, *accepted: int) -> _Exchange:
+        """Send one request; wait up to ``reply_timeout_s`` for a ``35`` frame for an
+        ``accepted`` ADDR (the first one wins).
 
         Raises:
             TransportError: the line is gone.
@@ -252,13 +319,14 @@ class KerongLocker:
             for frame in self._parser.feed(chunk):
                 if frame.command != CMD_STATUS_REPLY:
                     continue  # our own request echoed by a half-duplex adapter
-                if frame.addr != addr:
+                if frame.addr not in accepted:
                     self.counters["unexpected_replies"] += 1
+                    outcome.unexpected += 1
                     logger.warning(
-                        "%s: reply for ADDR 0x%02x while waiting for 0x%02x ignored: %s",
+                        "%s: reply for ADDR 0x%02x while waiting for %s ignored: %s",
                         self.name,
                         frame.addr,
-                        addr,
+                        " or ".join(f"0x{a:02x}" for a in dict.fromkeys(accepted)),
                         frame.raw.hex(" "),
                     )
                     continue
@@ -373,22 +441,28 @@ class KerongLocker:
 
     # -- Locker -------------------------------------------------------------------------------
 
-    def unlock(self, door: int) -> None:
-        """Energise the door's lock once; returns when its board confirmed the command.
+    def unlock(self, door: int) -> UnlockResult:
+        """Energise the door's lock once and say how that was confirmed.
 
-        The frame is sent even if the door already reads open, and never re-sent (see the
+        The frame is sent even if the door already reads open, and never re-sent. The lock's
+        own echo confirms it; any other reply (a board-ADDR status frame, silence, garbage)
+        makes the driver read the door's sensor back for up to ``unlock_check_s`` (see the
         module docstring).
+
+        Returns:
+            :attr:`UnlockConfirmation.REPLY` (echo), :attr:`UnlockConfirmation.SENSOR` (the
+            lock bit read unlocked after the pulse) or :attr:`UnlockConfirmation.NOT_CONFIRMED`
+            (the board answers and the door still reads locked: a jammed latch, or a board that
+            did not take the command), with this unlock's frames.
 
         Raises:
             ValueError: no such door.
-            LockerError: ``unlock_unconfirmed`` (no reply or a corrupt one: the lock may or may
-                not have fired) or ``disconnected`` (the line failed).
+            LockerError: ``unlock_unconfirmed`` (no echo, and no answer to the read-back either:
+                the lock may or may not have fired) or ``disconnected`` (the line failed).
         """
         board, lock = self.location(door)
-        addr = address(board, lock)
         try:
             with self._lock:
-                state = self._state[board]
                 self.counters["unlocks_sent"] += 1
                 logger.info(
                     "%s: unlock door %d (board %d lock %d, %d ms)",
@@ -398,9 +472,9 @@ class KerongLocker:
                     lock,
                     self.pulse_ms,
                 )
+                self._capture = []
                 try:
-                    unanswered_before = state.unanswered
-                    outcome = self._exchange(encode_unlock(board, lock), addr)
+                    return self._unlock_once(door, board, lock)
                 except TransportError as exc:
                     self._lost_line(exc)
                     health = Health(
@@ -410,31 +484,150 @@ class KerongLocker:
                     )
                     self._note(self._compute_health())
                     raise LockerError(f"{self.name}: door {door}: {exc}", health) from exc
-                self._disconnected = ""
-                if outcome.reply is not None:
-                    self.counters["unlocks_confirmed"] += 1
-                    self._take(board, outcome.reply, unanswered_before)
-                    self._note(self._compute_health())
-                    return
-                self.counters["unlocks_unconfirmed"] += 1
-                if not outcome.received:
-                    state.unanswered += 1
-                state.unconfirmed_door = door
-                what = "a corrupt reply" if outcome.received else "no reply"
-                health = Health(
-                    HealthState.UNKNOWN,
-                    "unlock_unconfirmed",
-                    f"door {door} (board {board} lock {lock}): {what} within "
-                    f"{self.reply_timeout_s:g} s on {self._transport.describe()}; not re-sent",
-                )
-                self._note(self._compute_health(), force_frames=True)
-                raise LockerError(
-                    f"{self.name}: unlock of door {door} not confirmed ({what}); the lock may "
-                    "have fired: read the door before trying again",
-                    health,
-                )
+                finally:
+                    self._capture = None
         finally:
             self._dispatch_events()
+
+    def _unlock_once(self, door: int, board: int, lock: int) -> UnlockResult:
+        """Send the one ``31``, then classify its reply and read back when it is ambiguous.
+
+        Raises:
+            TransportError: the line is gone.
+            LockerError: no echo and no answer to the read-back.
+        """
+        state = self._state[board]
+        lock_addr, board_addr = address(board, lock), address(board, 1)
+        unanswered_before = state.unanswered
+        outcome = self._exchange(encode_unlock(board, lock), lock_addr, board_addr)
+        self._disconnected = ""
+        reply = outcome.reply
+        if reply is not None and reply.addr == lock_addr:
+            self._take(board, reply, unanswered_before)
+            return self._confirmed(door, UnlockConfirmation.REPLY, "echo", "the board echoed")
+        # NOTE: silence to a ``31`` is one of the shapes, not a sign of a booting board, so it
+        # does not count as an unanswered request (which would make the next all-locked
+        # reading look like a restart).
+        if reply is not None:
+            shape = "status"
+            what = f"a status frame with the board's ADDR 0x{board_addr:02x}"
+        elif outcome.unexpected:
+            shape, what = "other", "only frames for another ADDR"
+        elif outcome.received:
+            shape, what = "corrupt", "a corrupt reply"
+        else:
+            shape, what = "silent", "no reply"
+        back = self._read_back(board, lock)
+        if back.reading is not None and not back.reading.is_locked(lock, self.locked_bit):
+            return self._confirmed(
+                door,
+                UnlockConfirmation.SENSOR,
+                shape,
+                f"{what}; the door's sensor read unlocked at read-back {back.polls}",
+            )
+        if back.reading is not None and back.answered:
+            return self._still_locked(door, shape, what, back)
+        self.counters["unlocks_unconfirmed"] += 1
+        state.unconfirmed_door = door
+        health = Health(
+            HealthState.UNKNOWN,
+            "unlock_unconfirmed",
+            f"door {door} (board {board} lock {lock}): {what} within "
+            f"{self.reply_timeout_s:g} s and no answer to {back.polls} sensor read-back(s) on "
+            f"{self._transport.describe()}; not re-sent",
+        )
+        self._note(self._compute_health(), force_frames=True)
+        raise LockerError(
+            f"{self.name}: unlock of door {door} not confirmed ({what}, and no sensor "
+            "reading); the lock may have fired: read the door before trying again",
+            health,
+        )
+
+    def _read_back(self, board: int, lock: int) -> _ReadBack:
+        """Read the board (``30``) until ``lock`` reads unlocked or ``unlock_check_s`` passed.
+
+        Stops early when ``1 + retries`` read-backs in a row got no valid reply.
+
+        Raises:
+            TransportError: the line is gone.
+        """
+        state = self._state[board]
+        request = encode_status_request(board)
+        board_addr = address(board, 1)
+        back = _ReadBack()
+        failures = 0
+        after_restart = False
+        deadline = time.monotonic() + self.unlock_check_s
+        while True:
+            back.polls += 1
+            self.counters["unlock_checks"] += 1
+            unanswered_before = state.unanswered
+            outcome = self._exchange(request, board_addr)
+            back.received += outcome.received
+            if outcome.reply is None:
+                if not outcome.received:
+                    state.unanswered += 1
+                failures += 1
+                if failures > self.retries:
+                    back.answered = False
+                    return back
+            else:
+                failures = 0
+                back.answered = True
+                if after_restart:
+                    # NOTE: as in _poll: the answer after a power-on reading is the real one.
+                    state.last = outcome.reply
+                    after_restart = False
+                elif not self._take(board, outcome.reply, unanswered_before):
+                    # NOTE: a power-on reading after a restart says nothing about the door;
+                    # the board's next answer will, so the loop asks again.
+                    after_restart = True
+                if not after_restart:
+                    back.reading = outcome.reply
+                    if not outcome.reply.is_locked(lock, self.locked_bit):
+                        return back
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return back
+            time.sleep(min(UNLOCK_CHECK_INTERVAL_S, remaining))
+
+    def _frames_of_unlock(self) -> tuple[str, ...]:
+        return tuple(record.describe() for record in self._capture or ())
+
+    def _confirmed(
+        self, door: int, how: UnlockConfirmation, shape: str, evidence: str
+    ) -> UnlockResult:
+        self.counters["unlocks_confirmed"] += 1
+        self.counters[f"unlocks_confirmed_by_{how.value}"] += 1
+        logger.info(
+            "%s: unlock of door %d confirmed by %s (%s reply): %s",
+            self.name,
+            door,
+            how.value,
+            shape,
+            evidence,
+        )
+        self._note(self._compute_health())
+        return UnlockResult(door, how, shape, evidence, self._frames_of_unlock())
+
+    def _still_locked(self, door: int, shape: str, what: str, back: _ReadBack) -> UnlockResult:
+        self.counters["unlocks_still_locked"] += 1
+        detail = (
+            f"{what}; the door still read locked after {back.polls} sensor read-back(s) in "
+            f"{self.unlock_check_s:g} s (jammed latch, or the board did not take the command); "
+            "not re-sent"
+        )
+        frames = self._frames_of_unlock()
+        logger.warning(
+            "%s: unlock of door %d not confirmed: %s; its frames on %s:\n%s",
+            self.name,
+            door,
+            detail,
+            self._transport.describe(),
+            "\n".join("  " + line for line in frames),
+        )
+        self._note(self._compute_health())
+        return UnlockResult(door, UnlockConfirmation.NOT_CONFIRMED, shape, detail, frames)
 
     def read_doors(self) -> Mapping[int, DoorStatus]:
         """Poll every board; doors of a board without a valid reading are ``UNKNOWN``."""

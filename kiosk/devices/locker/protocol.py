@@ -3,6 +3,11 @@
 Doors are numbered from 1 in the order of the boards and their locks (board 0 locks 1-16 are
 doors 1-16, board 1 lock 1 is door 17, …). "Unlock sent" and "door opened" are separate
 facts: a board acknowledges a pulse; only the door sensor says the door moved.
+
+An unlock tells how it was confirmed (:class:`UnlockResult`): by the board's own reply, by the
+door's sensor read back after the pulse, or not at all because the door still reads locked
+(a jammed latch, or a board that did not take the command). None of these fires the lock again:
+whether to try once more is the caller's decision.
 """
 
 from __future__ import annotations
@@ -39,6 +44,39 @@ class DoorStatus:
     item_present: bool | None = None
 
 
+class UnlockConfirmation(enum.StrEnum):
+    """How a sent unlock was confirmed."""
+
+    REPLY = "reply"  # the board answered the unlock for that very lock
+    SENSOR = "sensor"  # the door's own sensor read unlocked after the pulse
+    NOT_CONFIRMED = "not_confirmed"  # the board answers, and the door still reads locked
+
+
+@dataclass(frozen=True)
+class UnlockResult:
+    """What one unlock did, as far as the locker can tell.
+
+    Attributes:
+        door: the door number (from 1).
+        confirmation: how the unlock was confirmed, or that the door still reads locked.
+        reply: how the board answered the unlock command itself (driver-specific words, for
+            example ``echo``, ``status``, ``silent`` or ``corrupt`` for a Kerong board).
+        detail: English text with the evidence, for logs and the technician.
+        frames: the frames this unlock exchanged (``describe()`` lines), oldest first.
+    """
+
+    door: int
+    confirmation: UnlockConfirmation
+    reply: str = ""
+    detail: str = ""
+    frames: tuple[str, ...] = ()
+
+    @property
+    def confirmed(self) -> bool:
+        """True when a reply or the door's sensor confirmed the unlock."""
+        return self.confirmation is not UnlockConfirmation.NOT_CONFIRMED
+
+
 class LockerError(DeviceError):
     """Raised when a locker command could not be carried out; ``health`` says why."""
 
@@ -57,14 +95,20 @@ class Locker(Protocol):
         """Every door number this locker drives, in order."""
         ...
 
-    def unlock(self, door: int) -> None:
+    def unlock(self, door: int) -> UnlockResult | None:
         """Fire the door's lock once (a pulse of the configured length).
 
         Always fired when asked, even if the sensor already reads open: a cut sensor cable
-        reads open. Returns when the board acknowledged the command.
+        reads open. Never fired twice by one call.
+
+        Returns:
+            How the unlock was confirmed (:attr:`UnlockConfirmation.NOT_CONFIRMED` when the
+            board answers and the door still reads locked), or None for a locker that cannot
+            tell (relays without feedback).
 
         Raises:
-            LockerError: the board did not acknowledge (no answer, corrupt reply).
+            LockerError: the locker cannot tell whether the lock fired (no answer to the
+                unlock nor to the sensor read-back, corrupt replies, a lost line).
             ValueError: no such door.
         """
         ...
