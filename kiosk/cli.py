@@ -154,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
         "open",
         parents=with_config,
         help="fire one door's lock once (audited)",
-        epilog="exit status: 0 unlock sent; 1 unlock not confirmed; 2 usage or config error",
+        epilog="exit status: 0 unlock sent and confirmed; 1 unlock not confirmed (no answer, "
+        "or the door still reads locked); 2 usage or config error",
     )
     locker_open.add_argument("door", type=int)
     locker_open.add_argument("--locker", help="locker URL (default: the configured one)")
@@ -354,7 +355,8 @@ def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
         def audit(data: dict[str, object]) -> None:
             with db.transaction() as tx:
                 outbox.append(tx, events.AUDIT, "audit.locker_open", dict(data))
-            stages.append(data.get("stage"))
+            # NOTE: "unlock_sent" with result "still_locked": the door still reads locked.
+            stages.append((data.get("stage"), data.get("result", "ok")))
 
         try:
             print(open_door(locker, args.door, audit, actor="technician", via="console"))
@@ -363,7 +365,7 @@ def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
             return EXIT_USAGE
         finally:
             db.close()
-        return EXIT_OK if stages[-1:] == ["unlock_sent"] else EXIT_FAILED
+        return EXIT_OK if stages[-1:] == [("unlock_sent", "ok")] else EXIT_FAILED
     finally:
         locker.close()
 

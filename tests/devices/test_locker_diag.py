@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kiosk.cli import EXIT_FAILED, EXIT_OK, main
 from kiosk.devices.locker.diag import AUDIT_TYPE, open_door, status_table
 from kiosk.devices.locker.factory import LockerSettings, open_locker
 from kiosk.devices.locker.protocol import Locker
 from simulators.locker.server import LockerSimulator
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config" / "kiosk.example.toml"
 
 
 @pytest.fixture
@@ -135,3 +139,30 @@ def test_a_technician_open_of_a_jammed_latch_on_a_silent_board_is_not_confirmed(
     ]
     assert "the door still read locked" in audit[1]["detail"]
     assert sim.pulsed_doors() == [3]
+
+
+def test_diag_locker_open_exits_1_when_the_door_still_reads_locked_and_0_when_confirmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
+            'state_dir = "/var/lib/kiosk"', f'state_dir = "{tmp_path / "state"}"'
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "state").mkdir()
+    with LockerSimulator(port=0, boards=3, reply_shape="silent", jammed=[18]) as sim:
+        jammed = main(
+            ["diag", "locker", "open", "18", "--config", str(config), "--locker", sim.url]
+        )
+        jammed_out = capsys.readouterr().out
+        sim.set_reply_shape("echo")
+        echoed = main(
+            ["diag", "locker", "open", "19", "--config", str(config), "--locker", sim.url]
+        )
+        echoed_out = capsys.readouterr().out
+        assert sim.pulsed_doors() == [18, 19]
+    assert (jammed, echoed) == (EXIT_FAILED, EXIT_OK)
+    assert jammed_out.startswith("door 18: unlock sent once, NOT confirmed: the door still reads")
+    assert echoed_out.startswith("door 19: unlock sent once (confirmed by the board's reply)")
