@@ -533,8 +533,9 @@ class KerongLocker:
             HealthState.UNKNOWN,
             "unlock_unconfirmed",
             f"door {door} (board {board} lock {lock}): {what} within "
-            f"{self.reply_timeout_s:g} s and no answer to {back.polls} sensor read-back(s) on "
-            f"{self._transport.describe()}; not re-sent",
+            f"{self.reply_timeout_s:g} s, then no sensor reading ({back.polls} read-back(s), "
+            f"the last {1 + self.retries} unanswered) on {self._transport.describe()}; "
+            "not re-sent",
         )
         self._note(self._compute_health(), force_frames=True)
         raise LockerError(
