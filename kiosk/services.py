@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.relearn import RELEARN_ACTION, StoreRelearn
-from kiosk.core.tickets import TicketService
+from kiosk.core.tickets import PRINTER, TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.clock.adjtimex import AdjtimexClockSync
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
     from kiosk.link.mqtt_link import MqttLink
 
 log = logging.getLogger(__name__)
+
+RECONNECT_POLL_S = 1.0
+"""How often a disconnected printer is asked for (its transport spaces the real attempts)."""
 
 
 @dataclass
@@ -216,16 +220,25 @@ class KioskServices:
         log.info("desired configuration applied: %s", ", ".join(sorted(changed)) or "nothing")
 
     def _poll_status(self) -> None:
-        """Poll the printer's status and the clock's synchronisation every poll interval."""
+        """Poll the printer's status and the clock's synchronisation every poll interval;
+        every second while the printer is disconnected."""
         # NOTE: one poll at a time by construction (one thread); a poll never overlaps a
         # ticket (TicketService holds the printer lock). Waits on an Event: no busy polling.
+        # NOTE: a printer found gone (by a poll or a ticket) is asked for every second; its
+        # transport spaces the real attempts (0.5 s doubling to 10 s), so a printer plugged
+        # back in prints again within seconds, not at the next regular poll.
+        last_poll: float | None = None
         while not self._stop.is_set():
-            try:
-                self.tickets.poll_printer()
-            except Exception:
-                log.exception("printer status poll failed")
-            self.clock_guard.check()  # its health follows a time service coming and going
-            self._stop.wait(self.printer_poll_s)
+            now = time.monotonic()
+            lost = self.health.get(PRINTER).reason == "disconnected"
+            if last_poll is None or lost or now - last_poll >= self.printer_poll_s:
+                last_poll = now
+                try:
+                    self.tickets.poll_printer()
+                except Exception:
+                    log.exception("printer status poll failed")
+                self.clock_guard.check()  # its health follows a time service coming and going
+            self._stop.wait(min(RECONNECT_POLL_S, self.printer_poll_s))
 
     def stop(self) -> None:
         """Stop cleanly: the link says ``online:false, reason: shutdown`` first."""

@@ -9,6 +9,10 @@ implementation here follows the same rules:
   health problem, not as a crash of the application.
 - ``read(n, timeout)`` returns what arrived within ``timeout`` seconds (``b""`` when nothing did)
   and never blocks longer.
+- TCP and serial lines re-open with back-off (:class:`ReopenBackoff`): the first attempt after
+  a loss goes at once, a failed one makes the next wait 0.5 s, doubling up to 10 s. Callers
+  that poll (the printer's status poll, the locker's door watch every second) may ask as
+  often as they like: an attempt asked for too early fails at once with the last error.
 - Every failure is a :class:`~kiosk.errors.TransportError` whose message names the URL.
 """
 
@@ -19,6 +23,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -36,6 +41,7 @@ SERIAL_LINE_PARAMS = frozenset(
 )
 _PARITIES = frozenset({"N", "E", "O", "M", "S"})
 _STOPBITS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
+DEFAULT_REOPEN_BACKOFF_S = (0.5, 10.0)  # as the scanners' reader threads
 
 
 class TransportTimeoutError(TransportError, TimeoutError):
@@ -84,16 +90,88 @@ class Transport(Protocol):
         ...
 
 
+class ReopenBackoff:
+    """When the next attempt to open a device that is not there may go.
+
+    The first attempt, and the first after an open connection was lost, go at once (a glitch
+    is over in no time). After a failed attempt the next may go ``first`` seconds later, then
+    twice as long each time up to ``longest``; a success starts again from nothing.
+
+    NOTE: without it, a lock-board line whose RS-485-to-Ethernet converter is gone would be
+    dialled at every door watch (once a second), each dial holding the hand-over for up to
+    pyserial's 5 s connect timeout.
+
+    Args:
+        first: the wait after the first failure (seconds).
+        longest: the longest wait.
+        clock: monotonic seconds (tests pass a fake one).
+
+    Raises:
+        ValueError: a back-off that is not ``0 < first <= longest``.
+    """
+
+    def __init__(
+        self,
+        first: float = DEFAULT_REOPEN_BACKOFF_S[0],
+        longest: float = DEFAULT_REOPEN_BACKOFF_S[1],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < first <= longest:
+            raise ValueError(
+                f"reopen back-off must be 0 < first <= longest, got {first}, {longest}"
+            )
+        self.first = first
+        self.longest = longest
+        self._clock = clock
+        self.failures = 0
+        self.last_error = ""
+        self._next_at: float | None = None
+
+    def wait_s(self) -> float:
+        """Seconds until the next attempt may go (0 when it may go now)."""
+        if self._next_at is None:
+            return 0.0
+        return max(0.0, self._next_at - self._clock())
+
+    def check(self, url: str) -> None:
+        """Raise when an attempt now would come too early.
+
+        Raises:
+            TransportError: the wait is not over; says the last error and the time left.
+        """
+        wait = self.wait_s()
+        if wait > 0:
+            raise TransportError(
+                f"{url}: not there ({self.last_error}); next attempt in {wait:.1f} s"
+            )
+
+    def failed(self, error: str) -> float:
+        """Note a failed attempt; returns the wait before the next one."""
+        delay = min(self.longest, self.first * 2.0 ** min(self.failures, 30))
+        self.failures += 1
+        self.last_error = error
+        self._next_at = self._clock() + delay
+        return delay
+
+    def succeeded(self) -> None:
+        """The device opened: the next loss retries at once."""
+        self.failures = 0
+        self.last_error = ""
+        self._next_at = None
+
+
 class TcpTransport:
     """A raw TCP connection (printers listen on port 9100).
 
     Connects on the first write with ``connect_timeout``; TCP_NODELAY is set so small status
     queries leave at once. After the connection is lost it is dropped, and the next write
-    connects again.
+    connects again, with back-off (:class:`ReopenBackoff`) while connecting fails.
     """
 
     can_read = True
     connection_count = 0
+    failed_opens = 0
 
     def __init__(
         self,
@@ -103,6 +181,7 @@ class TcpTransport:
         connect_timeout: float,
         write_timeout: float | None = None,
         url: str | None = None,
+        reopen_backoff: ReopenBackoff | None = None,
     ) -> None:
         """Create the transport without connecting.
 
@@ -112,11 +191,13 @@ class TcpTransport:
             connect_timeout: seconds to wait for the connection.
             write_timeout: seconds a write may wait for the peer; defaults to ``connect_timeout``.
             url: the URL for messages; defaults to ``tcp://host:port``.
+            reopen_backoff: spacing of connection attempts; 0.5 s doubling to 10 s by default.
         """
         self.host = host
         self.port = port
         self.connect_timeout = connect_timeout
         self.write_timeout = connect_timeout if write_timeout is None else write_timeout
+        self.reopen_backoff = reopen_backoff or ReopenBackoff()
         self._url = url or f"tcp://{host}:{port}"
         self._sock: socket.socket | None = None
 
@@ -132,17 +213,23 @@ class TcpTransport:
     def _connected_socket(self) -> socket.socket:
         if self._sock is not None:
             return self._sock
+        self.reopen_backoff.check(self._url)
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
         except TimeoutError:
+            self.failed_opens += 1
+            self.reopen_backoff.failed(f"no connection within {self.connect_timeout:g} s")
             raise TransportTimeoutError(
                 f"{self._url}: no connection within {self.connect_timeout:g} s"
             ) from None
         except OSError as exc:
+            self.failed_opens += 1
+            self.reopen_backoff.failed(str(exc))
             raise TransportError(f"{self._url}: cannot connect: {exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self.connection_count += 1
+        self.reopen_backoff.succeeded()
         logger.info("connected to %s", self._url)
         return sock
 
@@ -232,11 +319,13 @@ class SerialTransport:
 
     Real ports (``/dev/kiosk-printer``, ``/dev/serial/by-id/…``), ptys and pyserial's own URLs
     (``socket://``, ``rfc2217://``, ``loop://``) work unchanged. The port is opened lazily and
-    re-opened on the next write after it failed (for example a USB-serial adapter unplugged).
+    re-opened on the next write after it failed (for example a USB-serial adapter unplugged),
+    with back-off (:class:`ReopenBackoff`) while opening fails.
     """
 
     can_read = True
     connection_count = 0
+    failed_opens = 0
 
     def __init__(
         self,
@@ -251,6 +340,7 @@ class SerialTransport:
         dsrdtr: bool = False,
         write_timeout: float = 3.0,
         url: str | None = None,
+        reopen_backoff: ReopenBackoff | None = None,
     ) -> None:
         """Create the transport without opening the port.
 
@@ -265,8 +355,10 @@ class SerialTransport:
             dsrdtr: DSR/DTR flow control.
             write_timeout: seconds a write may block (flow control held off).
             url: the device URL for messages; defaults to ``port``.
+            reopen_backoff: spacing of open attempts; 0.5 s doubling to 10 s by default.
         """
         self.port = port
+        self.reopen_backoff = reopen_backoff or ReopenBackoff()
         self.settings: dict[str, Any] = {
             "baudrate": baudrate,
             "bytesize": bytesize,
@@ -284,14 +376,18 @@ class SerialTransport:
     def _open_port(self) -> Any:
         if self._serial is not None:
             return self._serial
+        self.reopen_backoff.check(self._url)
         try:
             port = serial.serial_for_url(
                 self.port, timeout=0, write_timeout=self.write_timeout, **self.settings
             )
         except (serial.SerialException, ValueError, OSError) as exc:
+            self.failed_opens += 1
+            self.reopen_backoff.failed(str(exc))
             raise TransportError(f"{self._url}: cannot open serial port: {exc}") from exc
         self._serial = port
         self.connection_count += 1
+        self.reopen_backoff.succeeded()
         self._read_timeout = 0.0
         logger.info("opened %s", self._url)
         return port

@@ -11,6 +11,8 @@ ticket to a PNG plus a JSON record. Faults are switched in-process::
         sim.set_offline(True)             # a dead printer: no answers, nothing printed
         sim.drop_connection_after(100)    # close the connection after 100 more bytes
         sim.drop_in_next_job(40)          # … after 40 bytes of the next ticket (polls aside)
+        sim.unplug()                      # cable pulled: connections close, nothing listens
+        sim.plug_in()                     # back on the same port
         ticket = sim.wait_for_tickets(1, timeout=5)[-1]
         ticket.lines, ticket.qr, ticket.png_path
 
@@ -173,6 +175,19 @@ class PrinterSimulator:
         self._listener = self._wake_r = self._wake_w = None
         self._thread = None
         logger.info("printer simulator stopped")
+
+    def unplug(self) -> None:
+        """The cable pulled: every connection closes and nothing listens until :meth:`plug_in`.
+
+        The port is kept, so the driver finds the printer at the same address again; paper,
+        faults and counters stay as they were.
+        """
+        self._requested_port = self.port
+        self.stop()
+
+    def plug_in(self) -> None:
+        """Plugged in again after :meth:`unplug`: listen on the same port."""
+        self.start()
 
     def __enter__(self) -> PrinterSimulator:
         return self.start()
