@@ -76,7 +76,12 @@ class TicketConfig:
 
 @dataclass(frozen=True)
 class PrinterConfig:
-    """The ticket printer (DESIGN §3: a device URL)."""
+    """The ticket printer (DESIGN §3: a device URL).
+
+    ``roll_length_m``, ``paper_low_m`` and ``paper_low_tickets`` drive the paper forecast
+    (kiosk.core.paper): a new roll's length, and the metres (or tickets, 0 = not used) left
+    at which the kiosk says "paper low" before the printer's near-end sensor does.
+    """
 
     url: str
     text_mode: TextMode
@@ -84,6 +89,9 @@ class PrinterConfig:
     status_timeout_s: float
     connect_timeout_s: float
     raster_font: Path | None
+    roll_length_m: float = 80.0
+    paper_low_m: float = 8.0
+    paper_low_tickets: int = 0
 
 
 @dataclass(frozen=True)
@@ -765,7 +773,16 @@ def parse_config(
         status_timeout_s=pr.number("status_timeout_s", 1.0, low=0.05, high=30),
         connect_timeout_s=pr.number("connect_timeout_s", 3.0, low=0.1, high=60),
         raster_font=Path(font_text) if font_text else None,
+        roll_length_m=pr.number("roll_length_m", 80, low=1, high=1000),
+        paper_low_m=pr.number("paper_low_m", 8, low=0, high=1000),
+        paper_low_tickets=int(pr.number("paper_low_tickets", 0, low=0, high=100_000)),
     )
+    if printer.paper_low_m >= printer.roll_length_m:
+        raise pr.fail(
+            "paper_low_m",
+            printer.paper_low_m,
+            f"must be below roll_length_m ({printer.roll_length_m:g})",
+        )
     pr.check_unknown()
 
     sc = top.sub("scanner", required=False)

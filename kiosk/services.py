@@ -23,6 +23,7 @@ from kiosk.core.command_handlers import (
 from kiosk.core.commands import CommandError, CommandProcessor
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
+from kiosk.core.paper import FAST_POLL_S, MeteredPrinter, PaperForecast, PaperSettings
 from kiosk.core.relearn import RELEARN_ACTION, StoreRelearn
 from kiosk.core.tickets import PRINTER, TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
@@ -83,6 +84,7 @@ class KioskServices:
     desired: DesiredConfigService | None = None
     store_health: StoreHealthMonitor | None = None
     relearn: StoreRelearn | None = None
+    paper: PaperForecast | None = None
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -231,7 +233,13 @@ class KioskServices:
         while not self._stop.is_set():
             now = time.monotonic()
             lost = self.health.get(PRINTER).reason == "disconnected"
-            if last_poll is None or lost or now - last_poll >= self.printer_poll_s:
+            # NOTE: while a roll change is expected (cover seen open, paper near end or out,
+            # the count says low) every FAST_POLL_S: a roll changed between two regular
+            # polls would go unseen and the count would go on with the old roll.
+            interval = self.printer_poll_s
+            if self.paper is not None and self.paper.watching:
+                interval = min(interval, FAST_POLL_S)
+            if last_poll is None or lost or now - last_poll >= interval:
                 last_poll = now
                 try:
                     self.tickets.poll_printer()
@@ -341,8 +349,26 @@ def build_services(
     )
     catalogs = load_catalogs(config.ui.languages)
     waiting = WaitingBoard(config, TicketRepository(db), clock)
+    paper = PaperForecast(
+        db,
+        outbox,
+        PaperSettings(
+            roll_length_m=config.printer.roll_length_m,
+            low_m=config.printer.paper_low_m,
+            low_tickets=config.printer.paper_low_tickets,
+        ),
+        clock=clock,
+    )
     tickets = TicketService(
-        config, db, outbox, printer, health, waiting, catalogs, clock, marker=opened.marker
+        config,
+        db,
+        outbox,
+        MeteredPrinter(printer, paper),  # every ticket, slip and receipt has its paper counted
+        health,
+        waiting,
+        catalogs,
+        clock,
+        marker=opened.marker,
     )
     tickets.settle_interrupted()
     trust = TrustLists(config.trust, allow_demo=config.demo)
@@ -379,6 +405,7 @@ def build_services(
         outbox=outbox,
         health=health,
         printer=printer,
+        paper=paper,
         waiting=waiting,
         tickets=tickets,
         catalogs=catalogs,

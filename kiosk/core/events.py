@@ -47,6 +47,13 @@ HANDOVER_RETURN_REVIEWED = "handover.return_reviewed"
 HANDOVER_COMPARTMENT_CLEARED = "handover.compartment_cleared"
 HANDOVER_OCCUPANCY_RELEARNED = "handover.occupancy_relearned"
 
+# The printer's paper (category ``device``): the paper forecast of kiosk.core.paper.
+PRINTER_PAPER_LOW = "printer.paper_low"
+PRINTER_ROLL_CHANGED = "printer.roll_changed"
+
+# The kiosk's degraded modes, decided from device health (kiosk.core.service_modes).
+KIOSK_MODE_CHANGED = "kiosk.mode_changed"
+
 # A replaced state database (category ``device``: the store is the kiosk's own device).
 STORE_REPLACED = "store.replaced"
 STORE_RELEARNED = "store.relearned"

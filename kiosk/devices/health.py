@@ -88,10 +88,19 @@ class HealthBoard:
             self._listeners.append(listener)
 
     def report(self, device: str, health: Health) -> bool:
-        """Record a device's health; returns True (and notifies) when it changed."""
+        """Record a device's health; returns True (and notifies) when it changed.
+
+        The same state and reason with a new detail is kept silently (``since`` stays): the
+        paper forecast's metres left go on counting down in the health snapshot, without
+        an event for every ticket.
+        """
         with self._lock:
             previous = self._health.get(device)
             if health.same_as(previous):
+                if previous is not None and health.detail != previous.detail:
+                    self._health[device] = Health(
+                        health.state, health.reason, health.detail, previous.since
+                    )
                 return False
             self._health[device] = health
             listeners = list(self._listeners)

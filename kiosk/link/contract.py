@@ -54,6 +54,8 @@ _TYPE_CATEGORY = {
     "audit": "audit",
     "config": "audit",  # config.applied / config.rejected travel as audit events
     "store": "device",  # store.replaced / store.relearned: the state database as a device
+    "printer": "device",  # printer.paper_low / printer.roll_changed: the paper forecast
+    "kiosk": "device",  # kiosk.mode_changed: the degraded modes, decided from device health
 }
 _TOMBSTONE_TYPE = "outbox.dropped"  # keeps the category of the event it replaces
 

@@ -17,6 +17,7 @@ The last 64 frames (time, direction, hex) are kept and written to the log on eve
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from kiosk.devices.health import Health, HealthState
 from kiosk.devices.printer.commands import status_request
 from kiosk.devices.printer.kanji import UnprintableTextError
 from kiosk.devices.printer.layout import TicketLayout
+from kiosk.devices.printer.paper_length import PaperLengthMeter, UnmeasuredCommandError
 from kiosk.devices.printer.protocol import (
     PaperStatus,
     PrinterError,
@@ -107,6 +109,7 @@ class EscPosPrinter:
         self._layout = TicketLayout(
             text_mode, paper_width_dots=paper_width_dots, raster_font=raster_font
         )
+        self._meter = PaperLengthMeter(paper_width_dots)
         self._lock = threading.Lock()
         self._frames: deque[Frame] = deque(maxlen=FRAME_HISTORY)
         self._last_health: Health | None = None
@@ -251,7 +254,11 @@ class EscPosPrinter:
                     raise PrinterError(
                         f"{self.name}: ticket {ticket.number} not printed: {exc}", health
                     ) from exc
-                return PrinterStatus(paper=PaperStatus.UNSUPPORTED, answered=False)
+                return PrinterStatus(
+                    paper=PaperStatus.UNSUPPORTED,
+                    answered=False,
+                    printed_dots=self._paper_dots(data),
+                )
 
             _, before = self._read_status()
             self._note(before)
@@ -303,7 +310,15 @@ class EscPosPrinter:
                 len(data),
                 health.state.value,
             )
-            return after
+            return dataclasses.replace(after, printed_dots=self._paper_dots(data))
+
+    def _paper_dots(self, data: bytes) -> int | None:
+        """The paper the bytes fed (for the paper forecast); None if they cannot be measured."""
+        try:
+            return self._meter.measure(data)
+        except UnmeasuredCommandError as exc:
+            logger.error("%s: paper of a ticket not counted: %s", self.name, exc)
+            return None
 
     def recent_frames(self) -> list[Frame]:
         """The last frames on the wire, oldest first (for the diagnostics screen)."""

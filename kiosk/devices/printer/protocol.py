@@ -34,6 +34,13 @@ class PrinterStatus:
     ``None`` in a field means the printer did not answer that query. ``problem`` is the
     driver's own finding when nothing usable was read (the connection was refused or lost:
     ``fault/disconnected``; replies were not status bytes: ``unknown/bad_answer``).
+
+    ``printed_dots`` is set on the status :meth:`TicketPrinter.print_ticket` returns: the paper
+    the ticket's bytes fed, in dots (:mod:`kiosk.devices.printer.paper_length`). The core's
+    paper forecast (:mod:`kiosk.core.paper`) adds them up and sets ``paper_forecast`` when its
+    count says the roll is nearly used up: the health is then ``degraded/paper_low_forecast``
+    unless the printer itself reports something worse (or its near-end sensor, whose reason
+    is kept and whose detail gets the forecast).
     """
 
     online: bool | None = None
@@ -42,6 +49,8 @@ class PrinterStatus:
     error: bool | None = None  # mechanical/auto-cutter/unrecoverable error bit
     answered: bool = False
     problem: Health | None = field(default=None, compare=False)
+    printed_dots: int | None = field(default=None, compare=False)
+    paper_forecast: Health | None = field(default=None, compare=False)
 
     def health(self) -> Health:
         """Map the reading onto the shared health model; no answer is ``unknown``."""
@@ -60,9 +69,14 @@ class PrinterStatus:
         if self.online is False:
             return Health(HealthState.FAULT, "offline", "printer reports off-line")
         if self.paper is PaperStatus.NEAR_END:
-            return Health(HealthState.DEGRADED, "paper_near_end", "paper near-end sensor")
+            detail = "paper near-end sensor"
+            if self.paper_forecast is not None:
+                detail += f"; {self.paper_forecast.detail}"
+            return Health(HealthState.DEGRADED, "paper_near_end", detail)
         if self.paper in (PaperStatus.UNKNOWN, PaperStatus.UNSUPPORTED) or self.online is None:
             return Health(HealthState.UNKNOWN, "partial_answer", f"paper={self.paper.value}")
+        if self.paper_forecast is not None:
+            return self.paper_forecast
         return Health(HealthState.OK)
 
 
