@@ -171,6 +171,26 @@ class HandoverConfig:
 
 
 @dataclass(frozen=True)
+class DiagnosticsConfig:
+    """The technicians' diagnostics screen (``[diagnostics]``).
+
+    Attributes:
+        technician_pins: technician number (digits) -> PIN verifier (``scrypt$…``, made by
+            ``kiosk pin-verifier``); never a PIN in clear. Empty: the screen has no way in
+            (its hidden gesture does not exist).
+        inactivity_s: the screen closes itself after this long without a touch.
+        pin_budget: wrong technician PINs within ``pin_budget_window_s`` that pause the
+            technicians' keypad (that keypad only: never the staff's or the citizens').
+        pin_budget_window_s: the sliding window of that budget (the longest a pause lasts).
+    """
+
+    technician_pins: Mapping[str, str] = field(default_factory=dict)
+    inactivity_s: float = 120.0
+    pin_budget: int = 5
+    pin_budget_window_s: float = 3600.0
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """The link to the central server; ``broker`` empty means offline.
 
@@ -287,6 +307,7 @@ class KioskConfig:
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     handover: HandoverConfig = field(default_factory=HandoverConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
+    diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     source: str = field(default="<memory>", compare=False)
     demo: bool = field(default=False, compare=False)
 
@@ -594,19 +615,20 @@ def _rates(reader: _Reader) -> dict[str, int]:
     return rates
 
 
-def _staff_pins(reader: _Reader) -> dict[str, str]:
-    """``[handover] staff_pins``: staff number -> PIN verifier; a PIN in clear is refused."""
+def _staff_pins(reader: _Reader, name: str = "staff_pins", who: str = "staff") -> dict[str, str]:
+    """``[handover] staff_pins`` (or ``[diagnostics] technician_pins``): number -> PIN
+    verifier; a PIN in clear is refused."""
     from kiosk.core.handover.pins import PinVerifier, PinVerifierError, normalize_pin
 
-    table = reader.raw("staff_pins", {})
+    table = reader.raw(name, {})
     if not isinstance(table, Mapping):
-        raise reader.fail("staff_pins", table, 'must be a table like { "1024" = "scrypt$…" }')
+        raise reader.fail(name, table, 'must be a table like { "1024" = "scrypt$…" }')
     how = "make one with `kiosk pin-verifier` and put that here"
     pins: dict[str, str] = {}
     for staff_id, verifier in table.items():
-        key = f"staff_pins.{staff_id}"
+        key = f"{name}.{staff_id}"
         if not re.fullmatch(r"[0-9]{1,10}", str(staff_id)):
-            raise reader.fail(key, "…", "a staff number is 1 to 10 digits (the keypad has digits)")
+            raise reader.fail(key, "…", f"a {who} number is 1 to 10 digits (the keypad has digits)")
         if not isinstance(verifier, str):
             raise reader.fail(key, "…", f"must be a PIN verifier text: {how}")
         if normalize_pin(verifier) is not None:
@@ -925,6 +947,14 @@ def parse_config(
     ui.check_unknown()
     checkin = _parse_checkin(top.sub("checkin", required=False), services, languages)
     trust = _trust(top.sub("trust", required=False), demo=demo)
+    dg = top.sub("diagnostics", required=False)
+    diagnostics = DiagnosticsConfig(
+        technician_pins=_staff_pins(dg, "technician_pins", "technician"),
+        inactivity_s=dg.number("inactivity_s", 120, low=10, high=3600),
+        pin_budget=int(dg.number("pin_budget", 5, low=1, high=100)),
+        pin_budget_window_s=dg.number("pin_budget_window_s", 3600, low=60, high=86400),
+    )
+    dg.check_unknown()
     top.check_unknown()
     return KioskConfig(
         kiosk_id=kiosk_id,
@@ -943,6 +973,7 @@ def parse_config(
         ui=ui_cfg,
         checkin=checkin,
         trust=trust,
+        diagnostics=diagnostics,
         source=source,
         demo=demo,
     )

@@ -1,4 +1,5 @@
-"""``kiosk pin-verifier``: make the verifier of a staff PIN for ``[handover] staff_pins``.
+"""``kiosk pin-verifier``: make the verifier of a staff PIN for ``[handover] staff_pins`` or
+of a technician PIN for ``[diagnostics] technician_pins`` (the same format).
 
 The PIN is read without echo (twice, to catch a typo) or, with ``--stdin``, as one line from
 standard input (for provisioning scripts). Only the verifier goes to stdout; the PIN itself
@@ -22,8 +23,9 @@ from kiosk.core.handover.pins import PinVerifierError, make_pin_verifier, normal
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk pin-verifier",
-        description="Print the scrypt verifier of a staff PIN (4 to 12 digits) for "
-        "[handover] staff_pins. The PIN never appears on screen or in the output.",
+        description="Print the scrypt verifier of a staff or technician PIN (4 to 12 digits) "
+        "for [handover] staff_pins or [diagnostics] technician_pins. The PIN never appears on "
+        "screen or in the output.",
     )
     parser.add_argument(
         "--stdin", action="store_true", help="read the PIN as one line from standard input"

@@ -330,7 +330,7 @@ class HandoverRepository:
 
     @staticmethod
     def pin_failures_in_window(
-        conn: sqlite3.Connection, since: str, *, staff: bool
+        conn: sqlite3.Connection, since: str, *, staff: bool, technician: bool = False
     ) -> list[tuple[int, str]]:
         """``(id, at)`` of the wrong PINs since ``since``, newest first.
 
@@ -338,9 +338,12 @@ class HandoverRepository:
             conn: the connection.
             since: RFC 3339 UTC.
             staff: True for the staff keypad's failures, False for the citizens'.
+            technician: True for the diagnostics keypad's failures (``staff`` is then ignored).
         """
         match = "(case_id LIKE '#staff:%' OR case_id LIKE 'staff:%')"
-        where = match if staff else f"NOT {match}"
+        tech = "case_id LIKE '#tech:%'"
+        # NOTE: a technician's wrong PIN must never count against the citizens' budget.
+        where = tech if technician else match if staff else f"NOT {match} AND NOT {tech}"
         rows = conn.execute(
             f"SELECT id, at FROM pin_failure WHERE at >= ? AND {where} ORDER BY at DESC, id DESC",
             (since,),
@@ -361,6 +364,11 @@ def staff_failure_key(staff_id: str) -> str:
     Rows written as ``staff:<id>`` by earlier versions are counted as staff too.
     """
     return f"#staff:{staff_id}"
+
+
+def technician_failure_key(technician_id: str) -> str:
+    """The ``pin_failure.case_id`` of a technician's wrong PIN (the diagnostics keypad)."""
+    return f"#tech:{technician_id}"
 
 
 def _json(data: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 QML never creates back-end objects: the view-models are made here and handed to QML as
 context properties (``kioskModel``, ``statusModel``, ``serviceModel``, ``checkinModel``,
-``photoModel``, ``handoverModel``).
+``photoModel``, ``handoverModel``, ``diagnosticsModel``).
 Python keeps a reference to every exposed object in ``KioskUi`` for as long as the engine
 lives.
 """
@@ -12,6 +12,7 @@ lives.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +25,15 @@ from shiboken6 import Shiboken
 from kiosk.config import KioskConfig
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.diagnostics.model import Diagnostics
+from kiosk.core.diagnostics.technician import TechnicianAccess
 from kiosk.core.handover.service import HandoverService
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.checkin_view_model import CheckInViewModel
+from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
 from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
 from kiosk.ui.photo_absent import NoPhotoBooth
@@ -57,16 +61,28 @@ _ACTIVITY_EVENTS = frozenset(
 
 
 class ActivityFilter(QObject):
-    """Watches a window for touches and keys and tells the view-model someone is there."""
+    """Watches a window for touches and keys and tells the view-model someone is there.
 
-    def __init__(self, view_model: KioskViewModel, parent: QObject | None = None) -> None:
+    ``also`` is told too (the diagnostics screen's own inactivity timer).
+    """
+
+    def __init__(
+        self,
+        view_model: KioskViewModel,
+        parent: QObject | None = None,
+        *,
+        also: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._view_model = view_model
+        self._also = also
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Note activity; never consumes the event."""
         if event.type() in _ACTIVITY_EVENTS:
             self._view_model.noteActivity()
+            if self._also is not None:
+                self._also()
         return False
 
 
@@ -96,6 +112,7 @@ class KioskUi:
         checkin: CheckInViewModel | None = None,
         photo: PhotoViewModel | None = None,
         handover: HandoverViewModel | None = None,
+        diagnostics: DiagnosticsViewModel | None = None,
     ) -> None:
         self.app = app
         self.config = config
@@ -110,6 +127,7 @@ class KioskUi:
         self.checkin = checkin  # the check-in screens (``checkinModel``)
         self.photo = photo  # the ID photo screens (``photoModel``)
         self.handover = handover  # the passport hand-over screens (``handoverModel``)
+        self.diagnostics = diagnostics  # the technicians' screen (``diagnosticsModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
 
     def show(self) -> None:
@@ -141,6 +159,8 @@ class KioskUi:
             self.photo.close()
         if self.handover is not None:
             self.handover.close()
+        if self.diagnostics is not None:
+            self.diagnostics.close()
         self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
@@ -183,6 +203,8 @@ def build_ui(
     checkin_service: CheckInService | None = None,
     photo_service: PhotoBoothService | None = None,
     handover_service: HandoverService | None = None,
+    diagnostics: Diagnostics | None = None,
+    technician_access: TechnicianAccess | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -201,6 +223,9 @@ def build_ui(
             photo button.
         handover_service: the passport locker; None hides the home screen's pickup button.
             Route scans with ``ui.handover.wants_code(text)`` to ``ui.handover.on_scanned_code``.
+        diagnostics: the kiosk's diagnostics (status, self-tests) for the technicians' screen.
+        technician_access: the technicians' PIN check (``[diagnostics] technician_pins``);
+            without it, or without ``diagnostics``, the screen has no way in.
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -258,6 +283,15 @@ def build_ui(
     else:
         photo_model = NoPhotoBooth(parent=engine)
     handover = HandoverViewModel(config, handover_service, view_model, catalogs, parent=engine)
+    diagnostics_model = DiagnosticsViewModel(
+        config,
+        diagnostics,
+        technician_access,
+        view_model,
+        catalogs,
+        journeys=(checkin, photo_model, handover),
+        parent=engine,
+    )
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
@@ -265,13 +299,14 @@ def build_ui(
     context.setContextProperty("checkinModel", checkin)
     context.setContextProperty("photoModel", photo_model)
     context.setContextProperty("handoverModel", handover)
+    context.setContextProperty("diagnosticsModel", diagnostics_model)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
     if not roots:
         raise RuntimeError(f"{MAIN_QML} did not load; see the QML errors logged above")
     window = roots[0]
     window.setObjectName("kioskWindow")
-    activity_filter = ActivityFilter(view_model, parent=window)
+    activity_filter = ActivityFilter(view_model, parent=window, also=diagnostics_model.noteActivity)
     window.installEventFilter(activity_filter)
     view_model.noteActivity()
 
@@ -289,6 +324,7 @@ def build_ui(
         checkin=checkin,
         photo=photo,
         handover=handover,
+        diagnostics=diagnostics_model,
     )
     if show:
         ui.show()

@@ -58,6 +58,7 @@ from simulators.camera_mount.mechanism import MountMechanism
 from simulators.demo_keys import demo_key, demo_public_keys
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
+from tests.ui.diagnostics_support import make_diagnostics_ui  # noqa: F401 - a fixture
 
 PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home

@@ -271,6 +271,10 @@ JOURNEYS: dict[str, tuple[Callable[..., None], frozenset[str]]] = {
             }
         ),
     ),
+    "diagnostics": (
+        screenshots.test_the_diagnostics_screens_are_captured_in_each_language,
+        frozenset({"DiagnosticsSignInScreen.qml", "DiagnosticsScreen.qml"}),
+    ),
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk.devices.health import Health, HealthState
+from kiosk.ui.diagnostics_view_model import DiagnosticsScreen
 from kiosk.ui.handover_view_model import HandoverScreen
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.photo_view_model import PhotoScreen
@@ -30,6 +31,7 @@ from tests.ui.conftest import (
     PhotoUiFactory,
     UiFactory,
 )
+from tests.ui.diagnostics_support import TECHNICIAN_ID, TECHNICIAN_PIN, DiagnosticsUiFactory
 from tests.ui.screen_support import find_item
 
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots"
@@ -388,3 +390,63 @@ def test_every_handover_screen_is_captured_in_each_language(
     _shot(ui, language, "h16-staff-review-returned")
     vm.closeReview()
     leave()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_diagnostics_screens_are_captured_in_each_language(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts, language: str
+) -> None:
+    screen = make_diagnostics_ui()
+    ui, vm = screen.ui, screen.vm
+    kiosk = ui.view_model
+    # A real fault on the board: a ticket that found the paper out (its frames recorded too).
+    kiosk.requestTicket("certificates")
+    qtbot.waitUntil(lambda: kiosk.current_screen is Screen.TAKE_TICKET, timeout=SCREEN_TIMEOUT_MS)
+    kiosk.done()
+    parts.printer_sim.set_paper("out")
+    kiosk.requestTicket("pension")
+    qtbot.waitUntil(
+        lambda: kiosk.current_screen is Screen.PRINTER_PROBLEM, timeout=SCREEN_TIMEOUT_MS
+    )
+    kiosk.done()
+    kiosk.setLanguage(language)
+    # The other devices a kiosk reports, as their drivers and the clock guard would.
+    for device, health in (
+        ("scanner", Health(HealthState.OK)),
+        ("clock", Health(HealthState.OK, detail="synchronised (adjtimex), offset 0.4 ms")),
+        ("store", Health(HealthState.OK)),
+    ):
+        _from_thread(parts.health.report, device, health)
+
+    vm.openSignIn()
+    for digit in TECHNICIAN_ID:
+        vm.pressDigit(digit)
+    vm.submit()
+    for digit in TECHNICIAN_PIN[:4]:
+        vm.pressDigit(digit)
+    _shot(ui, language, "d1-technician-sign-in")
+    for digit in TECHNICIAN_PIN[4:]:
+        vm.pressDigit(digit)
+    vm.submit()
+    qtbot.waitUntil(lambda: vm.property("takenAt") != "", timeout=SCREEN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: vm.devices.rowCount() > 0)
+    _shot(ui, language, "d2-diagnostics-overview")
+
+    vm.showSection("tests")
+    qtbot.waitUntil(lambda: vm.tests.rowCount() == 1)
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.runSelfTest("printer", "status")
+    _shot(ui, language, "d3-diagnostics-self-test-failed")
+    parts.printer_sim.set_paper("ok")
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.runSelfTest("printer", "status")
+    _shot(ui, language, "d4-diagnostics-self-test-passed")
+
+    vm.showSection("faults")
+    qtbot.waitUntil(lambda: vm.faults.rowCount() > 0)
+    _shot(ui, language, "d5-diagnostics-history")
+    vm.showSection("frames")
+    qtbot.waitUntil(lambda: vm.frames.rowCount() > 0)
+    _shot(ui, language, "d6-diagnostics-frames")
+    vm.cancel()
+    assert vm.current_screen is DiagnosticsScreen.NONE

@@ -1,12 +1,14 @@
 """Budgets of wrong PINs per keypad: a spent budget pauses that keypad, and only that one.
 
-Two keypads, two budgets (DESIGN §4):
+Three keypads, three budgets (DESIGN §4):
 
 * the citizens' pickup PIN: ``pin_budget`` wrong PINs across all cases within
   ``pin_budget_window_s`` pause PIN entry on this kiosk (and alert staff);
 * the staff keypad: ``staff_pin_budget`` wrong staff PINs within
   ``staff_pin_budget_window_s`` pause the staff keypad. Anyone can open it (a 3-second press
-  on the office name, no token), so its failures must never pause the citizens' PIN entry.
+  on the office name, no token), so its failures must never pause the citizens' PIN entry;
+* the technicians' keypad of the diagnostics screen (``[diagnostics] pin_budget`` within
+  ``pin_budget_window_s``): it pauses that keypad only.
 
 Clock jumps. Each wrong PIN is stored with the wall-clock time (``pin_failure.at``) and a
 keypad is paused while ``budget`` of them lie in the last window. A clock that was ahead when
@@ -43,6 +45,7 @@ class PinKeypad(enum.StrEnum):
 
     CITIZEN = "citizen"
     STAFF = "staff"
+    TECHNICIAN = "technician"  # the diagnostics screen's keypad (kiosk.core.diagnostics)
 
 
 class PinBudget:
@@ -78,7 +81,10 @@ class PinBudget:
         """
         since = now - timedelta(seconds=self.window_s)
         staff = self.keypad is PinKeypad.STAFF
-        rows = HandoverRepository.pin_failures_in_window(tx, rfc3339(since), staff=staff)
+        technician = self.keypad is PinKeypad.TECHNICIAN
+        rows = HandoverRepository.pin_failures_in_window(
+            tx, rfc3339(since), staff=staff, technician=technician
+        )
         now_at = rfc3339(now)
         ahead = [(row_id, at) for row_id, at in rows if at > now_at]
         if ahead:

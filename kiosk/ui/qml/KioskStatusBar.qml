@@ -1,4 +1,6 @@
 // The bottom bar: network state (calm: tickets still work offline) and the clock.
+// A 5-second press on the clock asks for a technician's number and PIN (the diagnostics
+// screen); that gesture exists only when [diagnostics] technician_pins names a technician.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -41,6 +43,21 @@ ToolBar {
             font.pixelSize: theme.fontSmall
             font.bold: true
             color: theme.text
+
+            Loader {
+                anchors.fill: parent
+                anchors.margins: -12  // a finger is wider than the digits
+                active: diagnosticsModel.available
+                sourceComponent: MouseArea {
+                    objectName: "diagnosticsEntry"
+                    enabled: diagnosticsModel.screen === "" && handoverModel.screen === ""
+                             && checkinModel.screen === "" && photoModel.screen === ""
+                             && (kioskModel.screen === "home"
+                                 || kioskModel.screen === "out_of_service")
+                    pressAndHoldInterval: 5000
+                    onPressAndHold: diagnosticsModel.openSignIn()
+                }
+            }
         }
     }
 }

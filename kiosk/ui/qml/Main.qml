@@ -1,6 +1,6 @@
 // The kiosk window: header, the current screen, the status bar.
 // Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel,
-// checkinModel, photoModel, handoverModel.
+// checkinModel, photoModel, handoverModel, diagnosticsModel.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -37,7 +37,9 @@ ApplicationWindow {
         "handover_result": "HandoverResultScreen.qml",
         "handover_staff": "HandoverStaffScreen.qml",
         "handover_cases": "HandoverCasesScreen.qml",
-        "handover_review": "HandoverReviewScreen.qml"
+        "handover_review": "HandoverReviewScreen.qml",
+        "diagnostics_sign_in": "DiagnosticsSignInScreen.qml",
+        "diagnostics": "DiagnosticsScreen.qml"
     })
 
     Theme { id: theme }
@@ -74,7 +76,7 @@ ApplicationWindow {
                     anchors.fill: parent
                     enabled: handoverModel.available && handoverModel.screen === ""
                              && checkinModel.screen === "" && photoModel.screen === ""
-                             && kioskModel.screen === "home"
+                             && kioskModel.screen === "home" && diagnosticsModel.screen === ""
                     pressAndHoldInterval: 3000
                     onPressAndHold: handoverModel.openStaff()
                 }
@@ -98,9 +100,11 @@ ApplicationWindow {
         id: screenLoader
         objectName: "screenLoader"
         anchors.fill: parent
-        // A hand-over, check-in or photo screen shows over the ticket journey while it lasts.
-        source: window.screenFiles[handoverModel.screen || checkinModel.screen
-                                   || photoModel.screen || kioskModel.screen]
+        // A hand-over, check-in or photo screen shows over the ticket journey while it lasts;
+        // the technicians' diagnostics over any of them (it closes when a journey starts).
+        source: window.screenFiles[diagnosticsModel.screen || handoverModel.screen
+                                   || checkinModel.screen || photoModel.screen
+                                   || kioskModel.screen]
     }
 
     footer: KioskStatusBar {}

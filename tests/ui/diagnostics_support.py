@@ -1,0 +1,218 @@
+"""The diagnostics screen on real parts: a small ``Diagnostics`` and the screen's fixture.
+
+:class:`BenchDiagnostics` implements the :class:`~kiosk.core.diagnostics.model.Diagnostics`
+Protocol from the screen tests' real parts: the health board (every device's health with its
+reason and since), the outbox (depth, the oldest unsent event), the disk under the state
+directory, the printer driver's flight recorder and a printer self-test that asks the real
+driver for its status over the wire to the printer simulator.
+"""
+
+from __future__ import annotations
+
+import gc
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from kiosk.core.checkin import CheckInService
+from kiosk.core.clock import SystemClock
+from kiosk.core.diagnostics.model import (
+    DeviceStatus,
+    DiskStatus,
+    FaultRecord,
+    LinkStatus,
+    SelfTestInfo,
+    SelfTestResult,
+    StatusReport,
+    WireFrame,
+)
+from kiosk.core.diagnostics.technician import TechnicianAccess
+from kiosk.core.handover import make_pin_verifier
+from kiosk.core.trust import KeyPurpose, TrustList
+from kiosk.devices.health import Health, HealthState
+from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
+from kiosk.ui.window import KioskUi, build_ui
+from simulators.demo_keys import demo_public_keys
+
+if TYPE_CHECKING:
+    from tests.ui.conftest import KioskParts
+
+TECHNICIAN_ID = "4242"
+TECHNICIAN_PIN = "246810"
+CHEAP_LOG2N = 10  # cheap scrypt for the tests: the format and code path are real
+SOFTWARE_VERSION = "0.11.0-test"
+
+
+class BenchDiagnostics:
+    """The ``Diagnostics`` Protocol on the screen tests' parts (no fakes of the health)."""
+
+    def __init__(self, parts: KioskParts, *, broker: str = "mqtt://127.0.0.1:1883") -> None:
+        self._parts = parts
+        self._broker = broker
+        self._faults: list[FaultRecord] = []
+        self._lock = threading.Lock()
+        self.status_calls = 0
+        parts.health.subscribe(self._on_health)
+
+    def _on_health(self, device: str, health: Health) -> None:
+        if health.state is not HealthState.OK:
+            with self._lock:
+                self._faults.insert(0, FaultRecord(device, health))
+
+    def status(self) -> StatusReport:
+        """The kiosk's status now, read from the parts."""
+        parts = self._parts
+        with self._lock:
+            self.status_calls += 1
+            faults = list(self._faults[:20])
+        now = datetime.now(UTC)
+        oldest = parts.outbox.oldest_created()
+        usage = shutil.disk_usage(parts.config.state_dir)
+        recent = getattr(parts.printer, "recent_frames", list)()
+        return StatusReport(
+            kiosk_id=parts.config.kiosk_id,
+            taken_at=now,
+            software_version=SOFTWARE_VERSION,
+            config_version=7,
+            devices={
+                name: DeviceStatus(name, health) for name, health in parts.health.snapshot().items()
+            },
+            link=LinkStatus(
+                broker=self._broker,
+                connected=False,
+                server_online=None,
+                outbox_depth=parts.outbox.depth(),
+                oldest_unsent_age_s=None if oldest is None else (now - oldest).total_seconds(),
+            ),
+            disk=DiskStatus(str(parts.config.state_dir), usage.free, usage.total),
+            counters={
+                "tickets": parts.printer_sim.printed_count,
+                "events": parts.outbox.last_seq(),
+            },
+            recent_faults=faults,
+            frames={"printer": [WireFrame(f.at, f.direction, f.head.hex()) for f in recent]},
+        )
+
+    def self_tests(self) -> Sequence[SelfTestInfo]:
+        """One self-test: the printer's status over the wire."""
+        return [SelfTestInfo("printer", "status", False, "diag.device.printer")]
+
+    def run_self_test(self, device: str, name: str) -> SelfTestResult:
+        """Ask the real printer driver for its status; pass when it reports ok."""
+        if (device, name) != ("printer", "status"):
+            raise ValueError(f"no self-test {device}/{name}")
+        started, began = datetime.now(UTC), time.monotonic()
+        status = self._parts.printer.status()
+        health = status.health()
+        self._parts.health.report("printer", health)
+        return SelfTestResult(
+            device=device,
+            name=name,
+            passed=health.state is HealthState.OK,
+            measured={"paper": status.paper.value, "online": status.online},
+            detail=health.reason or "ok",
+            started_at=started,
+            duration_s=time.monotonic() - began,
+        )
+
+    def write_bundle(self, path: Path) -> Path:
+        """Not used by the screen."""
+        raise NotImplementedError
+
+
+@dataclass
+class DiagnosticsUi:
+    """The kiosk screen with the diagnostics, and what is behind it."""
+
+    ui: KioskUi
+    diagnostics: BenchDiagnostics
+    access: TechnicianAccess
+    checkin: CheckInService
+
+    @property
+    def vm(self) -> DiagnosticsViewModel:
+        assert self.ui.diagnostics is not None
+        return self.ui.diagnostics
+
+
+DiagnosticsUiFactory = Callable[..., DiagnosticsUi]
+
+
+def technician_pins() -> dict[str, str]:
+    """The test technician's verifier (cheap scrypt)."""
+    return {TECHNICIAN_ID: make_pin_verifier(TECHNICIAN_PIN, log2n=CHEAP_LOG2N)}
+
+
+@pytest.fixture
+def make_diagnostics_ui(
+    qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts
+) -> Iterator[DiagnosticsUiFactory]:
+    """Builds the screen with :class:`BenchDiagnostics`, a real :class:`TechnicianAccess` on the
+    test database and a real check-in service (a scan is a citizen's journey).
+
+    ``pins`` replaces the technician PINs (``{}``: none configured); ``access`` replaces the
+    access made from them; ``diagnostics`` replaces ``[diagnostics]`` values (bypassing the
+    validation, for an inactivity shorter than a person needs).
+    """
+    built: list[DiagnosticsUi] = []
+
+    def factory(
+        *,
+        pins: dict[str, str] | None = None,
+        access: TechnicianAccess | None = None,
+        budget: int = 3,
+        **diagnostics: Any,
+    ) -> DiagnosticsUi:
+        pins = technician_pins() if pins is None else pins
+        config = replace(
+            parts.config,
+            diagnostics=replace(parts.config.diagnostics, technician_pins=pins, **diagnostics),
+        )
+        access = access or TechnicianAccess(
+            pins, parts.db, parts.outbox, SystemClock(), budget=budget, window_s=600
+        )
+        bench = BenchDiagnostics(parts)
+        checkin = CheckInService(
+            config,
+            parts.db,
+            parts.outbox,
+            parts.catalogs,
+            SystemClock(),
+            trust=TrustList(
+                demo_public_keys(KeyPurpose.BOOKING), purpose=KeyPurpose.BOOKING, allow_demo=True
+            ),
+            health=parts.health,
+        )
+        ui = build_ui(
+            qapp,
+            config,
+            parts.tickets,
+            parts.waiting,
+            parts.health,
+            parts.catalogs,
+            show=True,
+            checkin_service=checkin,
+            diagnostics=bench,
+            technician_access=access,
+        )
+        built.append(DiagnosticsUi(ui, bench, access, checkin))
+        qtbot.waitExposed(ui.window)
+        return built[-1]
+
+    yield factory
+    for screen in built:
+        assert screen.ui.view_model.wait_idle(10), "a ticket worker was still running at the end"
+        assert screen.ui.checkin is None or screen.ui.checkin.wait_idle(10)
+        assert screen.vm.wait_idle(10), "a diagnostics call was still running at the end"
+        screen.ui.close()
+    built.clear()
+    gc.collect()

@@ -1,0 +1,354 @@
+"""The technicians' diagnostics screen (issue 11): the way in, the PIN, what it shows.
+
+The real screen on real parts: the health board, SQLite (the wrong PINs' budget and the audit
+events), the printer driver on the printer simulator, a check-in service for a citizen's
+scan, and :class:`~tests.ui.diagnostics_support.BenchDiagnostics` (the ``Diagnostics``
+Protocol on those parts).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from pytestqt.qtbot import QtBot
+
+from kiosk.core.clock import SystemClock
+from kiosk.core.diagnostics.technician import SignIn, TechnicianAccess
+from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
+from kiosk.devices.health import Health, HealthState
+from kiosk.ui.diagnostics_view_model import DiagnosticsScreen, DiagnosticsViewModel
+from kiosk.ui.kiosk_view_model import Screen
+from kiosk.ui.window import KioskUi
+from tests.ui.conftest import KioskParts, UiFactory
+from tests.ui.diagnostics_support import (
+    TECHNICIAN_ID,
+    TECHNICIAN_PIN,
+    DiagnosticsUi,
+    DiagnosticsUiFactory,
+    technician_pins,
+)
+from tests.ui.screen_support import find_item, has_item, item_text, tap
+
+SCREEN_TIMEOUT_MS = 10_000
+GESTURE_TIMEOUT_MS = 7_000  # the gesture is a 5-second press
+
+
+def screen_file(ui: KioskUi) -> str:
+    return QUrl(find_item(ui, "screenLoader").property("source")).fileName()
+
+
+def audit(parts: KioskParts) -> list[dict[str, object]]:
+    return [
+        e.payload["data"] for e in parts.outbox.pending(limit=1000) if e.type == "audit.diagnostics"
+    ]
+
+
+def technician_failures(parts: KioskParts) -> int:
+    with parts.db.reading() as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM pin_failure WHERE case_id LIKE '#tech:%'"
+        ).fetchone()
+    return int(row[0])
+
+
+def budget_failures(parts: KioskParts, keypad: PinKeypad) -> int:
+    with parts.db.transaction() as tx:
+        return PinBudget(keypad, 10, 3600).failures(tx, datetime.now(UTC))
+
+
+def sign_in(qtbot: QtBot, screen: DiagnosticsUi, technician: str, pin: str) -> None:
+    """Type the number and the PIN on the keypad (real taps) and press OK."""
+    ui = screen.ui
+    for digit in technician:
+        tap(qtbot, ui, f"diagnosticsKey_{digit}")
+    tap(qtbot, ui, "diagnosticsOk")  # on to the PIN
+    for digit in pin:
+        tap(qtbot, ui, f"diagnosticsKey_{digit}")
+    with qtbot.waitSignal(screen.vm.busyChanged, timeout=SCREEN_TIMEOUT_MS):
+        tap(qtbot, ui, "diagnosticsOk")
+    qtbot.waitUntil(lambda: not screen.vm.property("busy"), timeout=SCREEN_TIMEOUT_MS)
+
+
+def open_diagnostics(qtbot: QtBot, screen: DiagnosticsUi) -> DiagnosticsViewModel:
+    vm = screen.vm
+    vm.openSignIn()
+    sign_in(qtbot, screen, TECHNICIAN_ID, TECHNICIAN_PIN)
+    assert vm.current_screen is DiagnosticsScreen.MAIN
+    qtbot.waitUntil(lambda: vm.property("takenAt") != "", timeout=SCREEN_TIMEOUT_MS)
+    return vm
+
+
+def test_a_five_second_press_on_the_clock_asks_for_a_technician_pin_and_a_wrong_one_stays_out(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui()
+    ui, vm = screen.ui, screen.vm
+    entry = find_item(ui, "diagnosticsEntry")
+    centre = entry.mapToScene(QPointF(entry.width() / 2, entry.height() / 2)).toPoint()
+
+    qtbot.mousePress(ui.window, Qt.MouseButton.LeftButton, pos=QPoint(centre))
+    qtbot.waitUntil(
+        lambda: vm.current_screen is DiagnosticsScreen.SIGN_IN, timeout=GESTURE_TIMEOUT_MS
+    )
+    qtbot.mouseRelease(ui.window, Qt.MouseButton.LeftButton, pos=QPoint(centre))
+    shown_after_gesture = screen_file(ui)
+    sign_in(qtbot, screen, TECHNICIAN_ID, "999999")
+
+    assert shown_after_gesture == "DiagnosticsSignInScreen.qml"
+    assert vm.current_screen is DiagnosticsScreen.SIGN_IN
+    assert screen_file(ui) == "DiagnosticsSignInScreen.qml"
+    assert vm.property("signInError") == "refused"
+    assert item_text(ui, "diagnosticsSignInError") == "番号またはPINが違います。"
+    assert technician_failures(parts) == 1
+    assert audit(parts) == [{"action": "pin_failed", "technician": TECHNICIAN_ID}]
+    # NOTE: its own budget: neither the citizens' nor the staff's keypad counted it.
+    assert budget_failures(parts, PinKeypad.TECHNICIAN) == 1
+    assert budget_failures(parts, PinKeypad.CITIZEN) == 0
+    assert budget_failures(parts, PinKeypad.STAFF) == 0
+
+
+def test_a_spent_budget_pauses_the_technicians_keypad_and_the_right_pin_then_stays_out(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui(budget=2)
+    ui, vm = screen.ui, screen.vm
+    vm.openSignIn()
+
+    sign_in(qtbot, screen, "1", "0000")
+    first = vm.property("signInError")
+    tap(qtbot, ui, "diagnosticsField_id")
+    tap(qtbot, ui, "diagnosticsKeyClear")
+    sign_in(qtbot, screen, TECHNICIAN_ID, "1111")
+    second = vm.property("signInError")
+    tap(qtbot, ui, "diagnosticsField_id")
+    tap(qtbot, ui, "diagnosticsKeyClear")
+    sign_in(qtbot, screen, TECHNICIAN_ID, TECHNICIAN_PIN)
+
+    assert (first, second) == ("refused", "refused")
+    assert vm.property("signInError") == "paused"
+    assert item_text(ui, "diagnosticsSignInError") == (
+        "PINの誤りが続いたため、しばらく入力できません。"
+    )
+    assert vm.current_screen is DiagnosticsScreen.SIGN_IN
+    assert technician_failures(parts) == 2  # the paused attempt checked no PIN and counted none
+    assert [e["action"] for e in audit(parts)] == ["pin_failed", "pin_failed", "pin_paused"]
+    assert budget_failures(parts, PinKeypad.CITIZEN) == 0
+
+
+def test_the_right_pin_opens_the_screen_with_each_devices_health_reason_and_since(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui()
+    ui = screen.ui
+    since = datetime(2026, 11, 27, 0, 58, 3, tzinfo=UTC)  # 09:58:03 in Tokyo
+    reporter = threading.Thread(
+        target=parts.health.report,
+        args=("printer", Health(HealthState.FAULT, "paper_out", "paper end sensor", since)),
+    )
+    reporter.start()
+    reporter.join()
+
+    vm = open_diagnostics(qtbot, screen)
+    qtbot.waitUntil(lambda: has_item(ui, "diagnosticsDeviceReason_printer"))
+
+    assert screen_file(ui) == "DiagnosticsScreen.qml"
+    assert item_text(ui, "diagnosticsDeviceState_printer") == "故障"
+    assert item_text(ui, "diagnosticsDeviceReason_printer") == "paper_out  paper end sensor"
+    assert item_text(ui, "diagnosticsDeviceSince_printer") == "2026-11-27 09:58:03 から"
+    assert item_text(ui, "diagnosticsSummaryValue_software") == "0.11.0-test"
+    assert item_text(ui, "diagnosticsSummaryValue_config") == "7"
+    assert [r["reason"] for r in vm.faults.rows() if r["device"] == "printer"] == ["paper_out"]
+    assert audit(parts) == [{"action": "opened", "technician": TECHNICIAN_ID}]
+
+
+def test_the_screen_shows_the_link_outbox_and_disk_in_english_too(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui()
+    screen.ui.view_model.setLanguage("en")
+    vm = open_diagnostics(qtbot, screen)
+    summary = {row["key"]: row["value"] for row in vm.summary.rows()}
+
+    assert summary["link"] == "mqtt://127.0.0.1:1883  down"
+    assert summary["server"] == "not heard from yet"
+    assert summary["outbox"].startswith(f"{parts.outbox.depth()} events  the oldest ")
+    assert summary["outbox"].endswith(" s ago")
+    assert summary["disk"].endswith(f"  ({parts.config.state_dir})")
+    assert " free of " in summary["disk"]
+    assert summary["kiosk"] == "ui-test-kiosk"
+
+
+def test_the_screen_closes_itself_after_its_inactivity_time(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui(inactivity_s=0.5)
+    vm = open_diagnostics(qtbot, screen)
+
+    with qtbot.waitSignal(vm.closedBecause, timeout=SCREEN_TIMEOUT_MS) as closed:
+        pass
+    assert vm.wait_idle()
+
+    assert closed.args == ["inactivity"]
+    assert vm.current_screen is DiagnosticsScreen.NONE
+    assert screen_file(screen.ui) == "HomeScreen.qml"
+    assert vm.report is None
+    assert audit(parts)[-1] == {
+        "action": "closed",
+        "technician": TECHNICIAN_ID,
+        "reason": "inactivity",
+    }
+
+
+def test_a_citizens_scan_closes_the_diagnostics_and_shows_the_citizen_their_answer(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui()
+    vm = open_diagnostics(qtbot, screen)
+
+    assert screen.ui.checkin is not None
+    with qtbot.waitSignal(vm.closedBecause, timeout=SCREEN_TIMEOUT_MS) as closed:
+        screen.ui.checkin.submit_scan("\x1b[A\x00\x07")
+    qtbot.waitUntil(lambda: screen_file(screen.ui) == "CheckInUnreadableScreen.qml")
+
+    assert closed.args == ["citizen"]
+    assert vm.current_screen is DiagnosticsScreen.NONE
+
+
+def test_a_pin_accepted_after_the_sign_in_closed_never_opens_the_screen(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    release = threading.Event()
+    checking = threading.Event()
+
+    class SlowAccess(TechnicianAccess):
+        def sign_in(self, technician_id: str, pin: str) -> SignIn:
+            checking.set()
+            release.wait(10)
+            return super().sign_in(technician_id, pin)
+
+    access = SlowAccess(technician_pins(), parts.db, parts.outbox, SystemClock())
+    screen = make_diagnostics_ui(access=access)
+    vm = screen.vm
+    vm.openSignIn()
+    for digit in TECHNICIAN_ID:
+        vm.pressDigit(digit)
+    vm.submit()
+    for digit in TECHNICIAN_PIN:
+        vm.pressDigit(digit)
+    vm.submit()
+    assert checking.wait(10)
+
+    assert screen.ui.checkin is not None
+    screen.ui.checkin.submit_scan("\x1b[A\x00\x07")  # a citizen walks up and scans
+    qtbot.waitUntil(lambda: vm.current_screen is DiagnosticsScreen.NONE)
+    release.set()
+    assert vm.wait_idle()
+    qtbot.waitUntil(lambda: not vm.property("busy"))
+
+    assert vm.current_screen is DiagnosticsScreen.NONE
+    assert screen_file(screen.ui) == "CheckInUnreadableScreen.qml"
+    assert audit(parts) == [{"action": "opened", "technician": TECHNICIAN_ID}]  # checked: right
+
+
+def test_the_citizen_screens_show_no_way_in_and_the_gesture_does_not_exist_without_pins(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, make_ui: UiFactory
+) -> None:
+    without = make_diagnostics_ui(pins={})
+    plain = make_ui()  # no diagnostics at all
+    with_pins = make_diagnostics_ui()
+    kiosk = with_pins.ui.view_model
+
+    def named_diagnostics(ui: KioskUi) -> list[str]:
+        found: list[str] = []
+
+        def walk(item: object) -> None:
+            name = item.objectName()  # type: ignore[attr-defined]
+            if name.startswith("diagnostics"):
+                found.append(name)
+            for child in item.childItems():  # type: ignore[attr-defined]
+                walk(child)
+
+        walk(ui.window.contentItem())
+        return sorted(found)
+
+    without.vm.openSignIn()
+    plain.diagnostics.openSignIn()  # type: ignore[union-attr]
+    kiosk.requestTicket("certificates")
+    entry_while_printing = find_item(with_pins.ui, "diagnosticsEntry").property("enabled")
+    with_pins.vm.openSignIn()  # the gesture's slot while a ticket is printing
+    during_ticket = with_pins.vm.current_screen
+    qtbot.waitUntil(lambda: kiosk.current_screen is Screen.TAKE_TICKET, timeout=SCREEN_TIMEOUT_MS)
+    with_pins.vm.openSignIn()
+    on_take_ticket = with_pins.vm.current_screen
+    kiosk.done()
+
+    assert without.vm.property("available") is False
+    assert named_diagnostics(without.ui) == []
+    assert named_diagnostics(plain) == []
+    assert without.vm.current_screen is DiagnosticsScreen.NONE
+    assert named_diagnostics(with_pins.ui) == ["diagnosticsEntry"]  # a MouseArea: nothing shown
+    assert entry_while_printing is False
+    assert (during_ticket, on_take_ticket) == (DiagnosticsScreen.NONE, DiagnosticsScreen.NONE)
+
+
+def test_a_self_tests_pass_or_fail_appears_with_what_it_measured(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    screen = make_diagnostics_ui()
+    ui = screen.ui
+    vm = open_diagnostics(qtbot, screen)
+    tap(qtbot, ui, "diagnosticsSection_tests")
+    qtbot.waitUntil(lambda: has_item(ui, "diagnosticsRun_printer_status"))
+
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as passed:
+        tap(qtbot, ui, "diagnosticsRun_printer_status")
+    qtbot.waitUntil(lambda: item_text(ui, "diagnosticsTestState_printer_status") == "合格")
+    measured_ok = item_text(ui, "diagnosticsTestMeasured_printer_status")
+    parts.printer_sim.set_paper("out")
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as failed:
+        tap(qtbot, ui, "diagnosticsRun_printer_status")
+    qtbot.waitUntil(lambda: item_text(ui, "diagnosticsTestState_printer_status") == "不合格")
+
+    assert passed.args[0].passed is True
+    assert measured_ok == "測定値: paper: ok, online: True"
+    assert failed.args[0].passed is False
+    assert item_text(ui, "diagnosticsTestMeasured_printer_status") == (
+        "測定値: paper: out, online: False"
+    )
+    assert vm.tests.rows()[0]["detail"] == "paper_out"
+    qtbot.waitUntil(
+        lambda: any(r["reason"] == "paper_out" for r in vm.faults.rows()),
+        timeout=SCREEN_TIMEOUT_MS,
+    )
+
+
+def test_every_text_id_the_diagnostics_build_exists_in_both_catalogues(
+    parts: KioskParts,
+) -> None:
+    ids = {
+        *(f"diag.state.{s.value}" for s in HealthState),
+        *(f"diag.test.{r}" for r in ("running", "passed", "failed")),
+        *(
+            f"diag.summary.{k}"
+            for k in ("link", "server", "outbox", "disk", "clock", "software", "config", "kiosk")
+        ),
+        *(f"diag.duration.{u}" for u in ("seconds", "minutes", "hours")),
+        *(f"diag.server.{s}" for s in ("online", "offline", "unknown")),
+    }
+    for catalog in parts.catalogs.values():
+        assert sorted(ids - set(catalog.messages)) == []
+
+
+def test_without_a_diagnostics_table_there_are_no_technicians_and_the_screen_closes_in_2_min(
+    parts: KioskParts,
+) -> None:
+    settings = parts.config.diagnostics
+
+    assert settings.technician_pins == {}
+    assert settings.inactivity_s == 120.0
+    assert (settings.pin_budget, timedelta(seconds=settings.pin_budget_window_s)) == (
+        5,
+        timedelta(hours=1),
+    )
