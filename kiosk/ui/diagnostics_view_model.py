@@ -358,6 +358,9 @@ class DiagnosticsViewModel(QObject):
         diagnostics = self._diagnostics
         if diagnostics is None or self._screen is not DiagnosticsScreen.MAIN:
             return
+        # NOTE: the ticket journey's own inactivity (30 s) would switch the language back to
+        # the first one under a technician reading the screen; it restarts once we close.
+        self._kiosk.noteActivity()
         if self._status_pending:
             return
         self._status_pending = True

@@ -160,8 +160,9 @@ def make_diagnostics_ui(
     test database and a real check-in service (a scan is a citizen's journey).
 
     ``pins`` replaces the technician PINs (``{}``: none configured); ``access`` replaces the
-    access made from them; ``diagnostics`` replaces ``[diagnostics]`` values (bypassing the
-    validation, for an inactivity shorter than a person needs).
+    access made from them; ``diagnostics`` replaces ``[diagnostics]`` values and
+    ``ui_inactivity_s`` the ticket journey's (bypassing the validation, for timings shorter
+    than a person needs).
     """
     built: list[DiagnosticsUi] = []
 
@@ -170,6 +171,7 @@ def make_diagnostics_ui(
         pins: dict[str, str] | None = None,
         access: TechnicianAccess | None = None,
         budget: int = 3,
+        ui_inactivity_s: float | None = None,
         **diagnostics: Any,
     ) -> DiagnosticsUi:
         pins = technician_pins() if pins is None else pins
@@ -177,6 +179,8 @@ def make_diagnostics_ui(
             parts.config,
             diagnostics=replace(parts.config.diagnostics, technician_pins=pins, **diagnostics),
         )
+        if ui_inactivity_s is not None:
+            config = replace(config, ui=replace(config.ui, inactivity_s=ui_inactivity_s))
         access = access or TechnicianAccess(
             pins, parts.db, parts.outbox, SystemClock(), budget=budget, window_s=600
         )

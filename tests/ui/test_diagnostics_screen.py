@@ -201,6 +201,22 @@ def test_the_screen_closes_itself_after_its_inactivity_time(
     }
 
 
+def test_a_technician_reading_longer_than_the_ticket_screens_inactivity_keeps_their_language(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory
+) -> None:
+    screen = make_diagnostics_ui(ui_inactivity_s=2.5)  # the status is read every 2 s
+    kiosk = screen.ui.view_model
+    kiosk.setLanguage("en")
+    vm = open_diagnostics(qtbot, screen)
+    reads = screen.diagnostics.status_calls
+
+    qtbot.waitUntil(lambda: screen.diagnostics.status_calls >= reads + 2, timeout=8000)
+
+    assert kiosk.current_language == "en"
+    assert vm.current_screen is DiagnosticsScreen.MAIN
+    assert item_text(screen.ui, "diagnosticsSection_overview") == "Overview"
+
+
 def test_a_citizens_scan_closes_the_diagnostics_and_shows_the_citizen_their_answer(
     qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
 ) -> None:
