@@ -14,7 +14,11 @@ It reads everything through the :class:`~kiosk.core.diagnostics.model.Diagnostic
 recent faults, the flight recorder's frames) every :data:`REFRESH_MS` while shown, and
 ``run_self_test`` for each self-test's button. Every call runs on a worker thread (a PIN
 check is scrypt, a self-test waits for devices and people); results come back to the GUI
-thread through a queued signal.
+thread through a queued signal. A diagnostics that also tells what a running test asks of
+the person at the kiosk (``subscribe_prompts``: scan the code shown, open door 7, close it)
+and can end a waiting test (``cancel_self_test``), as ``DiagnosticsService`` does, gets its
+prompt on screen (with the code as a QR to scan) and a "cancel" button; closing the screen
+cancels a test that waits for a person.
 """
 
 # ruff: noqa: N802, N815 - Qt and QML names are camelCase
@@ -24,12 +28,13 @@ from __future__ import annotations
 import enum
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import (
     Property,
@@ -55,6 +60,7 @@ from kiosk.core.diagnostics.technician import CloseReason, SignIn, TechnicianAcc
 from kiosk.devices.health import Health
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
+from kiosk.ui.qr_image import qr_source
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,30 @@ _ARROWS = {"tx": "→", "rx": "←"}
 """A frame's direction: kiosk to device, device to kiosk (others, such as ``--``, as they are)."""
 CITIZEN_FREE_SCREENS = frozenset({Screen.HOME.value, Screen.OUT_OF_SERVICE.value})
 """The ticket journey's screens over which the diagnostics may show."""
+
+
+class SelfTestPrompt(Protocol):
+    """What a running self-test asks of the person at the kiosk (``self_tests.Prompt``)."""
+
+    @property
+    def kind(self) -> str:
+        """``scan_code``, ``open_door`` or ``close_door``."""
+        ...
+
+    @property
+    def text_id(self) -> str:
+        """The instruction's message id (its ``%1`` is the code or the door)."""
+        ...
+
+    @property
+    def payload(self) -> str:
+        """The code to scan (empty otherwise)."""
+        ...
+
+    @property
+    def door(self) -> int | None:
+        """The door to open or close (None otherwise)."""
+        ...
 
 
 class DiagnosticsScreen(enum.StrEnum):
@@ -162,7 +192,8 @@ class DiagnosticsViewModel(QObject):
     Properties (QML): ``available`` (False: no technician PINs or no diagnostics: the
     gesture does not exist), ``screen``, ``busy``, ``technicianId``, ``pinMask``, ``field``
     (``id`` or ``pin``), ``signInError`` (``""``, ``refused``, ``paused``), ``section``,
-    ``statusError``, ``takenAt``, ``worst``, ``testRunning``, and the lists ``summary``
+    ``statusError``, ``takenAt``, ``worst``, ``testRunning``, ``promptActive``,
+    ``promptText``, ``promptCode``, ``promptQr``, ``canCancel``, and the lists ``summary``
     (label, value, tone), ``devices``, ``counters``, ``faults``, ``frames``, ``tests``.
 
     Args:
@@ -185,7 +216,10 @@ class DiagnosticsViewModel(QObject):
     selfTestFinished = Signal(object)  # SelfTestResult, on the GUI thread (tests)
     closedBecause = Signal(str)  # CloseReason value, on the GUI thread (tests)
 
+    promptChanged = Signal()
+
     _done = Signal(object)  # worker thread -> GUI thread: _Result
+    _prompted = Signal(object)  # self-test thread -> GUI thread: SelfTestPrompt | None
 
     def __init__(
         self,
@@ -219,6 +253,7 @@ class DiagnosticsViewModel(QObject):
         self._infos: list[SelfTestInfo] = []
         self._results: dict[tuple[str, str], SelfTestResult | str] = {}  # str: "running"
         self._running: tuple[str, str] | None = None
+        self._prompt: SelfTestPrompt | None = None
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diagnostics")
         self._test_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="self-test")
@@ -247,6 +282,10 @@ class DiagnosticsViewModel(QObject):
         )
 
         self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._prompted.connect(self._on_prompt, Qt.ConnectionType.QueuedConnection)
+        subscribe = getattr(diagnostics, "subscribe_prompts", None)
+        if callable(subscribe):
+            subscribe(self._prompt_from_test)
         kiosk.languageChanged.connect(self._retranslate)
         kiosk.screenChanged.connect(self._on_journey_changed)
         for journey in self._journeys:
@@ -388,6 +427,12 @@ class DiagnosticsViewModel(QObject):
         future.add_done_callback(lambda f: self._finished("self_test", (device, name), f))
 
     @Slot()
+    def cancelSelfTest(self) -> None:
+        """ "Cancel" on a test's prompt: end the waiting test (it fails as cancelled)."""
+        self.noteActivity()
+        self._cancel_running("the cancel button")
+
+    @Slot()
     def noteActivity(self) -> None:
         """Someone touched the screen: restart the inactivity timer (while it is shown)."""
         if self._screen is not DiagnosticsScreen.NONE:
@@ -472,6 +517,7 @@ class DiagnosticsViewModel(QObject):
     def _on_self_test(self, result: _Result) -> None:
         device, name = cast(tuple[str, str], result.key)
         self._running = None
+        self._set_prompt(None)
         value = result.value
         if not isinstance(value, SelfTestResult):
             value = SelfTestResult(
@@ -517,7 +563,39 @@ class DiagnosticsViewModel(QObject):
         self._executor.shutdown(wait=True)
         self._test_executor.shutdown(wait=True)
 
+    def _prompt_from_test(self, prompt: SelfTestPrompt | None) -> None:
+        """The self-test's thread: a prompt (None: no longer waiting), to the GUI thread."""
+        try:
+            self._prompted.emit(prompt)
+        except RuntimeError:
+            log.debug("self-test prompt after the diagnostics screen was destroyed")
+
     # -- GUI thread ----------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_prompt(self, prompt: SelfTestPrompt | None) -> None:
+        if prompt is not None and (
+            self._screen is not DiagnosticsScreen.MAIN or self._running is None
+        ):
+            return  # a test started elsewhere (kiosk diag, diag.run): not this screen's
+        self._set_prompt(prompt)
+        if prompt is not None:
+            self.noteActivity()
+            if self._section != "tests":
+                self._section = "tests"
+                self.sectionChanged.emit()
+
+    def _set_prompt(self, prompt: SelfTestPrompt | None) -> None:
+        if prompt is not self._prompt:
+            self._prompt = prompt
+            self.promptChanged.emit()
+
+    def _cancel_running(self, why: str) -> None:
+        cancel = getattr(self._diagnostics, "cancel_self_test", None)
+        if self._running is None or not callable(cancel):
+            return
+        log.info("self-test %s/%s cancelled by %s", *self._running, why)
+        cancel()
 
     @Slot()
     def _on_journey_changed(self) -> None:
@@ -543,6 +621,9 @@ class DiagnosticsViewModel(QObject):
             return
         was = self._screen
         self._attempt += 1  # a PIN being checked now can no longer open the screen
+        # NOTE: nobody is left to scan the code or to shut the door a test waits for.
+        self._cancel_running(f"the screen closing ({reason.value})")
+        self._set_prompt(None)
         self._inactivity.stop()
         self._refresh_timer.stop()
         technician = self._technician
@@ -613,6 +694,7 @@ class DiagnosticsViewModel(QObject):
 
     @Slot()
     def _retranslate(self) -> None:
+        self.promptChanged.emit()
         if self._screen is DiagnosticsScreen.MAIN:
             self._rebuild_report()
             self._rebuild_tests()
@@ -757,11 +839,15 @@ class DiagnosticsViewModel(QObject):
                 state = "passed" if result.passed else "failed"
                 measured = _measured_text(result.measured)
                 detail = result.detail
+            door = re.fullmatch(r"door-(\d+)", info.name)
+            title_args = (int(door.group(1)),) if door else ()
             rows.append(
                 {
                     "device": info.device,
                     "name": info.name,
-                    "title": self._text(info.title_id, fallback=f"{info.device} · {info.name}"),
+                    "title": self._text(
+                        info.title_id, *title_args, fallback=f"{info.device} · {info.name}"
+                    ),
                     "needsPerson": info.needs_person,
                     "result": state,
                     "stateText": "" if state == "idle" else self._text(f"diag.test.{state}"),
@@ -822,6 +908,26 @@ class DiagnosticsViewModel(QObject):
     def _get_test_running(self) -> bool:
         return self._running is not None
 
+    def _get_prompt_active(self) -> bool:
+        return self._prompt is not None
+
+    def _get_prompt_text(self) -> str:
+        prompt = self._prompt
+        if prompt is None:
+            return ""
+        argument = prompt.payload or (prompt.door if prompt.door is not None else "")
+        return self._text(prompt.text_id, argument)
+
+    def _get_prompt_code(self) -> str:
+        return self._prompt.payload if self._prompt is not None else ""
+
+    def _get_prompt_qr(self) -> str:
+        code = self._get_prompt_code()
+        return qr_source(code) if code else ""
+
+    def _get_can_cancel(self) -> bool:
+        return callable(getattr(self._diagnostics, "cancel_self_test", None))
+
     def _get_summary(self) -> RowListModel:
         return self.summary
 
@@ -852,6 +958,11 @@ class DiagnosticsViewModel(QObject):
     takenAt = Property(str, _get_taken_at, notify=reportChanged)
     worst = Property(str, _get_worst, notify=reportChanged)
     testRunning = Property(bool, _get_test_running, notify=testsChanged)
+    promptActive = Property(bool, _get_prompt_active, notify=promptChanged)
+    promptText = Property(str, _get_prompt_text, notify=promptChanged)
+    promptCode = Property(str, _get_prompt_code, notify=promptChanged)
+    promptQr = Property(str, _get_prompt_qr, notify=promptChanged)
+    canCancel = Property(bool, _get_can_cancel, constant=True)
     summaryList = Property(QObject, _get_summary, constant=True)
     deviceList = Property(QObject, _get_devices, constant=True)
     counterList = Property(QObject, _get_counters, constant=True)

@@ -4,7 +4,9 @@
 Protocol from the screen tests' real parts: the health board (every device's health with its
 reason and since), the outbox (depth, the oldest unsent event), the disk under the state
 directory, the printer driver's flight recorder and a printer self-test that asks the real
-driver for its status over the wire to the printer simulator.
+driver for its status over the wire to the printer simulator. Like ``DiagnosticsService`` it
+also tells its prompts (``subscribe_prompts``) and cancels a waiting test: its door test asks
+a person to shut door 7 and waits for :attr:`BenchDiagnostics.door_shut`.
 """
 
 from __future__ import annotations
@@ -52,6 +54,18 @@ CHEAP_LOG2N = 10  # cheap scrypt for the tests: the format and code path are rea
 SOFTWARE_VERSION = "0.11.0-test"
 
 
+@dataclass(frozen=True)
+class BenchPrompt:
+    """A prompt as ``kiosk.core.diagnostics.self_tests.Prompt`` has it."""
+
+    device: str
+    test: str
+    kind: str
+    text_id: str
+    payload: str = ""
+    door: int | None = None
+
+
 class BenchDiagnostics:
     """The ``Diagnostics`` Protocol on the screen tests' parts (no fakes of the health)."""
 
@@ -61,7 +75,23 @@ class BenchDiagnostics:
         self._faults: list[FaultRecord] = []
         self._lock = threading.Lock()
         self.status_calls = 0
+        self.door_shut = threading.Event()
+        self._cancelled = threading.Event()
+        self._prompt_listeners: list[Callable[[BenchPrompt | None], None]] = []
         parts.health.subscribe(self._on_health)
+
+    def subscribe_prompts(self, listener: Callable[[BenchPrompt | None], None]) -> None:
+        """Be told what a running test asks of the person at the kiosk (None: done)."""
+        self._prompt_listeners.append(listener)
+
+    def cancel_self_test(self) -> bool:
+        """End a waiting test (it fails as cancelled)."""
+        self._cancelled.set()
+        return True
+
+    def _prompt(self, prompt: BenchPrompt | None) -> None:
+        for listener in self._prompt_listeners:
+            listener(prompt)
 
     def _on_health(self, device: str, health: Health) -> None:
         if health.state is not HealthState.OK:
@@ -103,14 +133,35 @@ class BenchDiagnostics:
         )
 
     def self_tests(self) -> Sequence[SelfTestInfo]:
-        """One self-test: the printer's status over the wire."""
-        return [SelfTestInfo("printer", "status", False, "diag.device.printer")]
+        """The printer's status over the wire, and door 7 shut by a person."""
+        return [
+            SelfTestInfo("printer", "status", False, "diag.device.printer"),
+            SelfTestInfo("locker", "door-7", True, "diag.test.locker.door"),
+        ]
 
     def run_self_test(self, device: str, name: str) -> SelfTestResult:
-        """Ask the real printer driver for its status; pass when it reports ok."""
+        """Ask the real printer driver for its status (pass when ok); or wait for door 7."""
+        started, began = datetime.now(UTC), time.monotonic()
+        if (device, name) == ("locker", "door-7"):
+            self._cancelled.clear()
+            self._prompt(BenchPrompt(device, name, "close_door", "diag.prompt.close_door", door=7))
+            try:
+                while not (self.door_shut.is_set() or self._cancelled.wait(0.01)):
+                    pass
+            finally:
+                self._prompt(None)
+            shut = self.door_shut.is_set()
+            return SelfTestResult(
+                device=device,
+                name=name,
+                passed=shut,
+                measured={"door": 7, "closed": shut},
+                detail="door 7 closed" if shut else "cancelled",
+                started_at=started,
+                duration_s=time.monotonic() - began,
+            )
         if (device, name) != ("printer", "status"):
             raise ValueError(f"no self-test {device}/{name}")
-        started, began = datetime.now(UTC), time.monotonic()
         status = self._parts.printer.status()
         health = status.health()
         self._parts.health.report("printer", health)

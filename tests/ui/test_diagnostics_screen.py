@@ -340,6 +340,56 @@ def test_a_self_tests_pass_or_fail_appears_with_what_it_measured(
     )
 
 
+def test_a_test_waiting_for_a_person_says_what_to_do_and_passes_when_it_is_done(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory
+) -> None:
+    screen = make_diagnostics_ui()
+    ui = screen.ui
+    vm = open_diagnostics(qtbot, screen)
+    vm.showSection("tests")
+    qtbot.waitUntil(lambda: has_item(ui, "diagnosticsRun_locker_door-7"))
+    title = [r["title"] for r in vm.tests.rows() if r["name"] == "door-7"]
+
+    tap(qtbot, ui, "diagnosticsRun_locker_door-7")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+    prompt = item_text(ui, "diagnosticsPromptText")
+    run_enabled = find_item(ui, "diagnosticsRun_printer_status").property("enabled")
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as finished:
+        screen.diagnostics.door_shut.set()  # staff push the door shut
+    qtbot.waitUntil(lambda: item_text(ui, "diagnosticsTestState_locker_door-7") == "合格")
+
+    assert title == ["扉7の開閉"]
+    assert prompt == "扉7を閉めてください。"
+    assert run_enabled is False  # one test at a time
+    assert finished.args[0].passed is True
+    assert item_text(ui, "diagnosticsTestMeasured_locker_door-7") == "測定値: door: 7, closed: True"
+    assert vm.property("promptActive") is False
+
+
+def test_cancel_ends_a_waiting_test_failed_and_closing_the_screen_cancels_one_too(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory
+) -> None:
+    screen = make_diagnostics_ui()
+    ui = screen.ui
+    vm = open_diagnostics(qtbot, screen)
+    vm.showSection("tests")
+    qtbot.waitUntil(lambda: vm.tests.rowCount() == 2)
+
+    vm.runSelfTest("locker", "door-7")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as by_button:
+        tap(qtbot, ui, "diagnosticsCancelTest")
+    vm.runSelfTest("locker", "door-7")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as by_closing:
+        tap(qtbot, ui, "diagnosticsClose")
+
+    assert (by_button.args[0].passed, by_button.args[0].detail) == (False, "cancelled")
+    assert (by_closing.args[0].passed, by_closing.args[0].detail) == (False, "cancelled")
+    assert vm.current_screen is DiagnosticsScreen.NONE
+    assert vm.property("promptActive") is False
+
+
 def test_every_text_id_the_diagnostics_build_exists_in_both_catalogues(
     parts: KioskParts,
 ) -> None:
@@ -352,6 +402,18 @@ def test_every_text_id_the_diagnostics_build_exists_in_both_catalogues(
         ),
         *(f"diag.duration.{u}" for u in ("seconds", "minutes", "hours")),
         *(f"diag.server.{s}" for s in ("online", "offline", "unknown")),
+        *(f"diag.prompt.{k}" for k in ("scan_code", "open_door", "close_door")),
+        *(
+            f"diag.test.{t}"
+            for t in (
+                "printer.print",
+                "scanner.echo",
+                "camera.frame",
+                "locker.status",
+                "locker.door",
+                "camera_mount.home",
+            )
+        ),
     }
     for catalog in parts.catalogs.values():
         assert sorted(ids - set(catalog.messages)) == []

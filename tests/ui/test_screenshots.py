@@ -433,7 +433,7 @@ def test_the_diagnostics_screens_are_captured_in_each_language(
     _shot(ui, language, "d2-diagnostics-overview")
 
     vm.showSection("tests")
-    qtbot.waitUntil(lambda: vm.tests.rowCount() == 1)
+    qtbot.waitUntil(lambda: vm.tests.rowCount() == 2)
     with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
         vm.runSelfTest("printer", "status")
     _shot(ui, language, "d3-diagnostics-self-test-failed")
@@ -441,6 +441,11 @@ def test_the_diagnostics_screens_are_captured_in_each_language(
     with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
         vm.runSelfTest("printer", "status")
     _shot(ui, language, "d4-diagnostics-self-test-passed")
+    vm.runSelfTest("locker", "door-7")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+    _shot(ui, language, "d4b-diagnostics-self-test-asks-a-person")
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.cancelSelfTest()
 
     vm.showSection("faults")
     qtbot.waitUntil(lambda: vm.faults.rowCount() > 0)

@@ -230,104 +230,160 @@ Item {
             }
 
             // -- self-tests -----------------------------------------------------------------------
-            Item {
-                KioskLabel {
-                    anchors.centerIn: parent
-                    visible: testsView.count === 0
-                    text: qsTr("diag.test.none")
-                    font.pixelSize: diagnostics.fontHead
-                    color: theme.textMuted
-                }
-                ListView {
-                    id: testsView
-                    objectName: "diagnosticsTests"
-                    anchors.fill: parent
-                    clip: true
-                    spacing: 8
-                    model: diagnosticsModel.testList
-                    delegate: Rectangle {
-                        id: testRow
-                        required property string device
-                        required property string name
-                        required property string title
-                        required property bool needsPerson
-                        required property string result
-                        required property string stateText
-                        required property string measured
-                        required property string detail
-                        objectName: "diagnosticsTest_" + device + "_" + name
-                        width: ListView.view.width
-                        implicitHeight: Math.max(testColumn.implicitHeight, runButton.implicitHeight) + 16
-                        radius: 8
-                        color: theme.surface
-                        border.color: theme.border
-                        Rectangle {
-                            width: 10
-                            height: parent.height
-                            radius: 4
-                            color: diagnostics.stateColor(testRow.result)
+            ColumnLayout {
+                spacing: 10
+
+                // What a running test asks of the person at the kiosk (scan this code, open door 7).
+                Rectangle {
+                    objectName: "diagnosticsPrompt"
+                    visible: diagnosticsModel.promptActive
+                    Layout.fillWidth: true
+                    implicitHeight: promptRow.implicitHeight + 24
+                    radius: theme.radius
+                    color: theme.warningBackground
+                    border.color: theme.warningBorder
+                    border.width: 3
+                    RowLayout {
+                        id: promptRow
+                        anchors.fill: parent
+                        anchors.margins: 12
+                        spacing: 20
+                        Image {
+                            objectName: "diagnosticsPromptQr"
+                            visible: diagnosticsModel.promptQr !== ""
+                            source: diagnosticsModel.promptQr
+                            sourceSize.width: 240
+                            sourceSize.height: 240
+                            Layout.preferredWidth: 240
+                            Layout.preferredHeight: 240
+                            fillMode: Image.PreserveAspectFit
+                            smooth: false
                         }
-                        RowLayout {
-                            anchors.fill: parent
-                            anchors.leftMargin: 22
-                            anchors.rightMargin: 12
-                            spacing: 16
-                            ColumnLayout {
-                                id: testColumn
-                                spacing: 2
-                                Layout.fillWidth: true
-                                RowLayout {
-                                    spacing: 12
-                                    KioskLabel {
-                                        text: testRow.title
-                                        font.pixelSize: diagnostics.fontHead
-                                        font.bold: true
-                                        color: theme.text
-                                    }
-                                    KioskLabel {
-                                        visible: testRow.needsPerson
-                                        text: qsTr("diag.test.needs_person")
-                                        font.pixelSize: 18
-                                        color: theme.warningBorder
-                                    }
-                                    KioskLabel {
-                                        objectName: "diagnosticsTestState_" + testRow.device + "_" + testRow.name
-                                        text: testRow.stateText
-                                        font.pixelSize: diagnostics.fontHead
-                                        font.bold: true
-                                        color: diagnostics.stateColor(testRow.result)
-                                    }
-                                }
-                                KioskLabel {
-                                    objectName: "diagnosticsTestMeasured_" + testRow.device + "_" + testRow.name
-                                    visible: testRow.measured !== ""
-                                    text: qsTr("diag.test.measured").arg(testRow.measured)
-                                    font.pixelSize: diagnostics.fontRow
-                                    color: theme.text
-                                    wrapMode: Text.WrapAnywhere
-                                    Layout.fillWidth: true
-                                }
-                                KioskLabel {
-                                    visible: testRow.detail !== ""
-                                    text: testRow.detail
-                                    font.pixelSize: diagnostics.fontRow
-                                    color: theme.textMuted
-                                    wrapMode: Text.Wrap
-                                    maximumLineCount: 2
-                                    elide: Text.ElideRight
-                                    Layout.fillWidth: true
-                                }
+                        KioskLabel {
+                            objectName: "diagnosticsPromptText"
+                            text: diagnosticsModel.promptText
+                            font.pixelSize: 28
+                            font.bold: true
+                            color: theme.text
+                            wrapMode: Text.Wrap
+                            Layout.fillWidth: true
+                        }
+                        KioskButton {
+                            objectName: "diagnosticsCancelTest"
+                            visible: diagnosticsModel.canCancel
+                            primary: false
+                            text: qsTr("keypad.cancel")
+                            font.pixelSize: diagnostics.fontHead
+                            implicitWidth: 160
+                            implicitHeight: 72
+                            onClicked: diagnosticsModel.cancelSelfTest()
+                        }
+                    }
+                }
+
+                Item {
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                    KioskLabel {
+                        anchors.centerIn: parent
+                        visible: testsView.count === 0
+                        text: qsTr("diag.test.none")
+                        font.pixelSize: diagnostics.fontHead
+                        color: theme.textMuted
+                    }
+                    ListView {
+                        id: testsView
+                        objectName: "diagnosticsTests"
+                        anchors.fill: parent
+                        clip: true
+                        spacing: 8
+                        model: diagnosticsModel.testList
+                        delegate: Rectangle {
+                            id: testRow
+                            required property string device
+                            required property string name
+                            required property string title
+                            required property bool needsPerson
+                            required property string result
+                            required property string stateText
+                            required property string measured
+                            required property string detail
+                            objectName: "diagnosticsTest_" + device + "_" + name
+                            width: ListView.view.width
+                            implicitHeight: Math.max(testColumn.implicitHeight, runButton.implicitHeight) + 16
+                            radius: 8
+                            color: theme.surface
+                            border.color: theme.border
+                            Rectangle {
+                                width: 10
+                                height: parent.height
+                                radius: 4
+                                color: diagnostics.stateColor(testRow.result)
                             }
-                            KioskButton {
-                                id: runButton
-                                objectName: "diagnosticsRun_" + testRow.device + "_" + testRow.name
-                                text: qsTr("diag.test.run")
-                                font.pixelSize: diagnostics.fontHead
-                                implicitWidth: 160
-                                implicitHeight: 72
-                                enabled: !diagnosticsModel.testRunning
-                                opacity: enabled ? 1.0 : 0.4
-                                onClicked: diagnosticsModel.runSelfTest(testRow.device, testRow.name)
+                            RowLayout {
+                                anchors.fill: parent
+                                anchors.leftMargin: 22
+                                anchors.rightMargin: 12
+                                spacing: 16
+                                ColumnLayout {
+                                    id: testColumn
+                                    spacing: 2
+                                    Layout.fillWidth: true
+                                    RowLayout {
+                                        spacing: 12
+                                        Layout.fillWidth: true
+                                        KioskLabel {
+                                            text: testRow.title
+                                            font.pixelSize: diagnostics.fontHead
+                                            font.bold: true
+                                            color: theme.text
+                                        }
+                                        KioskLabel {
+                                            visible: testRow.needsPerson
+                                            text: qsTr("diag.test.needs_person")
+                                            font.pixelSize: 18
+                                            color: theme.warningBorder
+                                        }
+                                        KioskLabel {
+                                            objectName: "diagnosticsTestState_" + testRow.device + "_" + testRow.name
+                                            text: testRow.stateText
+                                            font.pixelSize: diagnostics.fontHead
+                                            font.bold: true
+                                            color: diagnostics.stateColor(testRow.result)
+                                        }
+                                        Item { Layout.fillWidth: true }
+                                    }
+                                    KioskLabel {
+                                        objectName: "diagnosticsTestMeasured_" + testRow.device + "_" + testRow.name
+                                        visible: testRow.measured !== ""
+                                        text: qsTr("diag.test.measured").arg(testRow.measured)
+                                        font.pixelSize: diagnostics.fontRow
+                                        color: theme.text
+                                        wrapMode: Text.WrapAnywhere
+                                        Layout.fillWidth: true
+                                    }
+                                    KioskLabel {
+                                        visible: testRow.detail !== ""
+                                        text: testRow.detail
+                                        font.pixelSize: diagnostics.fontRow
+                                        color: theme.textMuted
+                                        wrapMode: Text.Wrap
+                                        maximumLineCount: 2
+                                        elide: Text.ElideRight
+                                        Layout.fillWidth: true
+                                    }
+                                }
+                                KioskButton {
+                                    id: runButton
+                                    objectName: "diagnosticsRun_" + testRow.device + "_" + testRow.name
+                                    text: qsTr("diag.test.run")
+                                    font.pixelSize: diagnostics.fontHead
+                                    implicitWidth: 160
+                                    implicitHeight: 72
+                                    enabled: !diagnosticsModel.testRunning
+                                    opacity: enabled ? 1.0 : 0.4
+                                    onClicked: diagnosticsModel.runSelfTest(testRow.device, testRow.name)
+                                }
                             }
                         }
                     }
