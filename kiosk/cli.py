@@ -3,6 +3,9 @@
 kiosk run [--config FILE] [--windowed]        the kiosk (production; systemd starts this)
 kiosk demo [--broker URL] [--printer URL] …   the kiosk on simulated devices
 kiosk config check FILE                       validate a config file
+kiosk diag status [--json] [--printer URL] …  every device's health, link, disk, clock, counters
+kiosk diag test DEVICE [--name TEST] [--json] a device's self-test (pass or fail, what it measured)
+kiosk diag bundle OUT.tar.gz                  logs, health, counters, frames, config (no secrets)
 kiosk diag print-test [--printer URL]         print a test ticket, report printer health
 kiosk diag locker status|open DOOR            the locker's doors; fire one lock (audited)
 kiosk photo check|crop|sheet …                ID photo rules (``kiosk photo --help``)
@@ -12,6 +15,8 @@ kiosk sim printer|scanner|locker|camera|central|fleet …   simulators (each has
 
 ``--config`` and ``--log-level`` go before or after the command. Exit status: 0 ok; 1 the
 action failed or a device is not ok (degraded, fault, unknown); 2 usage or config error.
+``kiosk diag`` works without a config file (a bench with ``--printer URL`` …): see
+:mod:`kiosk.diag_cli`.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import sys
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import DEFAULT_CONFIG_PATH, KioskConfig, load_config, read_config_document
+from kiosk.config import DEFAULT_CONFIG_PATH, load_config, read_config_document
 from kiosk.devices.url import check_device_url, parse_device_url
+from kiosk.diag_cli import add_diag_parser
 from kiosk.errors import KioskError, StoreError
 
 log = logging.getLogger(__name__)
@@ -63,8 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="kiosk", description="Lobby kiosk controller", epilog=EXIT_STATUS_HELP
     )
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    # NOTE: None, not the default path: `kiosk diag` tells a --config that does not exist
+    # (an error) from no --config on a bench without /etc/kiosk/kiosk.toml (defaults).
     parser.add_argument(
-        "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (%(default)s)"
+        "--config", type=Path, default=None, help=f"config file ({DEFAULT_CONFIG_PATH})"
     )
     parser.add_argument(
         "--log-level",
@@ -107,19 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file", type=Path)
 
-    diag = sub.add_parser("diag", help="diagnostics for technicians", epilog=EXIT_STATUS_HELP)
-    diag_sub = diag.add_subparsers(dest="diag_command", required=True, metavar="ACTION")
-    print_test = diag_sub.add_parser(
-        "print-test",
-        parents=with_config,
-        help="print a test ticket",
-        epilog="exit status: 0 printed; 1 not printed; 2 usage or config error",
-    )
-    print_test.add_argument("--printer", help="printer URL (default: the configured one)")
-    print_test.add_argument("--lang", default=None, help="ticket language (default: first)")
-    print_test.add_argument(
-        "--text-mode", choices=["kanji", "raster"], help="override the printer profile"
-    )
+    add_diag_parser(sub, with_config, EXIT_STATUS_HELP)
 
     photo = sub.add_parser(
         "photo", add_help=False, help="check or crop an ID photo against a rule set"
@@ -139,26 +135,6 @@ def _parser() -> argparse.ArgumentParser:
         help="make the verifier of a staff PIN for [handover] staff_pins",
     )
     pin.add_argument("args", nargs=argparse.REMAINDER)
-
-    locker = diag_sub.add_parser("locker", help="the compartment locker", epilog=EXIT_STATUS_HELP)
-    locker_sub = locker.add_subparsers(dest="locker_command", required=True, metavar="ACTION")
-    locker_status = locker_sub.add_parser(
-        "status",
-        parents=with_config,
-        help="every door: locked, open, item",
-        epilog="exit status: 0 every door read and the locker ok; 1 a door unknown or the "
-        "locker degraded, at fault or unknown; 2 usage or config error",
-    )
-    locker_status.add_argument("--locker", help="locker URL (default: the configured one)")
-    locker_open = locker_sub.add_parser(
-        "open",
-        parents=with_config,
-        help="fire one door's lock once (audited)",
-        epilog="exit status: 0 unlock sent and confirmed; 1 unlock not confirmed (no answer, "
-        "or the door still reads locked); 2 usage or config error",
-    )
-    locker_open.add_argument("door", type=int)
-    locker_open.add_argument("--locker", help="locker URL (default: the configured one)")
 
     sim = sub.add_parser("sim", help="device and server simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True, metavar="DEVICE")
@@ -266,11 +242,12 @@ def _dispatch(args: argparse.Namespace) -> int:
                 quit_after_s=args.quit_after,
             )
         )
-    config = load_config(args.config)
-    if args.command == "diag" and args.diag_command == "locker":
-        return _locker_diag(config, args)
     if args.command == "diag":
-        return _print_test(config, args)
+        from kiosk.diag_cli import run_diag
+
+        return run_diag(args)
+    args.config = args.config or DEFAULT_CONFIG_PATH
+    config = load_config(args.config)
     if args.command == "run":
         from kiosk.app import RunOptions, run_kiosk, run_store_failure
         from kiosk.services import build_services
@@ -314,89 +291,3 @@ def _sim(args: argparse.Namespace) -> int:
     from simulators.central.__main__ import main as central_main
 
     return central_main(rest)
-
-
-def _locker_diag(config: KioskConfig, args: argparse.Namespace) -> int:
-    """``kiosk diag locker status|open DOOR``: a technician at the console."""
-    from kiosk.core import events
-    from kiosk.devices.health import HealthState
-    from kiosk.devices.locker.diag import open_door, status_table
-    from kiosk.devices.locker.factory import LockerSettings, open_locker
-    from kiosk.store.database import Database
-    from kiosk.store.kv import begin_session
-    from kiosk.store.outbox import Outbox
-
-    url = args.locker or config.locker.url
-    if not url:
-        print(
-            "kiosk: no locker configured ([locker] url) and no --locker URL given", file=sys.stderr
-        )
-        return EXIT_USAGE
-    settings = LockerSettings(
-        boards=config.locker.boards,
-        locks_per_board=config.locker.locks_per_board,
-        pulse_ms=config.locker.pulse_ms,
-        locked_bit=config.locker.locked_bit,
-        reply_timeout_s=config.locker.reply_timeout_s,
-    )
-    locker = open_locker(url, settings)
-    try:
-        if args.locker_command == "status":
-            print(status_table(locker))
-            # NOTE: a board that does not answer makes the health a fault (its doors unknown).
-            return EXIT_OK if locker.health().state is HealthState.OK else EXIT_FAILED
-        # NOTE: every console open is an audit event in the outbox: it reaches the server
-        # with the next connection of the kiosk, like every other event.
-        db = Database(config.state_dir / "kiosk.sqlite3")
-        outbox = Outbox(db, kiosk_id=config.kiosk_id, session=begin_session(db))
-
-        stages: list[object] = []
-
-        def audit(data: dict[str, object]) -> None:
-            with db.transaction() as tx:
-                outbox.append(tx, events.AUDIT, "audit.locker_open", dict(data))
-            # NOTE: "unlock_sent" with result "still_locked": the door still reads locked.
-            stages.append((data.get("stage"), data.get("result", "ok")))
-
-        try:
-            print(open_door(locker, args.door, audit, actor="technician", via="console"))
-        except ValueError as exc:  # no such door: nothing audited, nothing fired
-            print(f"kiosk: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        finally:
-            db.close()
-        return EXIT_OK if stages[-1:] == [("unlock_sent", "ok")] else EXIT_FAILED
-    finally:
-        locker.close()
-
-
-def _print_test(config: KioskConfig, args: argparse.Namespace) -> int:
-    """``kiosk diag print-test``: the real ticket layout with sample values."""
-    import dataclasses
-
-    from kiosk.devices.printer.protocol import TextMode
-    from kiosk.services import build_services
-
-    if args.text_mode:
-        config = dataclasses.replace(
-            config, printer=dataclasses.replace(config.printer, text_mode=TextMode(args.text_mode))
-        )
-    # NOTE: a technician's check must not need the network: no broker link here.
-    config = dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, broker=""))
-    services = build_services(config, printer_url=args.printer)
-    try:
-        language = args.lang or config.ui.languages[0]
-        before = services.tickets.poll_printer()
-        print(f"printer {args.printer or config.printer.url}")
-        print(f"  health before: {before.state.value} {before.reason}".rstrip())
-        outcome = services.tickets.print_test(language)
-        after = services.health.get("printer")
-        if outcome.printed:
-            print(f"  test ticket printed ({config.printer.text_mode.value} mode)")
-        else:
-            reason = outcome.problem.reason if outcome.problem else "unknown"
-            print(f"  test ticket NOT printed: {reason}")
-        print(f"  health after:  {after.state.value} {after.reason}".rstrip())
-        return EXIT_OK if outcome.printed else EXIT_FAILED
-    finally:
-        services.stop()

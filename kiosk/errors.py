@@ -54,3 +54,11 @@ class StoreCorruptError(StoreError):
 
 class LinkError(KioskError):
     """Raised when the link to the central server fails in a way the caller must know."""
+
+
+class DiagnosticsError(KioskError):
+    """Raised when a diagnostics request cannot be carried out (a self-test already runs)."""
+
+
+class UnknownSelfTestError(DiagnosticsError, ValueError):
+    """Raised when a self-test is asked for a device or a test name this kiosk does not have."""

@@ -44,12 +44,14 @@ from kiosk.store.outbox import Outbox
 from kiosk.store.tickets import TicketRepository
 
 if TYPE_CHECKING:
+    from kiosk.core.diagnostics.service import DiagnosticsService
     from kiosk.core.handover.service import HandoverService
     from kiosk.core.photo.session import PhotoBoothService
     from kiosk.devices.camera.opencv_camera import CaptureFactory
     from kiosk.devices.locker.protocol import Locker
     from kiosk.link.blob_sender import BlobSender
     from kiosk.link.mqtt_link import MqttLink
+    from kiosk.store.diagnostics import DiagnosticsRepository
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class KioskServices:
     desired: DesiredConfigService | None = None
     store_health: StoreHealthMonitor | None = None
     relearn: StoreRelearn | None = None
+    diagnostics: DiagnosticsService | None = None
     paper: PaperForecast | None = None
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -101,7 +104,9 @@ class KioskServices:
             on_code: gets every code the scanner reads (on the scanner's thread).
         """
         if self.scanner_url and on_code is not None:
-            self._start_scanner(on_code)
+            # The diagnostics' scanner echo takes the codes while it waits; all are counted.
+            tapped = on_code if self.diagnostics is None else self.diagnostics.tap_codes(on_code)
+            self._start_scanner(tapped)
         if self.config.mqtt.broker:
             # NOTE: built here, not in build_services: paho and the network are not needed
             # for the first screen, and the kiosk starts faster without them.
@@ -128,15 +133,28 @@ class KioskServices:
             self.link.start()
         self._poller = threading.Thread(target=self._poll_status, name="status-poll", daemon=True)
         self._poller.start()
+        if self.diagnostics is not None:
+            from kiosk.core.diagnostics.service import SNAPSHOT_NAME
+
+            # `kiosk diag status` in a shell reads this instead of opening our devices.
+            self.diagnostics.start_snapshots(
+                Path(self.config.state_dir) / SNAPSHOT_NAME, self.printer_poll_s
+            )
 
     def _photo_blobs(self) -> BlobSender | None:
-        """The sender of ID photo images, when the booth is on (docs/mqtt-contract.md)."""
-        if self.photo is None:
-            return None
+        """The sender of ID photo images (with the booth on) and of support bundles
+        (``diag.bundle``) (docs/mqtt-contract.md)."""
         from kiosk.link.blob_sender import BlobSender
+        from kiosk.store.diagnostics import BundleQueue
 
+        photos = self.photo.storage_dir if self.photo is not None else None
         return BlobSender(
-            self.db, self.outbox, self.photo.storage_dir, keep_days=self.config.photo.keep_days
+            self.db,
+            self.outbox,
+            photos or Path(self.config.state_dir) / "photos",
+            keep_days=self.config.photo.keep_days,
+            bundles=BundleQueue(self.db),
+            sends_photos=photos is not None,
         )
 
     def _start_scanner(self, on_code: CodeListener) -> None:
@@ -179,6 +197,16 @@ class KioskServices:
         if self.relearn is not None:
             processor.register(RELEARN_ACTION, self.relearn.handle_command)
             link.on_foreign_ack(self.relearn.on_foreign_ack)
+        if self.diagnostics is not None:
+            from kiosk.core.command_handlers import register_diag_handlers
+            from kiosk.store.diagnostics import BundleQueue
+
+            register_diag_handlers(
+                processor,
+                self.diagnostics,
+                BundleQueue(self.db),
+                bundle_dir=Path(self.config.state_dir) / "diag" / "bundles",
+            )
         link.on_command(processor.handle_payload)
         if self.desired is not None:
             self.desired.set_applier(self.apply_config)
@@ -251,6 +279,8 @@ class KioskServices:
     def stop(self) -> None:
         """Stop cleanly: the link says ``online:false, reason: shutdown`` first."""
         self._stop.set()
+        if self.diagnostics is not None:
+            self.diagnostics.stop()
         if self.photo is not None:
             self.photo.close()  # the preview thread leaves the camera first
         if self.locker is not None:
@@ -388,8 +418,19 @@ def build_services(
     photo = _photo_booth(
         config, db, outbox, clock, tickets, catalogs, health, camera_capture, mount_pin_factory
     )
+    from kiosk.store.diagnostics import DiagnosticsRepository
+
+    counters = DiagnosticsRepository(db)
     locker, handover = _handover(
-        config, db, outbox, clock, trust, health, locker_url or config.locker.url, clock_guard
+        config,
+        db,
+        outbox,
+        clock,
+        trust,
+        health,
+        locker_url or config.locker.url,
+        clock_guard,
+        counters,
     )
     if handover is not None:
         relearn.relearn_locker(handover.relearn_occupancy)
@@ -398,7 +439,7 @@ def build_services(
             lambda pending: relearn.relearn_locker(handover.relearn_occupancy) if pending else None
         )
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
-    return KioskServices(
+    services = KioskServices(
         config=config,
         db=db,
         session=session,
@@ -422,6 +463,10 @@ def build_services(
         scanner_url=scanner_url if scanner_url is not None else config.scanner.url,
         printer_poll_s=printer_poll_s,
     )
+    from kiosk.diag_wiring import kiosk_diagnostics
+
+    services.diagnostics = kiosk_diagnostics(services, counters, document)
+    return services
 
 
 def _photo_booth(
@@ -503,6 +548,7 @@ def _handover(
     health: HealthBoard,
     url: str,
     clock_guard: ClockGuard,
+    counters: DiagnosticsRepository | None = None,
 ) -> tuple[Locker | None, HandoverService | None]:
     """The locker and the passport hand-over, when both are configured.
 
@@ -517,7 +563,7 @@ def _handover(
     from kiosk.core.handover.tokens import HandoverTrust
     from kiosk.devices.locker.factory import LockerSettings, open_locker
 
-    locker = open_locker(
+    locker: Locker = open_locker(
         url,
         LockerSettings(
             boards=config.locker.boards,
@@ -527,6 +573,10 @@ def _handover(
             reply_timeout_s=config.locker.reply_timeout_s,
         ),
     )
+    if counters is not None:
+        from kiosk.core.diagnostics.counting import CountingLocker
+
+        locker = CountingLocker(locker, counters)  # unlocks and door cycles per door
     settings = HandoverSettings(
         office=config.office,
         compartments=dict(config.handover.compartments),

@@ -2,23 +2,35 @@
 
 Actions: ``diag.print_test`` (a test ticket), ``config.reload`` (the app's reload
 callback), ``state.republish`` (birth and health again), ``outbox.resend`` (resend from the
-server's ``acked_seq``). There is deliberately no remote "open doors" action.
+server's ``acked_seq``), ``diag.run`` (one self-test, its report as the result) and
+``diag.bundle`` (the support bundle, sent like a photo's image). There is deliberately no
+remote "open doors" action.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from kiosk.core.checkin import CheckInService
 from kiosk.core.commands import CommandError, CommandHandler, CommandProcessor
+from kiosk.core.diagnostics.model import Diagnostics
+from kiosk.core.diagnostics.self_tests import SelfTestRefusedError
+from kiosk.core.diagnostics.service import DiagnosticsService
 from kiosk.core.handover.service import HandoverService
 from kiosk.core.tickets import TicketService
 from kiosk.devices.locker.diag import open_door
 from kiosk.devices.locker.protocol import Locker
+from kiosk.errors import DiagnosticsError, StoreError, UnknownSelfTestError
+from kiosk.store.diagnostics import BundleQueue, BundleRow
+from kiosk.store.outbox import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +42,8 @@ CHECKIN_ANSWER = "checkin.answer"
 HANDOVER_ASSIGN = "handover.assign"
 HANDOVER_CANCEL = "handover.cancel"
 MAINTENANCE_OPEN = "locker.maintenance_open"
+DIAG_RUN = "diag.run"
+DIAG_BUNDLE = "diag.bundle"
 
 Action = Callable[[], Mapping[str, Any] | None]
 """A callback without arguments; what it returns is the command's result."""
@@ -229,13 +243,134 @@ def register_maintenance_open(
     processor.register(MAINTENANCE_OPEN, handle)
 
 
+def diag_run_handler(diagnostics: DiagnosticsService) -> CommandHandler:
+    """``diag.run``: one self-test; the result is its report (``SelfTestResult.as_json()``).
+
+    Args (of the command): ``device``; ``test`` (default: the device's first test);
+    ``staff_present`` (a test that needs a person runs only with ``true``); ``staff_id``
+    (who is there, for the audit). A test that ran answers ``ok: true`` whether it passed
+    or not (``result.passed`` says). Fails with ``bad_args``, ``unknown_test``,
+    ``needs_person`` (a person must act and ``staff_present`` is not true), ``busy``
+    (another self-test runs), or the refusal's reason for a door that may hold a document
+    (``door_has_case``, ``door_in_use``, ``door_not_free``, ``content_unknown``,
+    ``item_present``: as ``locker.maintenance_open``). A test that waits for a person
+    holds the command (and the link's worker) until it ends: at most its time-out
+    (30 s to scan the echo code; 30 s to open plus 120 s to close a door).
+    """
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        device, test = args.get("device"), args.get("test")
+        staff_present, staff_id = args.get("staff_present", False), args.get("staff_id", "")
+        if not isinstance(device, str) or not device:
+            raise CommandError("bad_args", "diag.run needs a device (printer, scanner, …)")
+        if test is not None and (not isinstance(test, str) or not test):
+            raise CommandError("bad_args", "test is the name of a self-test (a text)")
+        if not isinstance(staff_present, bool) or not isinstance(staff_id, str):
+            raise CommandError("bad_args", "staff_present is a boolean, staff_id a text")
+        try:
+            info = diagnostics.find(device, test)
+        except UnknownSelfTestError as exc:
+            raise CommandError("unknown_test", str(exc)) from exc
+        if info.needs_person and not staff_present:
+            raise CommandError(
+                "needs_person",
+                f"{info.device}/{info.name} needs someone at the kiosk; send staff_present: "
+                "true when staff are there",
+            )
+        try:
+            result = diagnostics.run_self_test(
+                info.device, info.name, via="remote", actor=staff_id or "server"
+            )
+        except SelfTestRefusedError as exc:
+            raise CommandError(exc.reason, str(exc)) from exc
+        except DiagnosticsError as exc:
+            raise CommandError("busy", str(exc)) from exc
+        return dict(result.as_json())
+
+    return handle
+
+
+def diag_bundle_handler(
+    diagnostics: Diagnostics,
+    bundles: BundleQueue,
+    bundle_dir: Path,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CommandHandler:
+    """``diag.bundle``: write the support bundle and queue it for the server.
+
+    The bundle (``<state_dir>/diag/bundles/<sha256>.tar.gz``) travels like a photo's image
+    on ``kiosk/v1/{id}/blob/{sha256}/{n}`` after the command's result; the server's
+    ``blob-ack`` confirms it (``diag.bundle_transferred``) and its file is deleted then.
+    One bundle waits at a time: a newer one replaces an unsent older one (``replaced``).
+    Result: ``{"sha256", "size_bytes", "replaced"}``. Fails with ``bundle_failed`` when the
+    file cannot be written or queued.
+    """
+
+    def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
+        if args:
+            log.info("%s ignores its arguments %r", DIAG_BUNDLE, sorted(args))
+        taken = now()
+        partial = bundle_dir / f"bundle-{taken.strftime('%Y%m%dT%H%M%S%fZ')}.tar.gz"
+        try:
+            bundle_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            diagnostics.write_bundle(partial)
+            data = partial.read_bytes()
+            sha256 = hashlib.sha256(data).hexdigest()
+            final = bundle_dir / f"{sha256}.tar.gz"
+            os.replace(partial, final)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError("bundle_failed", f"the bundle could not be written: {exc}") from exc
+        row = BundleRow(sha256, str(final), len(data), rfc3339(taken))
+        try:
+            replaced = bundles.enqueue(row)
+        except StoreError as exc:
+            final.unlink(missing_ok=True)
+            raise CommandError("bundle_failed", f"the bundle could not be queued: {exc}") from exc
+        if replaced is not None and replaced.file != str(final):
+            Path(replaced.file).unlink(missing_ok=True)
+            log.info("support bundle %s… replaced by %s…", replaced.sha256[:12], sha256[:12])
+        return {
+            "sha256": sha256,
+            "size_bytes": len(data),
+            "replaced": None if replaced is None else replaced.sha256,
+        }
+
+    return handle
+
+
+def register_diag_handlers(
+    processor: CommandProcessor,
+    diagnostics: DiagnosticsService,
+    bundles: BundleQueue,
+    *,
+    bundle_dir: Path,
+) -> None:
+    """``diag.run`` and ``diag.bundle`` (see their handlers).
+
+    Args:
+        processor: the kiosk's command processor.
+        diagnostics: the kiosk's :class:`~kiosk.core.diagnostics.service.DiagnosticsService`.
+        bundles: where the bundle waits for the link's blob sender.
+        bundle_dir: where bundle files are written.
+    """
+    processor.register(DIAG_RUN, diag_run_handler(diagnostics))
+    processor.register(DIAG_BUNDLE, diag_bundle_handler(diagnostics, bundles, bundle_dir))
+
+
 __all__ = [
     "CONFIG_RELOAD",
+    "DIAG_BUNDLE",
+    "DIAG_RUN",
     "OUTBOX_RESEND",
     "PRINT_TEST",
     "STATE_REPUBLISH",
     "Action",
     "callback_handler",
+    "diag_bundle_handler",
+    "diag_run_handler",
     "print_test_handler",
+    "register_diag_handlers",
     "register_standard_handlers",
 ]

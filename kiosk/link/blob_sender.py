@@ -24,6 +24,12 @@ This module is the kiosk's half of step 2:
 * Retention: a confirmed image's file is deleted ``keep_days`` after the confirmation
   (0: at once); files of unconfirmed photos are never deleted.
 
+Support bundles (``diag.bundle``, issue 11) take the same path once no photo is pending:
+the one bundle queued in :class:`~kiosk.store.diagnostics.BundleQueue`, read whole and
+checked against its sha256 like a photo, chunked on ``blob/{sha256}/{n}``, resumed after a
+restart, confirmed by ``blob-ack`` (then ``diag.bundle_transferred``, telemetry, and its file
+is deleted at once); a bundle that cannot be sent ends with ``diag.bundle_failed``.
+
 Everything runs on the link's worker thread; only :meth:`BlobSender.wake` (a commit
 listener) is called from other threads.
 """
@@ -44,7 +50,8 @@ from kiosk.core.strict_json import loads as strict_loads
 from kiosk.errors import LinkError, StoreError
 from kiosk.link.blob_frame import CHUNK_SIZE, chunk_count, encode_chunk
 from kiosk.link.topics import LinkTopicError, Topics, validate_sha256
-from kiosk.store.database import Database
+from kiosk.store.database import Database, Transaction
+from kiosk.store.diagnostics import BundleQueue, BundleRow
 from kiosk.store.outbox import Outbox, Priority, rfc3339
 from kiosk.store.photos import PhotoRepository, PhotoRow, TransferState
 
@@ -53,6 +60,9 @@ log = logging.getLogger(__name__)
 PHOTO_CATEGORY = "photo"
 PHOTO_TRANSFERRED = "photo.transferred"
 PHOTO_TRANSFER_FAILED = "photo.transfer_failed"
+DIAG_CATEGORY = "device"  # the kiosk as a device: its support bundle
+BUNDLE_TRANSFERRED = "diag.bundle_transferred"
+BUNDLE_FAILED = "diag.bundle_failed"
 
 
 class BlobFileError(LinkError):
@@ -111,6 +121,7 @@ class _Transfer:
     next_index: int  # first chunk of the in-order pass the broker has not taken yet
     started: float  # monotonic, in this run
     resend: list[int] = field(default_factory=list)  # chunks the server asked for again
+    bundle: BundleRow | None = None  # a support bundle (then ``rows`` is empty)
     inflight: int | None = None  # index of the chunk without PUBACK
     inflight_mid: int | None = None
     waiting_since: float | None = None  # monotonic: every chunk sent, no answer yet
@@ -119,7 +130,7 @@ class _Transfer:
 
     @property
     def sha256(self) -> str:
-        return self.rows[0].sha256
+        return self.bundle.sha256 if self.bundle is not None else self.rows[0].sha256
 
 
 class BlobSender:
@@ -133,6 +144,9 @@ class BlobSender:
             it at once.
         tuning: chunk size, time-outs, pacing.
         now: the wall clock for ``confirmed_at`` and the retention (tests pass their own).
+        bundles: the support bundle to send after the photos (None: none).
+        sends_photos: False on a kiosk without a photo booth (bundles only; the health
+            snapshot then has no ``photo_transfer``).
     """
 
     def __init__(
@@ -144,6 +158,8 @@ class BlobSender:
         keep_days: float = 30.0,
         tuning: BlobTuning | None = None,
         now: Callable[[], datetime] | None = None,
+        bundles: BundleQueue | None = None,
+        sends_photos: bool = True,
     ):
         if keep_days < 0:
             raise LinkError(f"keep_days {keep_days} is negative")
@@ -160,6 +176,8 @@ class BlobSender:
         self._next_send_at = 0.0
         self._next_retention_at = time.monotonic()
         self._unrecorded: set[str] = set()  # failures the store refused to record, this run
+        self._bundles = bundles
+        self.sends_photos = sends_photos
         db.add_commit_listener(self.wake)
 
     # ---- called from any thread -------------------------------------------------------------
@@ -233,7 +251,7 @@ class BlobSender:
         elif index == t.next_index:
             t.next_index += 1
             with self._db.transaction() as tx:
-                PhotoRepository.set_transfer_chunks(tx, t.sha256, t.next_index)
+                self._set_chunks(tx, t, t.next_index)
         if not t.resend and t.next_index >= t.total:
             t.waiting_since = time.monotonic()
         return True
@@ -251,6 +269,8 @@ class BlobSender:
             return False
         t = self._current if self._current and self._current.sha256 == sha256 else None
         ok = body.get("ok")
+        if ok is True and ((t is not None and t.bundle is not None) or self._is_bundle(sha256)):
+            return self._confirm_bundle(sha256, t)
         if ok is True:
             return self._confirm(sha256, t)
         if t is None:
@@ -376,9 +396,92 @@ class BlobSender:
             if resume >= total:
                 transfer.waiting_since = time.monotonic()
             return transfer
-        return None
+        return self._load_bundle()
 
-    def _read_verified(self, row: PhotoRow) -> bytes:
+    # ---- support bundles (diag.bundle) ------------------------------------------------------
+
+    def _is_bundle(self, sha256: str) -> bool:
+        row = self._bundles.pending() if self._bundles is not None else None
+        return row is not None and row.sha256 == sha256
+
+    def _load_bundle(self) -> _Transfer | None:
+        """The pending support bundle, once no photo waits (its file checked like one)."""
+        row = self._bundles.pending() if self._bundles is not None else None
+        if row is None or row.sha256 in self._unrecorded:
+            return None
+        try:
+            data = self._read_verified(row)
+        except BlobFileError as exc:
+            self._fail_bundle(row, exc.state, exc.detail)
+            return None
+        total = chunk_count(len(data), self._t.chunk_size)
+        resume = min(row.transfer_chunks, total)
+        log.info(
+            "sending support bundle %s… (%d bytes, %d chunks%s)",
+            row.sha256[:12],
+            len(data),
+            total,
+            f", resuming at chunk {resume}" if resume else "",
+        )
+        transfer = _Transfer([], data, total, resume, time.monotonic(), bundle=row)
+        if resume >= total:
+            transfer.waiting_since = time.monotonic()
+        return transfer
+
+    def _set_chunks(self, tx: Transaction, t: _Transfer, chunks: int) -> None:
+        if t.bundle is not None:
+            BundleQueue.set_transfer_chunks(tx, t.sha256, chunks)
+        else:
+            PhotoRepository.set_transfer_chunks(tx, t.sha256, chunks)
+
+    def _fail_bundle(self, row: BundleRow, state: TransferState, detail: str) -> None:
+        log.error("support bundle %s… not sent: %s (%s)", row.sha256[:12], state, detail)
+        try:
+            with self._db.transaction() as tx:
+                BundleQueue.set_transfer_state(tx, row.sha256, state.value, detail)
+                self._outbox.append(
+                    tx,
+                    DIAG_CATEGORY,
+                    BUNDLE_FAILED,
+                    {
+                        "sha256": row.sha256,
+                        "reason": state.value,
+                        "detail": detail[:500],
+                    },
+                    priority=Priority.TELEMETRY,
+                )
+        except StoreError:
+            log.exception("failure of bundle %s… could not be recorded", row.sha256[:12])
+            self._unrecorded.add(row.sha256)
+
+    def _confirm_bundle(self, sha256: str, t: _Transfer | None) -> bool:
+        with self._db.transaction() as tx:
+            row = BundleQueue.confirm_transfer(tx, sha256, rfc3339(self._now()))
+            if row is not None:
+                data: dict[str, Any] = {
+                    "sha256": sha256,
+                    "size_bytes": row.size_bytes,
+                    "chunks": chunk_count(row.size_bytes, self._t.chunk_size),
+                }
+                if t is not None:
+                    data["chunks_sent"] = t.sent
+                    data["duration_s"] = round(time.monotonic() - t.started, 3)
+                self._outbox.append(
+                    tx, DIAG_CATEGORY, BUNDLE_TRANSFERRED, data, priority=Priority.TELEMETRY
+                )
+        if t is not None:
+            self._current = None
+            self._dirty = True
+        if row is None:
+            return False
+        log.info("server confirmed support bundle %s…", sha256[:12])
+        try:
+            Path(row.file).unlink(missing_ok=True)  # logs and the config: not kept once sent
+        except OSError as exc:
+            log.error("support bundle %s not deleted after its transfer: %s", row.file, exc)
+        return True
+
+    def _read_verified(self, row: PhotoRow | BundleRow) -> bytes:
         path = self.photo_dir / row.file
         try:
             data = path.read_bytes()
@@ -460,17 +563,18 @@ class BlobSender:
     def _mismatch(self, t: _Transfer, reason: str) -> bool:
         t.attempts += 1
         try:
-            self._read_verified(t.rows[0])  # the file may have changed since it was read
+            # the file may have changed since it was read
+            self._read_verified(t.bundle if t.bundle is not None else t.rows[0])
         except BlobFileError as exc:
             self._current = None
             self._dirty = True
-            self._fail(t.rows, exc.state, exc.detail)
+            self._fail_transfer(t, exc.state, exc.detail)
             return True
         if t.attempts >= self._t.max_attempts:
             self._current = None
             self._dirty = True
-            self._fail(
-                t.rows,
+            self._fail_transfer(
+                t,
                 TransferState.REJECTED,
                 f"server found a hash mismatch {t.attempts} times ({reason or 'no reason'})",
             )
@@ -486,11 +590,19 @@ class BlobSender:
         t.resend = []
         t.waiting_since = None
         with self._db.transaction() as tx:
-            PhotoRepository.set_transfer_chunks(tx, t.sha256, 0)
+            self._set_chunks(tx, t, 0)
         return False
+
+    def _fail_transfer(self, t: _Transfer, state: TransferState, detail: str) -> None:
+        if t.bundle is not None:
+            self._fail_bundle(t.bundle, state, detail)
+        else:
+            self._fail(t.rows, state, detail)
 
 
 __all__ = [
+    "BUNDLE_FAILED",
+    "BUNDLE_TRANSFERRED",
     "PHOTO_TRANSFERRED",
     "PHOTO_TRANSFER_FAILED",
     "BlobFileError",

@@ -56,6 +56,7 @@ _TYPE_CATEGORY = {
     "store": "device",  # store.replaced / store.relearned: the state database as a device
     "printer": "device",  # printer.paper_low / printer.roll_changed: the paper forecast
     "kiosk": "device",  # kiosk.mode_changed: the degraded modes, decided from device health
+    "diag": "device",  # diag.bundle_transferred / diag.bundle_failed: a support bundle's transfer
 }
 _TOMBSTONE_TYPE = "outbox.dropped"  # keeps the category of the event it replaces
 

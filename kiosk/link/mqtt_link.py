@@ -1008,7 +1008,7 @@ class MqttLink:
             ),
             "dropped_telemetry": self._outbox.dropped_telemetry(),
         }
-        if self._blobs is not None:
+        if self._blobs is not None and self._blobs.sends_photos:
             snapshot["photo_transfer"] = self._blobs.backlog()
         client.publish(self.topics.health, self._json(snapshot), qos=1, retain=True)
         self._next_health_at = time.monotonic() + self._t.health_interval_s

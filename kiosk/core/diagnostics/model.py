@@ -95,15 +95,25 @@ class FaultRecord:
 
 @dataclass(frozen=True)
 class WireFrame:
-    """One frame a device exchanged: when, which way, the bytes in hex (flight recorder)."""
+    """One frame a device exchanged: when, which way, the bytes in hex (flight recorder).
+
+    ``size`` is the frame's whole length in bytes when ``hex`` holds only its first bytes
+    (a printer keeps the head of a ticket); None when unknown.
+    """
 
     at: datetime
-    direction: str  # "tx" (kiosk -> device) or "rx"
+    direction: str  # "tx" (kiosk -> device) or "rx"; "--": nothing arrived in time
     hex: str
+    size: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The frame as JSON."""
-        return {"at": _time(self.at), "direction": self.direction, "hex": self.hex}
+        return {
+            "at": _time(self.at),
+            "direction": self.direction,
+            "hex": self.hex,
+            "size": self.size,
+        }
 
 
 @dataclass(frozen=True)
