@@ -15,6 +15,7 @@ import pytest
 
 from kiosk.config import parse_config
 from kiosk.core.diagnostics.self_tests import PROMPT_CLOSE_DOOR, Prompt
+from kiosk.link.contract import Contract
 from kiosk.services import KioskServices, build_services
 from kiosk.store.outbox import rfc3339
 from simulators.central.server import CentralSimulator
@@ -85,7 +86,12 @@ def kiosk(
 
 
 def results(central: CentralSimulator, n: int) -> list[dict[str, Any]]:
-    return [e.envelope["data"] for e in central.wait_for_events(n, timeout=30, type="cmd.result")]
+    """The first ``n`` results, each checked against docs/schemas/events/cmd.result.json."""
+    found = [e.envelope["data"] for e in central.wait_for_events(n, timeout=30, type="cmd.result")]
+    schemas = Contract.load().schemas
+    for data in found:
+        assert schemas.validate("events/cmd.result.json", data) == [], data
+    return found
 
 
 def test_diag_run_answers_with_the_printer_self_tests_report(
@@ -200,3 +206,18 @@ def test_diag_bundle_sends_the_bundle_through_the_image_transfer_with_its_sha256
     assert not (Path(kiosk.config.state_dir) / "diag" / "bundles" / f"{sha256}.tar.gz").exists()
     # A kiosk without a photo booth reports no photo transfer in its health snapshot.
     assert "photo_transfer" not in central.health[KIOSK]
+
+
+def test_the_contract_refuses_a_diag_run_result_without_its_report() -> None:
+    schemas = Contract.load().schemas
+    bad = {"cmd_id": "c-1", "action": "diag.run", "ok": True, "result": {"device": "printer"}}
+    assert schemas.validate("events/cmd.result.json", bad) == [
+        "$.result: 'test' is required",
+        "$.result: 'passed' is required",
+        "$.result: 'measured' is required",
+        "$.result: 'detail' is required",
+        "$.result: 'started_at' is required",
+        "$.result: 'duration_s' is required",
+    ]
+    refused = {"cmd_id": "c-2", "action": "diag.run", "ok": False, "error": "needs_person"}
+    assert schemas.validate("events/cmd.result.json", refused) == []
