@@ -440,3 +440,23 @@ def test_a_started_kiosk_keeps_its_status_file_for_the_shell_and_removes_it_at_s
     assert set(running.status["devices"]) >= {"printer", "clock"}
     services.stop()
     assert not path.exists()
+
+
+def test_a_restarted_kiosk_shows_the_faults_of_its_last_run_still_in_the_outbox(
+    tmp_path: Path,
+) -> None:
+    config = make_config(tmp_path / "state")
+    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as printer:
+        first = build_services(config, printer_url=printer.url, printer_poll_s=3600)
+        first.health.report("locker", Health(HealthState.FAULT, "board_silent", "board 1", T0))
+        first.stop()
+        again = build_services(config, printer_url=printer.url, printer_poll_s=3600)
+        try:
+            assert again.diagnostics is not None
+            faults = [
+                (f.device, f.health.reason, f.health.since)
+                for f in again.diagnostics.recent_faults()
+            ]
+        finally:
+            again.stop()
+    assert ("locker", "board_silent", T0) in faults
