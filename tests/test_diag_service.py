@@ -460,3 +460,27 @@ def test_a_restarted_kiosk_shows_the_faults_of_its_last_run_still_in_the_outbox(
         finally:
             again.stop()
     assert ("locker", "board_silent", T0) in faults
+
+
+def test_the_status_file_is_rewritten_at_least_every_snapshot_interval_whatever_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kiosk.core.diagnostics.service as service_module
+
+    monkeypatch.setattr(service_module, "SNAPSHOT_INTERVAL_S", 0.1)
+    diagnostics = service()
+    path = tmp_path / SNAPSHOT_NAME
+    diagnostics.start_snapshots(path, interval_s=3600)
+    seen: set[float] = set()
+
+    def written_twice() -> bool:
+        running = read_running_kiosk(path)
+        if running is not None:
+            seen.add(running.status["written_at"])
+        return len(seen) >= 2
+
+    try:
+        wait_until(written_twice, 10, "the status file written twice")
+    finally:
+        diagnostics.stop()
+    assert not path.exists()

@@ -61,6 +61,9 @@ FAULT_HISTORY = 50
 """How many recent faults the status keeps."""
 SNAPSHOT_NAME = "diag/status.json"
 """The running kiosk's status file under its state folder."""
+SNAPSHOT_INTERVAL_S = 30.0
+"""The longest the status file goes unwritten (a shell takes a file 4 times older as the
+file of a kiosk that is gone)."""
 
 
 def _parse_time(text: object) -> datetime | None:
@@ -372,9 +375,11 @@ class DiagnosticsService:
 
     # ---- the running kiosk's status file --------------------------------------------------
 
-    def start_snapshots(self, path: Path, interval_s: float = 30.0) -> None:
-        """Keep the status in ``path`` (JSON, with this process's pid) until :meth:`stop`."""
+    def start_snapshots(self, path: Path, interval_s: float = SNAPSHOT_INTERVAL_S) -> None:
+        """Keep the status in ``path`` (JSON, with this process's pid) until :meth:`stop`:
+        on every health change and at least every ``interval_s`` (at most 30 s)."""
         self._snapshot_path = path
+        interval_s = min(interval_s, SNAPSHOT_INTERVAL_S)
         self._snapshot_thread = threading.Thread(
             target=self._snapshots, args=(path, interval_s), name="diag-snapshot", daemon=True
         )
@@ -419,7 +424,9 @@ class RunningKiosk:
     status: dict[str, Any]
 
 
-def read_running_kiosk(path: Path, *, max_age_s: float = 120.0) -> RunningKiosk | None:
+def read_running_kiosk(
+    path: Path, *, max_age_s: float = 4 * SNAPSHOT_INTERVAL_S
+) -> RunningKiosk | None:
     """The running kiosk's status from its file; None when there is none, it is older than
     ``max_age_s`` or its process is gone."""
     try:
