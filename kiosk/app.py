@@ -170,6 +170,8 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
     follow_store_health(services.health, ui.view_model)
+    if services.modes is not None:
+        ui.view_model.follow_service_modes(services.modes)  # degraded modes (service_modes)
     relearn_wait = follow_relearn(services.relearn, ui.view_model)
     services.config_listeners.append(ui.services.notify_config_changed)
     panel = options.demo_panel(ui) if options.demo_panel is not None else None

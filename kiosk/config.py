@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.core.office_hours import OpeningHours, OpeningHoursError
 from kiosk.core.trust import KeyPurpose, TrustedKey, TrustError, check_key, check_one_purpose
 from kiosk.devices.camera_mount.settings import CameraMountSettings
 from kiosk.devices.printer.protocol import TextMode
@@ -307,6 +308,7 @@ class KioskConfig:
     photo: PhotoConfig = field(default_factory=PhotoConfig)
     handover: HandoverConfig = field(default_factory=HandoverConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
+    opening_hours: OpeningHours = field(default_factory=OpeningHours)
     diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
     source: str = field(default="<memory>", compare=False)
     demo: bool = field(default=False, compare=False)
@@ -658,6 +660,19 @@ def _door_range(reader: _Reader, key: str, text: object) -> range:
     return range(low, high + 1)
 
 
+def _opening_hours(reader: _Reader) -> OpeningHours:
+    """``[kiosk.opening_hours]``: ``mon = "08:30-17:15"`` … (kiosk.core.office_hours)."""
+    table: dict[str, str] = {}
+    for day in list(reader.table):
+        text = reader.text(day)
+        try:
+            OpeningHours.from_table({day: text})
+        except OpeningHoursError as exc:
+            raise reader.fail(day, text, str(exc)) from None
+        table[day] = text
+    return OpeningHours.from_table(table)
+
+
 def load_config(path: Path) -> KioskConfig:
     """Read and validate a config file.
 
@@ -738,6 +753,7 @@ def parse_config(
     if base_dir is not None and not state_dir.is_absolute():
         state_dir = base_dir / state_dir
     office_name = kiosk.local_text("office_name", languages)
+    opening_hours = _opening_hours(kiosk.sub("opening_hours", required=False))
     kiosk.check_unknown()
 
     services_raw = top.raw("services")
@@ -960,6 +976,7 @@ def parse_config(
         kiosk_id=kiosk_id,
         office=office,
         office_name=office_name,
+        opening_hours=opening_hours,
         timezone=timezone,
         state_dir=state_dir,
         services=tuple(services),

@@ -25,6 +25,7 @@ from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.paper import FAST_POLL_S, MeteredPrinter, PaperForecast, PaperSettings
 from kiosk.core.relearn import RELEARN_ACTION, StoreRelearn
+from kiosk.core.service_modes import CAMERA, Journeys, ServiceModeBoard
 from kiosk.core.tickets import PRINTER, TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from kiosk.core.handover.service import HandoverService
     from kiosk.core.photo.session import PhotoBoothService
     from kiosk.devices.camera.opencv_camera import CaptureFactory
+    from kiosk.devices.camera.protocol import Camera
     from kiosk.devices.locker.protocol import Locker
     from kiosk.link.blob_sender import BlobSender
     from kiosk.link.mqtt_link import MqttLink
@@ -86,8 +88,9 @@ class KioskServices:
     desired: DesiredConfigService | None = None
     store_health: StoreHealthMonitor | None = None
     relearn: StoreRelearn | None = None
-    diagnostics: DiagnosticsService | None = None
     paper: PaperForecast | None = None
+    modes: ServiceModeBoard | None = None
+    diagnostics: DiagnosticsService | None = None
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -273,6 +276,8 @@ class KioskServices:
                     self.tickets.poll_printer()
                 except Exception:
                     log.exception("printer status poll failed")
+                if self.modes is not None:
+                    self.modes.probe()  # a device out that nobody else tries (the camera)
                 self.clock_guard.check()  # its health follows a time service coming and going
             self._stop.wait(min(RECONNECT_POLL_S, self.printer_poll_s))
 
@@ -438,6 +443,20 @@ def build_services(
         relearn.add_listener(
             lambda pending: relearn.relearn_locker(handover.relearn_occupancy) if pending else None
         )
+    scanner_url = scanner_url if scanner_url is not None else config.scanner.url
+    modes = ServiceModeBoard(
+        health,
+        Journeys(
+            checkin=checkin is not None,
+            scanner=bool(scanner_url),
+            photo=photo is not None,
+            pickup=handover is not None,
+        ),
+        db=db,
+        outbox=outbox,
+    )
+    if photo is not None and photo.camera is not None:
+        modes.add_probe(CAMERA, _camera_probe(photo.camera))
     log.info("kiosk %s session %d, state in %s", config.kiosk_id, session, config.state_dir)
     services = KioskServices(
         config=config,
@@ -460,13 +479,27 @@ def build_services(
         photo=photo,
         handover=handover,
         locker=locker,
-        scanner_url=scanner_url if scanner_url is not None else config.scanner.url,
+        scanner_url=scanner_url,
+        modes=modes,
         printer_poll_s=printer_poll_s,
     )
     from kiosk.diag_wiring import kiosk_diagnostics
 
     services.diagnostics = kiosk_diagnostics(services, counters, document)
     return services
+
+
+def _camera_probe(camera: Camera) -> Callable[[], None]:
+    """Try a camera that is out once (its driver reports the health it finds).
+
+    NOTE: while the camera is out its booth is hidden, so no one opens it: without this a
+    camera plugged back in would never be seen again. One still is taken and dropped.
+    """
+
+    def probe() -> None:
+        camera.still()
+
+    return probe
 
 
 def _photo_booth(

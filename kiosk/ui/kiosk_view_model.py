@@ -18,9 +18,12 @@ from typing import Protocol
 from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
+from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, StoreError
 from kiosk.store.outbox import OutboxFullError
+from kiosk.ui.office_hours_text import OfficeHoursText
 from kiosk.ui.qr_image import qr_source
 
 log = logging.getLogger(__name__)
@@ -31,9 +34,17 @@ PROBLEM_REASONS = frozenset(
 """Printer reasons with their own explanation (``problem.<reason>``); others: ``problem.other``."""
 
 OUT_OF_SERVICE_REASONS = frozenset(
-    {"closed", "maintenance", "error", "store", "relearning"}
+    {"closed", "maintenance", "error", "store", "relearning", "unavailable"}
 )  # oos.body.<reason>
-"""Reasons with their own text (``oos.body.<reason>``); others read as ``error``."""
+"""Reasons with their own text (``oos.body.<reason>``); others read as ``error``.
+``unavailable`` is the service modes' own: nothing can be offered (kiosk.core.service_modes).
+"""
+
+PICKUP_REFUSED_NOTICE = "home.pickup_refused.body"
+"""The home screen's notice when pickup is refused (``noticeKey``)."""
+
+HOURS_REFRESH_MS = 60_000
+"""The opening hours' "open until" line is read again every minute while shown."""
 
 PROBLEM_SCREEN_FACTOR = 3  # the problem screen stays longer: there is a number to note down
 
@@ -62,7 +73,10 @@ class KioskViewModel(QObject):
     Properties (QML): ``screen``, ``language``, ``languages``, ``officeName``, ``busy``,
     ``ticketNumber``, ``ticketServiceId``, ``ticketService``, ``ticketQr``,
     ``ticketQrSource``, ``peopleAhead``, ``waitMinutes``, ``waitEstimated``, ``problemKey``,
-    ``outOfService``, ``outOfServiceKey``, ``screenSeconds``.
+    ``outOfService``, ``outOfServiceKey``, ``screenSeconds``; the degraded modes
+    (``follow_service_modes``): ``scanOffered``, ``checkinKeypadOnly``, ``photoOffered``,
+    ``pickupOffered``, ``noticeKey``; the office's hours: ``hasOpeningHours``,
+    ``openingHours`` (rows of ``days``, ``hours``, ``today``), ``openingNow``.
 
     Args:
         config: the kiosk config (office name, services, timings, languages).
@@ -70,6 +84,7 @@ class KioskViewModel(QObject):
         on_language: called on the GUI thread with the new language before
             ``languageChanged`` is emitted (the window switches the translator there).
         on_ticket: called on the GUI thread after each ticket (the service list refreshes).
+        clock: the time the opening hours are read against (the system clock by default).
         parent: Qt parent.
     """
 
@@ -79,12 +94,16 @@ class KioskViewModel(QObject):
     ticketChanged = Signal()
     problemChanged = Signal()
     outOfServiceChanged = Signal()
+    modesChanged = Signal()
+    noticeChanged = Signal()
+    hoursChanged = Signal()
     ticketFinished = Signal(object)  # TicketOutcome, on the GUI thread (for the app and tests)
 
     _issued = Signal(object)  # worker thread -> GUI thread: TicketOutcome
     _failed = Signal(str, str)  # worker thread -> GUI thread: (kind, message)
     _leaveRequested = Signal(str)  # any thread -> GUI thread: leave out of service if reason
     _outOfServiceRequested = Signal(bool, str)  # any thread -> GUI thread
+    _modesReported = Signal()  # any thread -> GUI thread: the service modes changed
 
     def __init__(
         self,
@@ -93,10 +112,15 @@ class KioskViewModel(QObject):
         *,
         on_language: Callable[[str], None] | None = None,
         on_ticket: Callable[[], None] | None = None,
+        clock: Clock | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._config = config
+        self._hours = OfficeHoursText(config.opening_hours, config.timezone, clock or SystemClock())
+        self._mode_board: ServiceModeBoard | None = None
+        self._modes: ServiceModes | None = None
+        self._notice_key = ""
         self._tickets = tickets
         self._on_language = on_language
         self._on_ticket = on_ticket
@@ -117,6 +141,9 @@ class KioskViewModel(QObject):
             self._apply_out_of_service, Qt.ConnectionType.QueuedConnection
         )
         self._leaveRequested.connect(self._leave_out_of_service, Qt.ConnectionType.QueuedConnection)
+        self._modesReported.connect(self._apply_modes, Qt.ConnectionType.QueuedConnection)
+        self.languageChanged.connect(self.hoursChanged)
+        self.outOfServiceChanged.connect(self.hoursChanged)
 
         self._inactivity = QTimer(self)
         self._inactivity.setSingleShot(True)
@@ -125,6 +152,11 @@ class KioskViewModel(QObject):
         self._screen_timer = QTimer(self)
         self._screen_timer.setSingleShot(True)
         self._screen_timer.timeout.connect(self._on_screen_timeout)
+        self._hours_timer = QTimer(self)
+        self._hours_timer.setInterval(HOURS_REFRESH_MS)
+        self._hours_timer.timeout.connect(self._refresh_hours)
+        if config.opening_hours.configured:
+            self._hours_timer.start()
 
     # -- slots for QML ------------------------------------------------------------------------
 
@@ -211,6 +243,37 @@ class KioskViewModel(QObject):
         The store's health clears its own ``store`` reason this way, never ``closed``.
         """
         self._leaveRequested.emit(reason)
+
+    def follow_service_modes(self, board: ServiceModeBoard) -> None:
+        """Show the degraded modes ``board`` decides (GUI thread; its changes come from any).
+
+        ``out_of_service`` shows the out-of-service screen (``oos.body.unavailable``) unless
+        a reason of its own is set; the other modes are read by the screens' properties.
+        """
+        self._mode_board = board
+
+        def on_change(_modes: ServiceModes) -> None:
+            try:
+                self._modesReported.emit()
+            except RuntimeError:
+                # NOTE: the health board outlives the screen at shutdown.
+                log.debug("service modes changed after the screen was destroyed")
+
+        board.subscribe(on_change)
+        self._apply_modes()
+
+    @Slot()
+    def showPickupRefused(self) -> None:
+        """The pickup button while pickup is refused: say to go to the counter instead."""
+        self.noteActivity()
+        if self._screen is Screen.HOME:
+            self._set_notice(PICKUP_REFUSED_NOTICE)
+
+    @Slot()
+    def dismissNotice(self) -> None:
+        """The notice's "close" button."""
+        self.noteActivity()
+        self._set_notice("")
 
     # -- worker thread -------------------------------------------------------------------------
 
@@ -314,6 +377,7 @@ class KioskViewModel(QObject):
         self._reset_to_start()
 
     def _reset_to_start(self) -> None:
+        self._set_notice("")
         self._set_screen(self._resting_screen())
         self._switch_language(self._languages[0])
         if self._pending_service or self._outcome is not None:
@@ -323,7 +387,47 @@ class KioskViewModel(QObject):
             self.ticketChanged.emit()
 
     def _resting_screen(self) -> Screen:
-        return Screen.OUT_OF_SERVICE if self._oos_reason else Screen.HOME
+        return Screen.OUT_OF_SERVICE if self._out_of_service() else Screen.HOME
+
+    def _out_of_service(self) -> bool:
+        return bool(self._oos_reason) or self._has(Mode.OUT_OF_SERVICE)
+
+    def _has(self, mode: Mode) -> bool:
+        return self._modes is not None and mode in self._modes
+
+    @Slot()
+    def _apply_modes(self) -> None:
+        board = self._mode_board
+        if board is None:
+            return
+        modes = board.current()
+        if self._modes is not None and (modes.active, modes.scan_offered) == (
+            self._modes.active,
+            self._modes.scan_offered,
+        ):
+            self._modes = modes
+            return
+        was_out = self._out_of_service()
+        self._modes = modes
+        log.info("screen modes: %s", ", ".join(sorted(m.value for m in modes.active)) or "normal")
+        self.modesChanged.emit()
+        if Mode.PICKUP_REFUSED not in modes:
+            self._set_notice("")
+        if self._out_of_service() != was_out:
+            self.outOfServiceChanged.emit()
+            if self._screen in (Screen.HOME, Screen.OUT_OF_SERVICE):
+                self._set_notice("")
+                self._set_screen(self._resting_screen())
+
+    def _set_notice(self, key: str) -> None:
+        if key != self._notice_key:
+            self._notice_key = key
+            self.noticeChanged.emit()
+
+    @Slot()
+    def _refresh_hours(self) -> None:
+        if self._screen is Screen.OUT_OF_SERVICE:
+            self.hoursChanged.emit()
 
     def _set_screen(self, screen: Screen) -> None:
         if screen is not self._screen:
@@ -388,11 +492,37 @@ class KioskViewModel(QObject):
         return self._problem_key
 
     def _get_out_of_service(self) -> bool:
-        return bool(self._oos_reason)
+        return self._out_of_service()
 
     def _get_out_of_service_key(self) -> str:
+        if not self._oos_reason and self._has(Mode.OUT_OF_SERVICE):
+            return "oos.body.unavailable"
         reason = self._oos_reason if self._oos_reason in OUT_OF_SERVICE_REASONS else "error"
         return f"oos.body.{reason}"
+
+    def _get_scan_offered(self) -> bool:
+        return self._modes is None or self._modes.scan_offered
+
+    def _get_checkin_keypad_only(self) -> bool:
+        return self._has(Mode.CHECKIN_KEYPAD_ONLY)
+
+    def _get_photo_offered(self) -> bool:
+        return not self._has(Mode.PHOTO_HIDDEN)
+
+    def _get_pickup_offered(self) -> bool:
+        return not self._has(Mode.PICKUP_REFUSED)
+
+    def _get_notice_key(self) -> str:
+        return self._notice_key
+
+    def _get_has_opening_hours(self) -> bool:
+        return self._hours.configured
+
+    def _get_opening_hours(self) -> list[dict[str, object]]:
+        return self._hours.rows()
+
+    def _get_opening_now(self) -> str:
+        return self._hours.now_text()
 
     def _get_screen_seconds(self) -> int:
         return self._screen_seconds
@@ -414,6 +544,14 @@ class KioskViewModel(QObject):
     outOfService = Property(bool, _get_out_of_service, notify=outOfServiceChanged)
     outOfServiceKey = Property(str, _get_out_of_service_key, notify=outOfServiceChanged)
     screenSeconds = Property(int, _get_screen_seconds, notify=screenChanged)
+    scanOffered = Property(bool, _get_scan_offered, notify=modesChanged)
+    checkinKeypadOnly = Property(bool, _get_checkin_keypad_only, notify=modesChanged)
+    photoOffered = Property(bool, _get_photo_offered, notify=modesChanged)
+    pickupOffered = Property(bool, _get_pickup_offered, notify=modesChanged)
+    noticeKey = Property(str, _get_notice_key, notify=noticeChanged)
+    hasOpeningHours = Property(bool, _get_has_opening_hours, constant=True)
+    openingHours = Property(list, _get_opening_hours, notify=hoursChanged)
+    openingNow = Property(str, _get_opening_now, notify=hoursChanged)
 
     # -- Python-side read access (tests, the app) ---------------------------------------------
 
@@ -431,3 +569,8 @@ class KioskViewModel(QObject):
     def last_outcome(self) -> TicketOutcome | None:
         """The ticket on screen (None on home)."""
         return self._outcome
+
+    @property
+    def service_modes(self) -> ServiceModes | None:
+        """The degraded modes as last applied on the GUI thread (None: not followed)."""
+        return self._modes

@@ -18,7 +18,9 @@ from PySide6.QtQml import QQmlApplicationEngine
 from PySide6.QtQuick import QQuickWindow
 
 from kiosk.config import KioskConfig
+from kiosk.core.clock import SystemClock
 from kiosk.i18n.catalog import Catalog
+from kiosk.ui.office_hours_text import OfficeHoursText
 from kiosk.ui.translator import CatalogTranslator
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,17 @@ OUT_OF_SERVICE_KEY = "oos.body.store_failed"
 
 
 class StoreFailureModel(QObject):
-    """``kioskModel`` of the store-failure window: the text key and the reason (English)."""
+    """``kioskModel`` of the store-failure window: the text key and the reason (English),
+    and the office's opening hours (the out-of-service screen shows them)."""
 
     changed = Signal()
 
-    def __init__(self, reason: str, parent: QObject | None = None) -> None:
+    def __init__(
+        self, reason: str, hours: OfficeHoursText | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._reason = reason
+        self._hours = hours
 
     def _get_key(self) -> str:
         return OUT_OF_SERVICE_KEY
@@ -42,8 +48,20 @@ class StoreFailureModel(QObject):
     def _get_reason(self) -> str:
         return self._reason
 
+    def _get_has_hours(self) -> bool:
+        return self._hours is not None and self._hours.configured
+
+    def _get_hours(self) -> list[dict[str, object]]:
+        return self._hours.rows() if self._hours is not None else []
+
+    def _get_now(self) -> str:
+        return self._hours.now_text() if self._hours is not None else ""
+
     outOfServiceKey = Property(str, _get_key, notify=changed)
     reason = Property(str, _get_reason, notify=changed)
+    hasOpeningHours = Property(bool, _get_has_hours, constant=True)
+    openingHours = Property(list, _get_hours, notify=changed)
+    openingNow = Property(str, _get_now, notify=changed)
 
 
 class StoreFailureUi:
@@ -86,7 +104,8 @@ def build_store_failure_ui(
     translator = CatalogTranslator({lang: catalogs[lang] for lang in languages}, parent=app)
     app.installTranslator(translator)
     engine = QQmlApplicationEngine()
-    model = StoreFailureModel(reason, parent=engine)
+    hours = OfficeHoursText(config.opening_hours, config.timezone, SystemClock())
+    model = StoreFailureModel(reason, hours, parent=engine)
     engine.rootContext().setContextProperty("kioskModel", model)
     engine.load(QUrl.fromLocalFile(str(STORE_FAILURE_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]

@@ -215,7 +215,8 @@ def build_ui(
         waiting_board: notifies (from any thread) when the server's waiting figures change.
         health_board: device health; the printer's drives the banner and the status bar.
         catalogs: one message catalogue per configured language.
-        clock: the time source of the status bar clock (the system clock by default).
+        clock: the time source of the status bar clock and of the opening hours shown out of
+            service (the system clock by default).
         show: show the window at once (full screen if configured).
         checkin_service: checks bookings in (scans and the keypad); None hides the home
             screen's booking button. Hand scanned codes to ``ui.checkin.on_scanned_code``.
@@ -263,6 +264,7 @@ def build_ui(
         ticket_service,
         on_language=switch_language,
         on_ticket=services.refresh,
+        clock=clock,  # the opening hours' "open until" on the out-of-service screen
         parent=engine,
     )
     checkin = CheckInViewModel(config, checkin_service, view_model, parent=engine)

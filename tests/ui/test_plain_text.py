@@ -275,6 +275,10 @@ JOURNEYS: dict[str, tuple[Callable[..., None], frozenset[str]]] = {
         screenshots.test_the_diagnostics_screens_are_captured_in_each_language,
         frozenset({"DiagnosticsSignInScreen.qml", "DiagnosticsScreen.qml"}),
     ),
+    "degraded modes": (
+        screenshots.test_the_degraded_modes_are_captured_in_each_language,
+        frozenset({"HomeScreen.qml", "CheckInKeypadScreen.qml", "OutOfServiceScreen.qml"}),
+    ),
 }
 
 

@@ -7,18 +7,22 @@ that each screen was reached and each file written.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from kiosk.core.office_hours import OpeningHours
+from kiosk.core.service_modes import Journeys, ServiceModeBoard
 from kiosk.devices.health import Health, HealthState
 from kiosk.ui.diagnostics_view_model import DiagnosticsScreen
 from kiosk.ui.handover_view_model import HandoverScreen
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.photo_view_model import PhotoScreen
-from kiosk.ui.window import KioskUi
+from kiosk.ui.window import KioskUi, build_ui
 from simulators.camera.scene import Person
 from simulators.camera.simulator import LOOK, SESSION, Shot
 from simulators.central.server import issue_booking_token
@@ -455,3 +459,85 @@ def test_the_diagnostics_screens_are_captured_in_each_language(
     _shot(ui, language, "d6-diagnostics-frames")
     vm.cancel()
     assert vm.current_screen is DiagnosticsScreen.NONE
+
+
+class _FridayEvening:
+    """Friday 2026-11-27, 18:30 in Tokyo: the counter has closed; it opens again Monday."""
+
+    def now(self) -> datetime:
+        return datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_degraded_modes_are_captured_in_each_language(
+    qapp: QGuiApplication,
+    qtbot: QtBot,
+    make_checkin_ui: CheckInUiFactory,
+    make_handover_ui: HandoverUiFactory,
+    parts: KioskParts,
+    language: str,
+) -> None:
+    # Printer and scanner out: tickets on screen (the banner) and the keypad for bookings.
+    screen = make_checkin_ui()
+    ui = screen.ui
+    ui.view_model.follow_service_modes(
+        ServiceModeBoard(parts.health, Journeys(checkin=True, scanner=True))
+    )
+    ui.view_model.setLanguage(language)
+    parts.printer_sim.set_paper("out")
+    _from_thread(parts.tickets.poll_printer)
+    _from_thread(parts.health.report, "scanner", Health(HealthState.FAULT, "disconnected"))
+    qtbot.waitUntil(lambda: find_item(ui, "scannerBanner").isVisible())
+    qtbot.waitUntil(lambda: find_item(ui, "printerBanner").isVisible())
+    _shot(ui, language, "m1-home-printer-and-scanner-out")
+    screen.vm.openKeypad()
+    _shot(ui, language, "m2-keypad-without-scanner")
+    screen.vm.done()
+    parts.printer_sim.set_paper("ok")
+    _from_thread(parts.tickets.poll_printer)
+    _from_thread(parts.health.report, "scanner", Health(HealthState.OK))
+
+    # The locker out: the pickup button gives directions to the counter.
+    handover = make_handover_ui()
+    ui = handover.ui
+    ui.view_model.follow_service_modes(ServiceModeBoard(parts.health, Journeys(pickup=True)))
+    ui.view_model.setLanguage(language)
+    for board in range(3):
+        handover.sim.silence(board)
+    qtbot.waitUntil(
+        lambda: ui.view_model.property("pickupOffered") is False, timeout=SCREEN_TIMEOUT_MS
+    )
+    ui.view_model.showPickupRefused()
+    qtbot.waitUntil(lambda: find_item(ui, "homeNotice").isVisible())
+    _shot(ui, language, "m3-pickup-refused")
+    ui.view_model.dismissNotice()
+    for board in range(3):
+        handover.sim.silence(board, False)
+    qtbot.waitUntil(
+        lambda: ui.view_model.property("pickupOffered") is True, timeout=SCREEN_TIMEOUT_MS
+    )
+
+    # Nothing usable (the store is out): out of service with the office's opening hours.
+    hours = OpeningHours.from_table(
+        {day: "08:30-17:15" for day in ("mon", "tue", "wed", "fri")} | {"thu": "08:30-19:00"}
+    )
+    ui = build_ui(
+        qapp,
+        replace(parts.config, opening_hours=hours),
+        parts.tickets,
+        parts.waiting,
+        parts.health,
+        parts.catalogs,
+        clock=_FridayEvening(),
+    )
+    try:
+        qtbot.waitExposed(ui.window)
+        ui.view_model.follow_service_modes(ServiceModeBoard(parts.health, Journeys()))
+        ui.view_model.setLanguage(language)
+        _from_thread(parts.health.report, "store", Health(HealthState.FAULT, "disk_full"))
+        qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.OUT_OF_SERVICE)
+        _shot(ui, language, "m4-out-of-service-with-opening-hours")
+        _from_thread(parts.health.report, "store", Health(HealthState.OK))
+        qtbot.waitUntil(lambda: ui.view_model.current_screen is Screen.HOME)
+    finally:
+        ui.close()

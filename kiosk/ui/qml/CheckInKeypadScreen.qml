@@ -31,7 +31,9 @@ Item {
                 Layout.fillWidth: true
             }
             KioskLabel {
-                text: qsTr("keypad.hint")
+                objectName: "keypadHint"
+                // The scanner is out (or none is fitted): do not send people to it.
+                text: kioskModel.scanOffered ? qsTr("keypad.hint") : qsTr("keypad.hint_no_scanner")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
                 wrapMode: Text.Wrap

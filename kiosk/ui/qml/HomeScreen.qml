@@ -1,4 +1,7 @@
 // Home: choose a service. Each button shows people waiting and the expected wait.
+// The degraded modes (kioskModel, decided by kiosk/core/service_modes.py) hide the photo
+// booth, say to type the booking code while the scanner is out, and answer the pickup button
+// with directions to the counter while the locker is out.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -38,6 +41,30 @@ Item {
             }
         }
 
+        Rectangle {
+            objectName: "scannerBanner"
+            visible: checkinModel.available && kioskModel.checkinKeypadOnly
+            Layout.fillWidth: true
+            implicitHeight: scannerText.implicitHeight + 32
+            radius: theme.radius
+            color: theme.warningBackground
+            border.color: theme.warningBorder
+            border.width: 3
+
+            KioskLabel {
+                id: scannerText
+                objectName: "scannerBannerText"
+                anchors.fill: parent
+                anchors.margins: 16
+                text: qsTr("home.scanner_out")
+                font.pixelSize: theme.fontBody
+                font.bold: true
+                color: theme.text
+                wrapMode: Text.Wrap
+                verticalAlignment: Text.AlignVCenter
+            }
+        }
+
         RowLayout {
             spacing: 24
             Layout.fillWidth: true
@@ -53,7 +80,7 @@ Item {
             }
             KioskButton {
                 objectName: "photoButton"
-                visible: photoModel.available
+                visible: photoModel.available && kioskModel.photoOffered
                 primary: false
                 text: qsTr("home.photo_button")
                 implicitHeight: theme.minTouchHeight
@@ -67,7 +94,8 @@ Item {
                 text: qsTr("home.handover_button")
                 implicitHeight: theme.minTouchHeight
                 enabled: !kioskModel.busy
-                onClicked: handoverModel.openPickup()
+                onClicked: kioskModel.pickupOffered ? handoverModel.openPickup()
+                                                    : kioskModel.showPickupRefused()
             }
             KioskButton {
                 objectName: "checkinButton"
@@ -178,6 +206,59 @@ Item {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    // Pickup refused (the locker is out): where to go instead. Covers the home screen.
+    Rectangle {
+        objectName: "homeNotice"
+        visible: kioskModel.noticeKey !== ""
+        anchors.fill: parent
+        color: Qt.rgba(0.08, 0.13, 0.18, 0.55)
+
+        MouseArea {
+            anchors.fill: parent  // the services underneath wait until the notice is closed
+        }
+        Rectangle {
+            anchors.centerIn: parent
+            width: parent.width - 4 * theme.margin
+            implicitHeight: noticeColumn.implicitHeight + 64
+            radius: theme.radius
+            color: theme.surface
+            border.color: theme.warningBorder
+            border.width: 4
+
+            ColumnLayout {
+                id: noticeColumn
+                anchors.fill: parent
+                anchors.margins: 32
+                spacing: 24
+
+                KioskLabel {
+                    objectName: "noticeTitle"
+                    text: qsTr("home.pickup_refused.title")
+                    font.pixelSize: theme.fontLarge
+                    font.bold: true
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                KioskLabel {
+                    objectName: "noticeText"
+                    text: kioskModel.noticeKey ? qsTr(kioskModel.noticeKey) : ""
+                    font.pixelSize: theme.fontBody
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                KioskButton {
+                    objectName: "noticeClose"
+                    text: qsTr("home.notice_close")
+                    implicitHeight: theme.minTouchHeight
+                    Layout.alignment: Qt.AlignHCenter
+                    onClicked: kioskModel.dismissNotice()
                 }
             }
         }
