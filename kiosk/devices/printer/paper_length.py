@@ -74,8 +74,9 @@ def qr_symbol_modules(payload: bytes, error_correction: str) -> int:
     }
     code = qrcode.QRCode(error_correction=levels[error_correction], box_size=1, border=0)
     code.add_data(payload)
-    code.make(fit=True)
-    version = int(code.version)
+    # NOTE: best_fit picks the version as make(fit=True) does, without drawing the symbol
+    # and trying its eight masks (a fifth of the time).
+    version = int(code.best_fit())
     return 17 + 4 * version
 
 
