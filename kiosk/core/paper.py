@@ -42,8 +42,8 @@ from typing import Any
 from kiosk.core import events
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.devices.health import Health, HealthState
-from kiosk.devices.printer.paper_length import DOTS_PER_MM
 from kiosk.devices.printer.protocol import (
+    DOTS_PER_MM,
     PaperStatus,
     PrinterError,
     PrinterStatus,

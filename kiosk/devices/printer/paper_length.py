@@ -34,9 +34,8 @@ import functools
 from dataclasses import dataclass
 
 from kiosk.devices.printer import commands as cmd
+from kiosk.devices.printer.protocol import DOTS_PER_MM
 
-DOTS_PER_MM = 8.0
-"""Dots per millimetre of paper feed: 203 dpi thermal heads."""
 TEXT_ROW_DOTS = 24
 """Height of one row of the printer's 24-dot font (times the character height)."""
 TEXT_ROW_GAP_DOTS = 6

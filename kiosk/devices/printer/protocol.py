@@ -9,6 +9,9 @@ from typing import Protocol
 from kiosk.devices.health import Health, HealthState
 from kiosk.errors import DeviceError
 
+DOTS_PER_MM = 8.0
+"""Dots per millimetre of paper feed: 203 dpi thermal heads (the paper the printer reports)."""
+
 
 class PaperStatus(enum.StrEnum):
     """Paper sensor reading (``DLE EOT 4``); UNKNOWN when the printer did not answer."""
