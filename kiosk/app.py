@@ -19,6 +19,7 @@ from kiosk.store.health import STORE
 from kiosk.systemd_notify import SystemdNotifier, install_test_freeze_hook
 
 if TYPE_CHECKING:
+    from kiosk.core.diagnostics.technician import TechnicianAccess
     from kiosk.devices.scanner.protocol import ScannedCode
     from kiosk.ui.kiosk_view_model import KioskViewModel
     from kiosk.ui.window import KioskUi
@@ -94,6 +95,24 @@ def follow_relearn(
     return timer
 
 
+def technician_access(config: KioskConfig, services: KioskServices) -> TechnicianAccess | None:
+    """The technicians' PIN check for the diagnostics screen; None without technician PINs
+    (then the screen has no way in)."""
+    settings = config.diagnostics
+    if not settings.technician_pins:
+        return None
+    from kiosk.core.diagnostics.technician import TechnicianAccess
+
+    return TechnicianAccess(
+        settings.technician_pins,
+        services.db,
+        services.outbox,
+        services.clock,
+        budget=settings.pin_budget,
+        window_s=settings.pin_budget_window_s,
+    )
+
+
 def run_store_failure(config: KioskConfig, error: StoreError, options: RunOptions) -> int:
     """The kiosk cannot open its state database: show out-of-service with the reason and
     run until stopped, pinging the watchdog (an exit would restart the kiosk, and five
@@ -166,6 +185,8 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         checkin_service=services.checkin,
         photo_service=services.photo,
         handover_service=services.handover,
+        diagnostics=services.diagnostics,
+        technician_access=technician_access(config, services),
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")

@@ -68,6 +68,9 @@ def demo_document(state_dir: Path, broker: str) -> dict[str, Any]:
     # with demo=True (this one) accepts them.
     data["trust"] = demo_trust_table(datetime.now(UTC).isoformat(timespec="seconds"))
     data.setdefault("ui", {})["fullscreen"] = False
+    data.setdefault("diagnostics", {})["technician_pins"] = {
+        DEMO_TECHNICIAN: DEMO_TECHNICIAN_VERIFIER
+    }
     return data
 
 
@@ -79,6 +82,12 @@ def demo_config(state_dir: Path, broker: str) -> KioskConfig:
 
 
 DEMO_PIN = "1234"  # DEMO ONLY: the PIN of every demo pickup case
+DEMO_TECHNICIAN, DEMO_TECHNICIAN_PIN = "7001", "2468"  # DEMO ONLY: the diagnostics screen
+DEMO_TECHNICIAN_VERIFIER = (
+    "scrypt$17$8$1$ZGVtby10ZWNobmljaWFuIQ$f9f3VuIpMdsJWVWMdYvjn6pQ5l9ZENMJFs_oWiC4R0c"
+)
+"""``make_pin_verifier(DEMO_TECHNICIAN_PIN, salt=b"demo-technician!")``, made once: scrypt at
+the default cost takes a quarter of a second, which the demo's start need not spend."""
 DEMO_CASES = (
     {"case_id": "P-2026-0001", "size": "M", "has_old_passport": True},
     {"case_id": "P-2026-0002", "size": "M", "has_old_passport": False},
@@ -276,6 +285,10 @@ def _run_demo(options: DemoOptions) -> int:
         lines.append(
             f"  pickup:       demo cases {', '.join(str(c['case_id']) for c in DEMO_CASES)}, "
             f"PIN {DEMO_PIN}; the panel scans the staff card and pickup notices"
+        )
+        lines.append(
+            f"  diagnostics:  hold the clock on the status bar 5 s; technician {DEMO_TECHNICIAN}, "
+            f"PIN {DEMO_TECHNICIAN_PIN}"
         )
 
         broker = options.broker or ""

@@ -18,7 +18,8 @@ thread through a queued signal. A diagnostics that also tells what a running tes
 the person at the kiosk (``subscribe_prompts``: scan the code shown, open door 7, close it)
 and can end a waiting test (``cancel_self_test``), as ``DiagnosticsService`` does, gets its
 prompt on screen (with the code as a QR to scan) and a "cancel" button; closing the screen
-cancels a test that waits for a person.
+cancels a test that waits for a person. One whose ``run_self_test`` takes ``via`` and
+``actor`` is told ``screen`` and the signed-in technician (for its audit events).
 """
 
 # ruff: noqa: N802, N815 - Qt and QML names are camelCase
@@ -26,6 +27,7 @@ cancels a test that waits for a person.
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
 import math
 import re
@@ -286,6 +288,9 @@ class DiagnosticsViewModel(QObject):
         subscribe = getattr(diagnostics, "subscribe_prompts", None)
         if callable(subscribe):
             subscribe(self._prompt_from_test)
+        self._tests_take_actor = diagnostics is not None and _takes(
+            diagnostics.run_self_test, "via", "actor"
+        )
         kiosk.languageChanged.connect(self._retranslate)
         kiosk.screenChanged.connect(self._on_journey_changed)
         for journey in self._journeys:
@@ -423,7 +428,16 @@ class DiagnosticsViewModel(QObject):
         self._results[(device, name)] = "running"
         self.testsChanged.emit()
         self._rebuild_tests()
-        future = self._test_executor.submit(diagnostics.run_self_test, device, name)
+        technician, audited = self._technician, self._tests_take_actor
+
+        def run() -> SelfTestResult:
+            if audited:
+                # NOTE: a test's audit events (a door test's audit.locker_open) name who ran it.
+                with_actor: Callable[..., SelfTestResult] = diagnostics.run_self_test
+                return with_actor(device, name, via="screen", actor=technician)
+            return diagnostics.run_self_test(device, name)
+
+        future = self._test_executor.submit(run)
         future.add_done_callback(lambda f: self._finished("self_test", (device, name), f))
 
     @Slot()
@@ -981,6 +995,15 @@ class DiagnosticsViewModel(QObject):
     def report(self) -> StatusReport | None:
         """The status on screen (None when closed or not read yet)."""
         return self._report
+
+
+def _takes(function: Callable[..., object], *names: str) -> bool:
+    """True when ``function`` has keyword parameters of all these names."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    return all(name in parameters for name in names)
 
 
 def _tone(health: Health) -> str:

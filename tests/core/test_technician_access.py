@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from kiosk.app import technician_access
 from kiosk.config import load_config
 from kiosk.core.diagnostics.technician import CloseReason, SignIn, TechnicianAccess
 from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
-from kiosk.core.handover.pins import make_pin_verifier
+from kiosk.core.handover.pins import PinVerifier, make_pin_verifier
+from kiosk.demo import DEMO_TECHNICIAN, DEMO_TECHNICIAN_PIN, demo_config
 from kiosk.errors import ConfigError
 from kiosk.link.contract import Contract
+from kiosk.services import KioskServices
 from kiosk.store.database import Database
 from kiosk.store.handover import HandoverRepository, staff_failure_key
 from kiosk.store.kv import begin_session
@@ -270,3 +276,34 @@ def test_a_pin_in_clear_or_a_bad_technician_entry_is_refused_without_echoing_it(
 
     assert message in str(caught.value)
     assert "246810" not in str(caught.value)
+
+
+# ---- the running kiosk and the demo --------------------------------------------------------
+
+
+def test_the_running_kiosk_checks_technician_pins_with_the_configured_budget_or_has_none(
+    db: Database, outbox: Outbox
+) -> None:
+    config = load_config(EXAMPLE)
+    services = cast(KioskServices, SimpleNamespace(db=db, outbox=outbox, clock=FixedClock()))
+    pins = {TECH: make_pin_verifier(PIN, log2n=10)}
+    with_pins = replace(
+        config, diagnostics=replace(config.diagnostics, technician_pins=pins, pin_budget=1)
+    )
+
+    none = technician_access(config, services)
+    gate = technician_access(with_pins, services)
+
+    assert none is None
+    assert gate is not None
+    assert gate.sign_in(TECH, "000000") is SignIn.REFUSED
+    assert gate.sign_in(TECH, PIN) is SignIn.PAUSED  # pin_budget = 1 from the config
+
+
+def test_the_demo_has_a_technician_whose_pin_it_prints(tmp_path: Path) -> None:
+    config = demo_config(tmp_path / "state", "")
+    verifier = config.diagnostics.technician_pins[DEMO_TECHNICIAN]
+
+    assert list(config.diagnostics.technician_pins) == [DEMO_TECHNICIAN]
+    assert PinVerifier.parse(verifier).matches(DEMO_TECHNICIAN_PIN)
+    assert not PinVerifier.parse(verifier).weaker_than_default

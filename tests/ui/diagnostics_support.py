@@ -29,6 +29,7 @@ from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import SystemClock
 from kiosk.core.diagnostics.model import (
     DeviceStatus,
+    Diagnostics,
     DiskStatus,
     FaultRecord,
     LinkStatus,
@@ -188,6 +189,7 @@ class DiagnosticsUi:
     diagnostics: BenchDiagnostics
     access: TechnicianAccess
     checkin: CheckInService
+    real: Diagnostics | None  # the real diagnostics behind the screen, when one was given
 
     @property
     def vm(self) -> DiagnosticsViewModel:
@@ -210,6 +212,7 @@ def make_diagnostics_ui(
     """Builds the screen with :class:`BenchDiagnostics`, a real :class:`TechnicianAccess` on the
     test database and a real check-in service (a scan is a citizen's journey).
 
+    ``service`` puts a real ``Diagnostics`` behind the screen instead of the bench's;
     ``pins`` replaces the technician PINs (``{}``: none configured); ``access`` replaces the
     access made from them; ``diagnostics`` replaces ``[diagnostics]`` values and
     ``ui_inactivity_s`` the ticket journey's (bypassing the validation, for timings shorter
@@ -223,6 +226,7 @@ def make_diagnostics_ui(
         access: TechnicianAccess | None = None,
         budget: int = 3,
         ui_inactivity_s: float | None = None,
+        service: Diagnostics | None = None,
         **diagnostics: Any,
     ) -> DiagnosticsUi:
         pins = technician_pins() if pins is None else pins
@@ -256,10 +260,10 @@ def make_diagnostics_ui(
             parts.catalogs,
             show=True,
             checkin_service=checkin,
-            diagnostics=bench,
+            diagnostics=service or bench,
             technician_access=access,
         )
-        built.append(DiagnosticsUi(ui, bench, access, checkin))
+        built.append(DiagnosticsUi(ui, bench, access, checkin, service))
         qtbot.waitExposed(ui.window)
         return built[-1]
 

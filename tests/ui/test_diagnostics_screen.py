@@ -9,15 +9,23 @@ Protocol on those parts).
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import zxingcpp
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from pytestqt.qtbot import QtBot
 
+from kiosk import __version__
 from kiosk.core.clock import SystemClock
+from kiosk.core.diagnostics.model import SelfTestResult
+from kiosk.core.diagnostics.self_tests import PrinterPrintTest, ScannerEchoTest
+from kiosk.core.diagnostics.service import DiagnosticsParts, DiagnosticsService
 from kiosk.core.diagnostics.technician import SignIn, TechnicianAccess
 from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
 from kiosk.devices.health import Health, HealthState
+from kiosk.devices.scanner.protocol import ScannedCode
+from kiosk.diag_wiring import recorder_of
 from kiosk.ui.diagnostics_view_model import DiagnosticsScreen, DiagnosticsViewModel
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
@@ -25,11 +33,12 @@ from tests.ui.conftest import KioskParts, UiFactory
 from tests.ui.diagnostics_support import (
     TECHNICIAN_ID,
     TECHNICIAN_PIN,
+    BenchDiagnostics,
     DiagnosticsUi,
     DiagnosticsUiFactory,
     technician_pins,
 )
-from tests.ui.screen_support import find_item, has_item, item_text, tap
+from tests.ui.screen_support import find_item, has_item, item_text, tap, window_image
 
 SCREEN_TIMEOUT_MS = 10_000
 GESTURE_TIMEOUT_MS = 7_000  # the gesture is a 5-second press
@@ -388,6 +397,83 @@ def test_cancel_ends_a_waiting_test_failed_and_closing_the_screen_cancels_one_to
     assert (by_closing.args[0].passed, by_closing.args[0].detail) == (False, "cancelled")
     assert vm.current_screen is DiagnosticsScreen.NONE
     assert vm.property("promptActive") is False
+
+
+def test_the_real_service_prints_and_its_scanner_echo_passes_on_the_code_read_off_the_screen(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    recorder = recorder_of(parts.printer)
+    assert recorder is not None
+    service = DiagnosticsService(
+        DiagnosticsParts(
+            kiosk_id=parts.config.kiosk_id,
+            health=parts.health,
+            software_version=__version__,
+            state_dir=parts.config.state_dir,
+            frames={"printer": recorder},
+            tests=[PrinterPrintTest(parts.printer.status, lambda: parts.tickets.print_test("ja"))],
+        )
+    )
+    service.add_test(ScannerEchoTest(service.tap))
+    screen = make_diagnostics_ui(service=service)
+    ui = screen.ui
+    passed_on: list[ScannedCode] = []
+    scanner = service.tap_codes(passed_on.append)  # as KioskServices.start wires the scanner
+    vm = open_diagnostics(qtbot, screen)
+    devices = [row["name"] for row in vm.devices.rows()]
+    printed = parts.printer_sim.printed_count
+    tap(qtbot, ui, "diagnosticsSection_tests")
+    qtbot.waitUntil(lambda: has_item(ui, "diagnosticsRun_scanner_echo"))
+
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as print_test:
+        tap(qtbot, ui, "diagnosticsRun_printer_print")
+    tap(qtbot, ui, "diagnosticsRun_scanner_echo")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: find_item(ui, "diagnosticsPromptQr").property("paintedWidth") > 0)
+    read = [code.text for code in zxingcpp.read_barcodes(window_image(ui))]
+    shown = vm.property("promptCode")
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS) as echo:
+        worker = threading.Thread(
+            target=scanner,
+            args=(ScannedCode(text=read[0], source="scanner", received_mono=time.monotonic()),),
+            name="scanner",
+        )
+        worker.start()
+        worker.join()
+    qtbot.waitUntil(lambda: item_text(ui, "diagnosticsTestState_scanner_echo") == "合格")
+
+    assert "printer" in devices
+    assert print_test.args[0].passed is True
+    assert parts.printer_sim.printed_count == printed + 1
+    assert shown.startswith("KIOSK-ECHO-")
+    assert read == [shown]  # the QR on the screen holds the code, as a scanner reads it
+    assert (echo.args[0].passed, echo.args[0].measured["payload"]) == (True, shown)
+    assert passed_on == []  # the code went to the test, never on to check-in
+    assert vm.current_screen is DiagnosticsScreen.MAIN
+    assert vm.property("promptActive") is False
+
+
+def test_a_diagnostics_that_audits_its_tests_is_told_the_screen_and_the_technician(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory, parts: KioskParts
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    class AuditedBench(BenchDiagnostics):
+        def run_self_test(  # type: ignore[override]
+            self, device: str, name: str, *, via: str = "console", actor: str = "?"
+        ) -> SelfTestResult:
+            asked.append((via, actor))
+            return super().run_self_test(device, name)
+
+    screen = make_diagnostics_ui(service=AuditedBench(parts))
+    vm = open_diagnostics(qtbot, screen)
+    vm.showSection("tests")
+    qtbot.waitUntil(lambda: vm.tests.rowCount() == 2)
+
+    with qtbot.waitSignal(vm.selfTestFinished, timeout=SCREEN_TIMEOUT_MS):
+        vm.runSelfTest("printer", "status")
+
+    assert asked == [("screen", TECHNICIAN_ID)]
 
 
 def test_every_text_id_the_diagnostics_build_exists_in_both_catalogues(
