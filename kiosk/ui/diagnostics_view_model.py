@@ -74,8 +74,8 @@ ID_MAX = 10
 """Digits of a technician number."""
 PIN_MIN, PIN_MAX = 4, 12
 """Digits a technician PIN may have (``kiosk pin-verifier`` takes 4 to 12)."""
-FRAMES_SHOWN = 16
-"""The newest frames shown per device."""
+FRAMES_SHOWN = 64
+"""The newest frames shown per device (as many as the drivers' flight recorders keep)."""
 CLOCK_DEVICE = "clock"
 """The health entry of the clock's synchronisation (``kiosk.core.clock_guard``)."""
 SECTIONS = ("overview", "tests", "faults", "frames")
@@ -727,12 +727,8 @@ class DiagnosticsViewModel(QObject):
         )
         self.counters.set_rows(
             [
-                {
-                    "name": name,
-                    "label": self._text(f"diag.counter.{name}", fallback=name),
-                    "value": f"{value:,}",
-                }
-                for name, value in sorted(report.counters.items())
+                {"name": name, "label": self._counter_label(name), "value": f"{value:,}"}
+                for name, value in sorted(report.counters.items(), key=_counter_order)
             ]
         )
         self.faults.set_rows(
@@ -751,7 +747,7 @@ class DiagnosticsViewModel(QObject):
                     "label": label,
                     "at": self._local(frame.at, with_ms=True),
                     "direction": _ARROWS.get(frame.direction, frame.direction),
-                    "hex": _spaced_hex(frame.hex),
+                    "hex": _frame_text(frame.hex, frame.size),
                 }
                 for frame in newest
             )
@@ -831,6 +827,13 @@ class DiagnosticsViewModel(QObject):
         add("config", str(report.config_version))
         add("kiosk", report.kiosk_id)
         return rows
+
+    def _counter_label(self, name: str) -> str:
+        """``door_cycles.7`` reads ``diag.counter.door_cycles`` with the door as ``%1``."""
+        base, _, door = name.partition(".")
+        if door.isdigit():
+            return self._text(f"diag.counter.{base}", int(door), fallback=name)
+        return self._text(f"diag.counter.{name}", fallback=name)
 
     def _health_row(self, device: str, health: Health) -> dict[str, Any]:
         return {
@@ -1023,6 +1026,21 @@ def _size(count: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{value:.1f} GB"  # pragma: no cover - the loop always returns
+
+
+def _counter_order(item: tuple[str, int]) -> tuple[str, int, str]:
+    """Counters by name, per-door ones by door number (door 2 before door 10)."""
+    base, _, door = item[0].partition(".")
+    return (base, int(door), "") if door.isdigit() else (base, 0, door)
+
+
+def _frame_text(text: str, size: int | None) -> str:
+    """The bytes as spaced hex, and the whole frame's size when only its head was kept."""
+    shown = _spaced_hex(text)
+    kept = len("".join(text.split())) // 2
+    if size is not None and size > kept:
+        return f"{shown} … ({size} B)"
+    return shown
 
 
 def _spaced_hex(text: str) -> str:

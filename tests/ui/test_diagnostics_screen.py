@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk import __version__
 from kiosk.core.clock import SystemClock
+from kiosk.core.diagnostics.counting import count
 from kiosk.core.diagnostics.model import SelfTestResult
 from kiosk.core.diagnostics.self_tests import PrinterPrintTest, ScannerEchoTest
 from kiosk.core.diagnostics.service import DiagnosticsParts, DiagnosticsService
@@ -26,6 +27,7 @@ from kiosk.core.handover.pin_budget import PinBudget, PinKeypad
 from kiosk.devices.health import Health, HealthState
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.diag_wiring import recorder_of
+from kiosk.store.diagnostics import DiagnosticsRepository, door_cycles
 from kiosk.ui.diagnostics_view_model import DiagnosticsScreen, DiagnosticsViewModel
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
@@ -404,12 +406,17 @@ def test_the_real_service_prints_and_its_scanner_echo_passes_on_the_code_read_of
 ) -> None:
     recorder = recorder_of(parts.printer)
     assert recorder is not None
+    repository = DiagnosticsRepository(parts.db)
+    for door in (10, 2, 10):
+        count(repository, door_cycles(door))
     service = DiagnosticsService(
         DiagnosticsParts(
             kiosk_id=parts.config.kiosk_id,
             health=parts.health,
             software_version=__version__,
             state_dir=parts.config.state_dir,
+            counters=repository.counters,
+            count=lambda name: count(repository, name),
             frames={"printer": recorder},
             tests=[PrinterPrintTest(parts.printer.status, lambda: parts.tickets.print_test("ja"))],
         )
@@ -451,6 +458,24 @@ def test_the_real_service_prints_and_its_scanner_echo_passes_on_the_code_read_of
     assert passed_on == []  # the code went to the test, never on to check-in
     assert vm.current_screen is DiagnosticsScreen.MAIN
     assert vm.property("promptActive") is False
+    qtbot.waitUntil(
+        lambda: {"name": "scans", "label": "読み取ったコード", "value": "1"} in vm.counters.rows(),
+        timeout=SCREEN_TIMEOUT_MS,
+    )
+    assert [(r["label"], r["value"]) for r in vm.counters.rows()] == [
+        ("扉2の開閉", "1"),
+        ("扉10の開閉", "2"),
+        ("証明写真", "0"),
+        ("読み取ったコード", "1"),
+        ("発券した整理券", "0"),
+        ("印刷できなかった整理券", "0"),
+        ("印刷した整理券", "0"),
+    ]
+    # the test ticket's bytes: only their head is kept, with the whole frame's size
+    assert any(
+        r["direction"] == "→" and r["hex"].startswith("1b 40") and r["hex"].endswith(" B)")
+        for r in vm.frames.rows()
+    )
 
 
 def test_a_diagnostics_that_audits_its_tests_is_told_the_screen_and_the_technician(
@@ -489,6 +514,18 @@ def test_every_text_id_the_diagnostics_build_exists_in_both_catalogues(
         *(f"diag.duration.{u}" for u in ("seconds", "minutes", "hours")),
         *(f"diag.server.{s}" for s in ("online", "offline", "unknown")),
         *(f"diag.prompt.{k}" for k in ("scan_code", "open_door", "close_door")),
+        *(
+            f"diag.counter.{c}"
+            for c in (
+                "tickets_issued",
+                "tickets_printed",
+                "tickets_not_printed",
+                "photos",
+                "scans",
+                "door_unlocks",
+                "door_cycles",
+            )
+        ),
         *(
             f"diag.test.{t}"
             for t in (

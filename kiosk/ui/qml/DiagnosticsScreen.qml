@@ -407,16 +407,21 @@ Item {
                         font.bold: true
                         color: theme.text
                     }
-                    Repeater {
+                    ListView {
+                        objectName: "diagnosticsCounters"
+                        clip: true
+                        spacing: 2
                         model: diagnosticsModel.counterList
+                        Layout.fillWidth: true
+                        Layout.fillHeight: true
                         delegate: RowLayout {
                             id: counterRow
                             required property string name
                             required property string label
                             required property string value
                             objectName: "diagnosticsCounter_" + name
+                            width: ListView.view.width
                             spacing: 12
-                            Layout.fillWidth: true
                             KioskLabel {
                                 text: counterRow.label
                                 font.pixelSize: diagnostics.fontRow
@@ -425,6 +430,7 @@ Item {
                                 Layout.fillWidth: true
                             }
                             KioskLabel {
+                                objectName: "diagnosticsCounterValue_" + counterRow.name
                                 text: counterRow.value
                                 font.pixelSize: diagnostics.fontRow
                                 font.bold: true
@@ -432,7 +438,6 @@ Item {
                             }
                         }
                     }
-                    Item { Layout.fillHeight: true }
                 }
 
                 ColumnLayout {
