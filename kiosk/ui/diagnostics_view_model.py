@@ -560,6 +560,8 @@ class DiagnosticsViewModel(QObject):
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait for the workers (tests and shutdown); True when both are idle."""
+        if self._closed:
+            return True  # close() shut both down and waited for them
         done = [threading.Event(), threading.Event()]
         self._executor.submit(done[0].set)
         self._test_executor.submit(done[1].set)
@@ -569,8 +571,10 @@ class DiagnosticsViewModel(QObject):
         """Stop the timers and the workers (GUI thread; at shutdown).
 
         NOTE: a self-test still running is waited for (it drives a device; it is not cut off
-        mid-frame).
+        mid-frame); one waiting for a person is cancelled first, or the kiosk would wait up to
+        its timeout (two minutes for a door) to stop.
         """
+        self._cancel_running("the kiosk stopping")
         self._closed = True
         self._inactivity.stop()
         self._refresh_timer.stop()

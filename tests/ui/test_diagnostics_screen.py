@@ -33,6 +33,7 @@ from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
 from tests.ui.conftest import KioskParts, UiFactory
 from tests.ui.diagnostics_support import (
+    DOOR_TIMEOUT_S,
     TECHNICIAN_ID,
     TECHNICIAN_PIN,
     BenchDiagnostics,
@@ -476,6 +477,27 @@ def test_the_real_service_prints_and_its_scanner_echo_passes_on_the_code_read_of
         r["direction"] == "→" and r["hex"].startswith("1b 40") and r["hex"].endswith(" B)")
         for r in vm.frames.rows()
     )
+
+
+def test_stopping_the_kiosk_cancels_a_test_that_waits_for_a_person_instead_of_waiting_for_it(
+    qtbot: QtBot, make_diagnostics_ui: DiagnosticsUiFactory
+) -> None:
+    screen = make_diagnostics_ui()
+    vm = open_diagnostics(qtbot, screen)
+    vm.showSection("tests")
+    qtbot.waitUntil(lambda: vm.tests.rowCount() == 2)
+    results: list[SelfTestResult] = []
+    vm.selfTestFinished.connect(results.append)
+    vm.runSelfTest("locker", "door-7")
+    qtbot.waitUntil(lambda: vm.property("promptActive") is True, timeout=SCREEN_TIMEOUT_MS)
+
+    began = time.monotonic()
+    vm.close()  # what KioskUi.close() does at shutdown
+    took = time.monotonic() - began
+
+    assert took < DOOR_TIMEOUT_S / 2  # was the door test's whole wait
+    qtbot.waitUntil(lambda: len(results) == 1)
+    assert (results[0].passed, results[0].detail) == (False, "cancelled")
 
 
 def test_a_diagnostics_that_audits_its_tests_is_told_the_screen_and_the_technician(
