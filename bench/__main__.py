@@ -13,6 +13,7 @@ BENCHMARKS = (
     "qr_decoders",
     "outbox_rates",
     "blob_transfer",
+    "pin_verifier",
 )
 # bench.fleet (1,000 kiosks, minutes) runs on its own: python -m bench.fleet
 # bench.idle_soak (the kiosk idle on every simulator for an hour: RSS, file descriptors and
