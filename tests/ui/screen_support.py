@@ -43,6 +43,11 @@ def is_shown(item: QQuickItem) -> bool:
 
 def tap(qtbot: QtBot, ui: KioskUi, object_name: str) -> None:
     """Press and release the mouse in the middle of an item, like a finger would."""
+    # NOTE: the window ignores taps for a moment after each screen change (Main.qml tapGuardMs);
+    # wait that out first, as the item may be made anew meanwhile (a list's rows are).
+    guards = _items_named(ui.window.contentItem(), "tapGuard")
+    if guards:
+        qtbot.waitUntil(lambda: guards[0].property("enabled") is False, timeout=5000)
     item = find_item(ui, object_name)
     assert item.isVisible() and item.isEnabled(), f"{object_name} cannot be tapped"
     centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()

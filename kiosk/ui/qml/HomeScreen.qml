@@ -78,34 +78,6 @@ Item {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            KioskButton {
-                objectName: "photoButton"
-                visible: photoModel.available && kioskModel.photoOffered
-                primary: false
-                text: qsTr("home.photo_button")
-                implicitHeight: theme.minTouchHeight
-                enabled: !kioskModel.busy
-                onClicked: photoModel.open()
-            }
-            KioskButton {
-                objectName: "handoverButton"
-                visible: handoverModel.available
-                primary: false
-                text: qsTr("home.handover_button")
-                implicitHeight: theme.minTouchHeight
-                enabled: !kioskModel.busy
-                onClicked: kioskModel.pickupOffered ? handoverModel.openPickup()
-                                                    : kioskModel.showPickupRefused()
-            }
-            KioskButton {
-                objectName: "checkinButton"
-                visible: checkinModel.available
-                primary: false
-                text: qsTr("home.checkin_button")
-                implicitHeight: theme.minTouchHeight
-                enabled: !kioskModel.busy
-                onClicked: checkinModel.openKeypad()
-            }
         }
 
         ListView {
@@ -207,6 +179,48 @@ Item {
                         }
                     }
                 }
+            }
+        }
+
+        // NOTE: the journeys' openers sit in a row below the services, where the result
+        // screens put 「終わりました」: a tap meant for it that lands after the screen went home
+        // by itself can then only open a screen with a way back, never issue a ticket
+        // (tests/ui/test_screen_change_taps.py checks that no service row is under it).
+        RowLayout {
+            objectName: "homeOpeners"
+            spacing: 24
+            Layout.fillWidth: true
+            Layout.fillHeight: false
+            Layout.preferredHeight: theme.minTouchHeight
+            layoutDirection: Qt.RightToLeft
+
+            KioskButton {
+                objectName: "checkinButton"
+                visible: checkinModel.available
+                primary: false
+                text: qsTr("home.checkin_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: checkinModel.openKeypad()
+            }
+            KioskButton {
+                objectName: "handoverButton"
+                visible: handoverModel.available
+                primary: false
+                text: qsTr("home.handover_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: kioskModel.pickupOffered ? handoverModel.openPickup()
+                                                    : kioskModel.showPickupRefused()
+            }
+            KioskButton {
+                objectName: "photoButton"
+                visible: photoModel.available && kioskModel.photoOffered
+                primary: false
+                text: qsTr("home.photo_button")
+                implicitHeight: theme.minTouchHeight
+                enabled: !kioskModel.busy
+                onClicked: photoModel.open()
             }
         }
     }

@@ -96,6 +96,13 @@ ApplicationWindow {
         }
     }
 
+    // NOTE: how long taps are ignored after any screen change. A finger already on its way to
+    // 「終わりました」 when a result screen went home by itself landed on the service row now
+    // under it and issued a ticket nobody asked for (seen twice in kiosk demo). 600 ms is
+    // longer than a tap that was started before the change can take to land, and short enough
+    // that someone reading the new screen never notices it.
+    readonly property int tapGuardMs: 600
+
     Loader {
         id: screenLoader
         objectName: "screenLoader"
@@ -105,6 +112,22 @@ ApplicationWindow {
         source: window.screenFiles[diagnosticsModel.screen || handoverModel.screen
                                    || checkinModel.screen || photoModel.screen
                                    || kioskModel.screen]
+        onLoaded: tapGuardTimer.restart()
+    }
+
+    Timer {
+        id: tapGuardTimer
+        interval: window.tapGuardMs
+    }
+
+    // Swallows every press on the screen while the guard runs (one mechanism for all screens).
+    MouseArea {
+        objectName: "tapGuard"
+        anchors.fill: screenLoader
+        z: 1
+        enabled: tapGuardTimer.running
+        visible: enabled
+        acceptedButtons: Qt.AllButtons
     }
 
     footer: KioskStatusBar {}
