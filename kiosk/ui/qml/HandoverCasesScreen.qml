@@ -54,25 +54,73 @@ Item {
             color: theme.textMuted
             Layout.fillWidth: true
         }
-        ListView {
-            objectName: "handoverCaseList"
+        // The list scrolls when the cases do not fit: a scroll bar that is always shown then,
+        // and a fade with "more below" over the last row until the end is reached (the third
+        // case used to be cut off with no sign that there was more).
+        Item {
             Layout.fillWidth: true
             Layout.fillHeight: true
-            model: handoverModel.caseList
-            spacing: 10
-            clip: true
-            boundsBehavior: Flickable.StopAtBounds
 
-            delegate: KioskButton {
-                required property string caseId
-                required property string size
-                objectName: "handoverCase_" + caseId
-                width: ListView.view.width
-                height: theme.minTouchHeight
-                primary: false
-                enabled: !handoverModel.busy
-                text: caseId + "　" + qsTr("handover.cases.size").arg(size)
-                onClicked: handoverModel.selectCase(caseId)
+            ListView {
+                id: caseList
+                objectName: "handoverCaseList"
+                readonly property bool scrolls: contentHeight > height + 1
+                anchors.fill: parent
+                model: handoverModel.caseList
+                spacing: 10
+                clip: true
+                boundsBehavior: Flickable.StopAtBounds
+
+                ScrollBar.vertical: ScrollBar {
+                    objectName: "handoverCaseScrollBar"
+                    policy: caseList.scrolls ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff
+                    width: 20
+                    contentItem: Rectangle {
+                        implicitWidth: 20
+                        radius: 10
+                        color: theme.primary
+                    }
+                    background: Rectangle {
+                        radius: 10
+                        color: theme.statusBackground
+                    }
+                }
+
+                delegate: KioskButton {
+                    required property string caseId
+                    required property string size
+                    objectName: "handoverCase_" + caseId
+                    width: ListView.view.width - (caseList.scrolls ? 36 : 0)
+                    height: theme.minTouchHeight
+                    primary: false
+                    enabled: !handoverModel.busy
+                    text: caseId + "　" + qsTr("handover.cases.size").arg(size)
+                    onClicked: handoverModel.selectCase(caseId)
+                }
+            }
+            Rectangle {
+                objectName: "handoverCasesMore"
+                visible: caseList.scrolls && !caseList.atYEnd
+                anchors.left: parent.left
+                anchors.right: parent.right
+                anchors.rightMargin: 36
+                anchors.bottom: parent.bottom
+                height: moreText.implicitHeight + 40
+                gradient: Gradient {
+                    GradientStop { position: 0.0; color: "#00F5F7FA" }
+                    GradientStop { position: 0.45; color: theme.background }
+                }
+                KioskLabel {
+                    id: moreText
+                    objectName: "handoverCasesMoreText"
+                    anchors.horizontalCenter: parent.horizontalCenter
+                    anchors.bottom: parent.bottom
+                    anchors.bottomMargin: 4
+                    text: qsTr("handover.cases.more_below")
+                    font.pixelSize: theme.fontBody
+                    font.bold: true
+                    color: theme.primary
+                }
             }
         }
         RowLayout {
