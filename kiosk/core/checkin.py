@@ -668,7 +668,11 @@ class CheckInService:
             args = (self._date(token.slot, catalog),)
         elif result is CheckInResult.WRONG_OFFICE:
             names = self._config.checkin.office_names
-            args = (names[office].get(language) if office in names else office,)
+            if office in names:
+                args = (names[office].get(language),)
+            else:
+                # NOTE: never an office code on screen ("shisui" means nothing to a resident).
+                key = "checkin.wrong_office_unnamed"
         elif result is CheckInResult.ALREADY_USED:
             args = (self._hhmm(used_at) if used_at else "",)
         return ScreenText(

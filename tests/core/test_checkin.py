@@ -155,7 +155,9 @@ def test_a_booking_of_another_office_names_that_office(parts: CheckInParts) -> N
     assert known.result is CheckInResult.WRONG_OFFICE
     assert known.text("en").title == "This booking is for Shisui branch"
     assert known.text("ja").title == "この予約は 四街道支所 のご予約です"
-    assert unknown.text("en").title == "This booking is for kita"
+    assert unknown.text("en").title == "This booking is for another office"
+    assert unknown.text("ja").title == "この予約は別の庁舎のご予約です"
+    assert "kita" not in unknown.text("ja").body + unknown.text("en").body
     assert [data["reason"] for _, data in parts.events()] == ["wrong_office", "wrong_office"]
 
 
