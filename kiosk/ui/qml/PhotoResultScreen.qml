@@ -89,6 +89,17 @@ Item {
             }
         }
         Item { Layout.fillHeight: true }
+        // A way out on a passed photo too: "Cancel" discards the photo and goes home, as the
+        // preview's cancel does (accepting used to be the only way forward but waiting).
+        KioskButton {
+            objectName: "photoResultCancelButton"
+            primary: false
+            text: qsTr("photo.result.cancel")
+            enabled: !photoModel.busy
+            Layout.fillWidth: true
+            Layout.preferredHeight: theme.minTouchHeight
+            onClicked: photoModel.done()
+        }
         RowLayout {
             spacing: 24
             Layout.fillWidth: true
