@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from kiosk.config import KioskConfig
 from kiosk.core.relearn import RELEARN_WAIT_S, StoreRelearn
 from kiosk.devices.health import Health, HealthBoard, HealthState
-from kiosk.errors import StoreError
+from kiosk.errors import ConfigError, StoreError
 from kiosk.services import KioskServices
 from kiosk.store.health import STORE
 from kiosk.systemd_notify import SystemdNotifier, install_test_freeze_hook
@@ -113,10 +113,23 @@ def technician_access(config: KioskConfig, services: KioskServices) -> Technicia
     )
 
 
-def run_store_failure(config: KioskConfig, error: StoreError, options: RunOptions) -> int:
-    """The kiosk cannot open its state database: show out-of-service with the reason and
-    run until stopped, pinging the watchdog (an exit would restart the kiosk, and five
-    failed starts reboot the machine, in a loop). Returns 0 when stopped.
+def run_store_failure(
+    config: KioskConfig,
+    error: StoreError | ConfigError,
+    options: RunOptions,
+    *,
+    key: str | None = None,
+) -> int:
+    """The kiosk cannot start (its state database cannot be opened, or under systemd its
+    configuration was refused): show out-of-service with the reason and run until stopped,
+    pinging the watchdog (an exit would restart the kiosk, and five failed starts reboot the
+    machine, in a loop). Returns 0 when stopped.
+
+    Args:
+        config: the kiosk's config, or ``unconfigured_kiosk_config()`` when it was refused.
+        error: the reason, shown in small print for staff.
+        options: how the window runs.
+        key: the text for citizens (default: "cannot open its records").
     """
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QGuiApplication
@@ -128,7 +141,11 @@ def run_store_failure(config: KioskConfig, error: StoreError, options: RunOption
     assert isinstance(app, QGuiApplication)
     if options.windowed:
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
-    ui = build_store_failure_ui(app, config, load_catalogs(config.ui.languages), str(error))
+    catalogs = load_catalogs(config.ui.languages)
+    if key is None:
+        ui = build_store_failure_ui(app, config, catalogs, str(error))
+    else:
+        ui = build_store_failure_ui(app, config, catalogs, str(error), key=key)
     notifier = SystemdNotifier()
     keep: list[object] = [ui]
     if notifier.watchdog_interval_s:

@@ -30,7 +30,7 @@ from kiosk import __version__
 from kiosk.config import DEFAULT_CONFIG_PATH, load_config, read_config_document
 from kiosk.devices.url import check_device_url, parse_device_url
 from kiosk.diag_cli import add_diag_parser
-from kiosk.errors import KioskError, StoreError
+from kiosk.errors import ConfigError, KioskError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -247,13 +247,28 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_diag(args)
     args.config = args.config or DEFAULT_CONFIG_PATH
-    config = load_config(args.config)
     if args.command == "run":
         from kiosk.app import RunOptions, run_kiosk, run_store_failure
         from kiosk.services import build_services
+        from kiosk.systemd_notify import SystemdNotifier
 
         announce = (lambda: print("first-frame", flush=True)) if args.announce_ready else None
         options = RunOptions(windowed=args.windowed, on_ready=announce)
+        try:
+            config = load_config(args.config)
+        except ConfigError as exc:
+            if not SystemdNotifier().enabled:
+                raise  # from a shell: the message and exit 2 say it best
+            # NOTE: under systemd an exit restarts the kiosk and five failed starts reboot
+            # the machine, in a loop (a config left from before an upgrade, a demo key):
+            # out of service with the reason instead, the watchdog fed.
+            from kiosk.config import unconfigured_kiosk_config
+            from kiosk.ui.store_failure import CONFIG_REFUSED_KEY
+
+            log.error("the configuration is refused: %s", exc)
+            return run_store_failure(
+                unconfigured_kiosk_config(), exc, options, key=CONFIG_REFUSED_KEY
+            )
         try:
             services = build_services(
                 config, document=read_config_document(args.config), base_dir=args.config.parent

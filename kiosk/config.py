@@ -683,6 +683,23 @@ def load_config(path: Path) -> KioskConfig:
     return parse_config(read_config_document(path), source=str(path), base_dir=path.parent)
 
 
+def unconfigured_kiosk_config() -> KioskConfig:
+    """A stand-in config for a kiosk whose own config was refused: enough to show the
+    out-of-service screen (languages, full screen); it names no device and no server."""
+    return parse_config(
+        {
+            "kiosk": {
+                "id": "unconfigured",
+                "office": "unconfigured",
+                "office_name": {"ja": "発券機", "en": "Kiosk"},
+                "state_dir": "/nonexistent",
+            },
+            "services": [{"id": "none", "prefix": "X", "name": "—"}],
+        },
+        source="<unconfigured>",
+    )
+
+
 def read_config_document(path: Path) -> dict[str, Any]:
     """The config file as a TOML document, not yet validated (the desired config from the
     server is merged into it and validated with ``parse_config``).

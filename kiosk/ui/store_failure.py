@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 STORE_FAILURE_QML = Path(__file__).resolve().parent / "qml" / "StoreFailureWindow.qml"
 OUT_OF_SERVICE_KEY = "oos.body.store_failed"
+CONFIG_REFUSED_KEY = "oos.body.config_refused"
+"""The text when the kiosk's own configuration was refused (``kiosk run`` under systemd)."""
 
 
 class StoreFailureModel(QObject):
@@ -36,14 +38,20 @@ class StoreFailureModel(QObject):
     changed = Signal()
 
     def __init__(
-        self, reason: str, hours: OfficeHoursText | None = None, parent: QObject | None = None
+        self,
+        reason: str,
+        hours: OfficeHoursText | None = None,
+        parent: QObject | None = None,
+        *,
+        key: str = OUT_OF_SERVICE_KEY,
     ) -> None:
         super().__init__(parent)
         self._reason = reason
         self._hours = hours
+        self._key = key
 
     def _get_key(self) -> str:
-        return OUT_OF_SERVICE_KEY
+        return self._key
 
     def _get_reason(self) -> str:
         return self._reason
@@ -94,6 +102,7 @@ def build_store_failure_ui(
     reason: str,
     *,
     show: bool = True,
+    key: str = OUT_OF_SERVICE_KEY,
 ) -> StoreFailureUi:
     """Load the out-of-service window with ``reason`` (for staff) in the first language.
 
@@ -105,7 +114,7 @@ def build_store_failure_ui(
     app.installTranslator(translator)
     engine = QQmlApplicationEngine()
     hours = OfficeHoursText(config.opening_hours, config.timezone, SystemClock())
-    model = StoreFailureModel(reason, hours, parent=engine)
+    model = StoreFailureModel(reason, hours, parent=engine, key=key)
     engine.rootContext().setContextProperty("kioskModel", model)
     engine.load(QUrl.fromLocalFile(str(STORE_FAILURE_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
@@ -117,8 +126,13 @@ def build_store_failure_ui(
             window.showFullScreen()
         else:
             window.show()
-    log.error("out of service: the state database cannot be opened: %s", reason)
+    log.error("out of service (%s): %s", key, reason)
     return StoreFailureUi(engine, window, model, translator)
 
 
-__all__ = ["OUT_OF_SERVICE_KEY", "StoreFailureUi", "build_store_failure_ui"]
+__all__ = [
+    "CONFIG_REFUSED_KEY",
+    "OUT_OF_SERVICE_KEY",
+    "StoreFailureUi",
+    "build_store_failure_ui",
+]
