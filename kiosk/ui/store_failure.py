@@ -126,7 +126,12 @@ def build_store_failure_ui(
             window.showFullScreen()
         else:
             window.show()
-    log.error("out of service (%s): %s", key, reason)
+    what = (
+        "the configuration is refused"
+        if key == CONFIG_REFUSED_KEY
+        else "the state database cannot be opened"
+    )
+    log.error("out of service: %s: %s", what, reason)
     return StoreFailureUi(engine, window, model, translator)
 
 
