@@ -454,18 +454,22 @@ class BlobSender:
             log.exception("failure of bundle %s… could not be recorded", row.sha256[:12])
             self._unrecorded.add(row.sha256)
 
+    def _transfer_fields(self, size_bytes: int, t: _Transfer | None) -> dict[str, Any]:
+        """The confirmed event's transfer figures (chunks sent and time, when it was sent now)."""
+        fields: dict[str, Any] = {
+            "size_bytes": size_bytes,
+            "chunks": chunk_count(size_bytes, self._t.chunk_size),
+        }
+        if t is not None:
+            fields["chunks_sent"] = t.sent
+            fields["duration_s"] = round(time.monotonic() - t.started, 3)
+        return fields
+
     def _confirm_bundle(self, sha256: str, t: _Transfer | None) -> bool:
         with self._db.transaction() as tx:
             row = BundleQueue.confirm_transfer(tx, sha256, rfc3339(self._now()))
             if row is not None:
-                data: dict[str, Any] = {
-                    "sha256": sha256,
-                    "size_bytes": row.size_bytes,
-                    "chunks": chunk_count(row.size_bytes, self._t.chunk_size),
-                }
-                if t is not None:
-                    data["chunks_sent"] = t.sent
-                    data["duration_s"] = round(time.monotonic() - t.started, 3)
+                data = {"sha256": sha256, **self._transfer_fields(row.size_bytes, t)}
                 self._outbox.append(
                     tx, DIAG_CATEGORY, BUNDLE_TRANSFERRED, data, priority=Priority.TELEMETRY
                 )
@@ -536,16 +540,12 @@ class BlobSender:
             rows = {r.id: r for r in self._repo.by_sha256(sha256)} if ids else {}
             for photo_id in ids:
                 row = rows[photo_id]
-                data: dict[str, Any] = {
+                data = {
                     "photo_id": row.id,
                     "code": row.code,
                     "sha256": sha256,
-                    "size_bytes": row.size_bytes,
-                    "chunks": chunk_count(row.size_bytes, self._t.chunk_size),
+                    **self._transfer_fields(row.size_bytes, t),
                 }
-                if t is not None:
-                    data["chunks_sent"] = t.sent
-                    data["duration_s"] = round(time.monotonic() - t.started, 3)
                 self._outbox.append(
                     tx, PHOTO_CATEGORY, PHOTO_TRANSFERRED, data, priority=Priority.TELEMETRY
                 )
