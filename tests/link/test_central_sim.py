@@ -256,7 +256,7 @@ def test_a_store_file_from_before_incarnations_is_upgraded_with_its_events_and_a
 ) -> None:
     import sqlite3
 
-    from simulators.central.server import _upgrade_store
+    from simulators.central.store import upgrade_store
 
     path = tmp_path / "central.sqlite3"
     old = sqlite3.connect(path)
@@ -271,7 +271,7 @@ def test_a_store_file_from_before_incarnations_is_upgraded_with_its_events_and_a
         """
     )
     old.commit()
-    _upgrade_store(old)
+    upgrade_store(old)
     events = old.execute("SELECT kiosk, incarnation, seq, id FROM event").fetchall()
     acks = old.execute("SELECT kiosk, incarnation, contiguous FROM kiosk_ack").fetchall()
     old.close()
