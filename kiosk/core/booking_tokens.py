@@ -4,10 +4,14 @@ A booking token is a compact JWS (``kiosk.core.jws``, EdDSA pinned, ``kid`` head
 the central server. Its claims:
 
 =========  ===========================================================================
-``typ``    ``"booking"`` (``"pickup"`` tokens exist for passport pick-up: not a booking)
+``typ``    ``"booking"``, or ``"meeting"`` for a meeting with a named member of staff
+           (``"pickup"`` tokens exist for passport pick-up: not a booking)
 ``bid``    booking id (text), remembered once used
 ``office`` office code the booking is for (``[kiosk] office``)
-``svc``    service id
+``svc``    service id (optional for a meeting)
+``host``   meeting only: the host's staff id, whom the server notifies on arrival
+``hname``  meeting only: the host's name as the resident knows it (shown as plain text)
+``wait``   meeting only, optional: where to wait, ``{"<language>": "<place>"}``
 ``slot``   slot start, RFC 3339 with an offset, in the years ``SLOT_YEARS`` (UTC)
 ``win``    optional check-in window: ``{"before": min, "after": min}`` (else per service
            config, else the ``[checkin]`` default)
@@ -26,7 +30,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +42,10 @@ from kiosk.errors import KioskError
 log = logging.getLogger(__name__)
 
 BOOKING = "booking"
+MEETING = "meeting"
 PICKUP = "pickup"
+MAX_WAIT_PLACES = 16
+"""A meeting's ``wait`` names at most this many languages (a bigger map is a bad claim)."""
 MAX_WINDOW_MIN = 24 * 60
 TRUST_HEALTH = "booking_keys"
 """The health board's device name for the trust list."""
@@ -67,6 +74,28 @@ class BookingTokenError(KioskError, ValueError):
 
 
 @dataclass(frozen=True)
+class Meeting:
+    """What a meeting token adds to a booking: whom the resident meets, where to wait.
+
+    Attributes:
+        host: the host's staff id (the server notifies this person; never shown).
+        host_name: the host's name as the resident knows it (shown as plain text).
+        wait_at: language -> where to wait; empty when the token names no place.
+    """
+
+    host: str
+    host_name: str
+    wait_at: Mapping[str, str] = field(default_factory=dict)
+
+    def place(self, language: str) -> str:
+        """Where to wait in ``language``: its own entry, else Japanese, else English, else ""."""
+        for candidate in (language, "ja", "en"):
+            if candidate in self.wait_at:
+                return self.wait_at[candidate]
+        return ""
+
+
+@dataclass(frozen=True)
 class BookingToken:
     """A verified booking token's claims, typed.
 
@@ -79,6 +108,7 @@ class BookingToken:
         window: ``win`` when the token sets it, else None (config decides).
         expires: ``exp`` (UTC).
         code: ``code`` (empty when absent).
+        meeting: the host and place of a ``meeting`` token; None for a plain booking.
     """
 
     kid: str
@@ -89,6 +119,7 @@ class BookingToken:
     window: CheckInWindow | None
     expires: datetime
     code: str = ""
+    meeting: Meeting | None = None
 
 
 def read_booking_token(text: str, trust: TrustList, now: datetime | None = None) -> BookingToken:
@@ -153,13 +184,15 @@ def _from_jws_error(exc: jws.JwsError) -> BookingTokenError:
 def _claims(verified: jws.VerifiedToken) -> BookingToken:
     claims = verified.claims
     typ = claims.get("typ")
-    if typ != BOOKING:
+    if typ not in (BOOKING, MEETING):
         raise BookingTokenError(
             "not_a_booking", f"typ_{typ}" if typ == PICKUP else "typ", f"token type {typ!r}"
         )
     bid = _text(claims, "bid")
     office = _text(claims, "office")
-    service = _text(claims, "svc")
+    meeting = _meeting(claims) if typ == MEETING else None
+    # NOTE: a meeting is with a person, not at a service counter: its svc may be absent.
+    service = _text(claims, "svc") if meeting is None or "svc" in claims else ""
     slot_text = _text(claims, "slot")
     try:
         slot = datetime.fromisoformat(slot_text.replace("Z", "+00:00"))
@@ -186,7 +219,20 @@ def _claims(verified: jws.VerifiedToken) -> BookingToken:
         window=_window(claims.get("win")),
         expires=expires,
         code=code,
+        meeting=meeting,
     )
+
+
+def _meeting(claims: Mapping[str, Any]) -> Meeting:
+    wait = claims.get("wait", {})
+    if not isinstance(wait, Mapping) or len(wait) > MAX_WAIT_PLACES:
+        raise _bad_claims("wait", wait)
+    places: dict[str, str] = {}
+    for language in wait:
+        if not isinstance(language, str) or not 0 < len(language) <= 16:
+            raise _bad_claims("wait", wait)
+        places[language] = _text(wait, language)
+    return Meeting(host=_text(claims, "host"), host_name=_text(claims, "hname"), wait_at=places)
 
 
 def _finite(value: int | float) -> bool:

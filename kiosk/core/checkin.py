@@ -34,6 +34,7 @@ from kiosk.core.booking_tokens import (
     TRUST_HEALTH,
     BookingToken,
     BookingTokenError,
+    Meeting,
     read_booking_token,
 )
 from kiosk.core.clock import Clock
@@ -122,6 +123,8 @@ class CheckInOutcome:
         expected: when the resident's turn is expected (accepted outcomes).
         repeated: True when this was the same scan again within the dedupe time.
         position: the queue position from the server's answer, when it came.
+        meeting: the host and place of a meeting booking (None for a service booking).
+        host_notified: True once the server says the meeting's host was told.
     """
 
     result: CheckInResult
@@ -135,6 +138,8 @@ class CheckInOutcome:
     position: int | None = None
     code: str = ""
     slot: datetime | None = field(default=None, compare=False)
+    meeting: Meeting | None = None
+    host_notified: bool = False
 
     @property
     def family(self) -> OutcomeFamily:
@@ -301,6 +306,10 @@ class CheckInService:
             "slot": rfc3339(token.slot),
             "kid": token.kid,
         }
+        if token.meeting is not None:
+            # The server notifies the host from this event: the id only, never the name.
+            base["kind"] = "meeting"
+            base["host"] = token.meeting.host
         if token.office != self._config.office:
             self._record_rejection(CheckInResult.WRONG_OFFICE, base, now)
             return self._outcome(CheckInResult.WRONG_OFFICE, now, token=token, office=token.office)
@@ -445,6 +454,7 @@ class CheckInService:
         position: int | None = None,
         wait_minutes: int | None = None,
         service_id: str = "",
+        host_notified: bool = False,
         now: datetime | None = None,
     ) -> CheckInOutcome | None:
         """The server answered about a check-in (the link calls this; any thread).
@@ -455,6 +465,7 @@ class CheckInService:
             position: the resident's place in the queue, when the server gives one.
             wait_minutes: the server's expected wait.
             service_id: the booking's service, when the server names it.
+            host_notified: the server told a meeting's host that the resident is here.
             now: when the answer arrived.
 
         Returns:
@@ -472,6 +483,8 @@ class CheckInService:
                     server["position"] = position
                 if wait_minutes is not None:
                     server["wait_minutes"] = wait_minutes
+                if host_notified:
+                    server["host_notified"] = True
                 UsedBookingRepository.update_detail(tx, ref, {**used.detail, "server": server})
         except StoreError:
             log.exception("server answer for %s could not be stored", ref)
@@ -497,6 +510,8 @@ class CheckInService:
                 position=position,
                 code=code,
                 confirmed=True,
+                meeting=previous.meeting if previous else None,
+                host_notified=host_notified or bool(previous and previous.host_notified),
             )
         self._remember(outcome)
         log.info("server answer for %s: accepted=%s position=%s", ref, accepted, position)
@@ -525,10 +540,15 @@ class CheckInService:
             lines.append(catalog.text("checkin.slip.slot", self._hhmm(outcome.slot)))
         if outcome.code:
             lines.append(catalog.text("checkin.slip.code", format_booking_code(outcome.code)))
+        if outcome.meeting is not None:
+            title = catalog.text("checkin.meeting.slip_title", outcome.meeting.host_name)
+        else:
+            title = self._service_name(outcome.service_id, language) or catalog.text(
+                "checkin.slip.title"
+            )
         return Ticket(
             header=self._config.office_name.get(language),
-            title=self._service_name(outcome.service_id, language)
-            or catalog.text("checkin.slip.title"),
+            title=title,
             number=self._hhmm(expected),
             lines=tuple(lines),
             qr=self._config.tickets.status_url.format(
@@ -591,11 +611,14 @@ class CheckInService:
         position: int | None = None,
         code: str = "",
         confirmed: bool = False,
+        meeting: Meeting | None = None,
+        host_notified: bool = False,
     ) -> CheckInOutcome:
         if token is not None:
             booking_id = booking_id or token.booking_id
             service_id = service_id or token.service
             code = code or token.code
+            meeting = meeting or token.meeting
         texts = {
             language: self._texts(
                 result,
@@ -607,6 +630,8 @@ class CheckInService:
                 used_at=used_at,
                 position=position,
                 confirmed=confirmed,
+                meeting=meeting,
+                host_notified=host_notified,
             )
             for language in self._config.ui.languages
         }
@@ -621,6 +646,8 @@ class CheckInService:
             position=position,
             code=code,
             slot=token.slot if token else None,
+            meeting=meeting,
+            host_notified=host_notified,
         )
 
     def _texts(
@@ -635,11 +662,15 @@ class CheckInService:
         used_at: datetime | None,
         position: int | None,
         confirmed: bool,
+        meeting: Meeting | None = None,
+        host_notified: bool = False,
     ) -> ScreenText:
         catalog = self._catalog(language)
         key = f"checkin.{result.value}"
         title = catalog.text(f"{key}.title")
         args: tuple[object, ...] = ()
+        if result is CheckInResult.ACCEPTED and meeting is not None:
+            return self._meeting_text(catalog, language, meeting, host_notified)
         if result is CheckInResult.ACCEPTED:
             service = self._service_name(service_id, language)
             when = self._hhmm(expected) if expected else ""
@@ -678,6 +709,25 @@ class CheckInService:
         return ScreenText(
             catalog.text(f"{key}.title", *args),
             catalog.text(f"{key}.body", *args),
+        )
+
+    def _meeting_text(
+        self, catalog: Catalog, language: str, meeting: Meeting, host_notified: bool
+    ) -> ScreenText:
+        """Who was told (or will be, or could not be) and where to wait."""
+        place = meeting.place(language) or catalog.text("checkin.meeting.default_place")
+        if host_notified:
+            body = catalog.text("checkin.meeting.notified", meeting.host_name)
+        elif self._online:
+            body = catalog.text("checkin.meeting.notifying", meeting.host_name)
+        else:
+            # NOTE: offline the event waits in the outbox: the host may not know for a while,
+            # so the resident is sent to the counter rather than left waiting unseen.
+            body = catalog.text("checkin.meeting.offline", meeting.host_name)
+        return ScreenText(
+            catalog.text("checkin.meeting.title"),
+            body,
+            catalog.text("checkin.meeting.wait_at", place),
         )
 
     def _catalog(self, language: str) -> Catalog:

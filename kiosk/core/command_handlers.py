@@ -75,8 +75,9 @@ def checkin_answer_handler(checkin: CheckInService) -> CommandHandler:
 
     Args (of the command): ``ref`` (a booking id, or ``code:<digits>`` for a typed code),
     ``accepted`` (False: the server does not know the booking), ``position``,
-    ``wait_minutes``, ``service``. The screen shows the position if the resident's result is
-    still on it. Fails with ``bad_args`` or ``unknown_ref``.
+    ``wait_minutes``, ``service``, ``host_notified`` (a meeting's host was told). The screen
+    shows the position if the resident's result is still on it. Fails with ``bad_args`` or
+    ``unknown_ref``.
     """
 
     def handle(args: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -90,12 +91,16 @@ def checkin_answer_handler(checkin: CheckInService) -> CommandHandler:
             raise CommandError("bad_args", f"position must be a whole number, got {position!r}")
         if wait is not None and (not isinstance(wait, int) or wait < 0):
             raise CommandError("bad_args", f"wait_minutes must be a whole number, got {wait!r}")
+        notified = args.get("host_notified", False)
+        if not isinstance(notified, bool):
+            raise CommandError("bad_args", f"host_notified must be true or false, got {notified!r}")
         outcome = checkin.apply_server_answer(
             ref,
             accepted=accepted,
             position=position,
             wait_minutes=wait,
             service_id=str(args.get("service", "")),
+            host_notified=notified,
         )
         if outcome is None:
             raise CommandError("unknown_ref", f"no check-in {ref!r} on this kiosk")
