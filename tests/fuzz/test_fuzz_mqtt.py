@@ -43,7 +43,8 @@ from kiosk.devices.printer.escpos_printer import EscPosPrinter
 from kiosk.devices.transport import FileTransport
 from kiosk.i18n.catalog import load_catalogs
 from kiosk.link.blob_sender import BlobSender
-from kiosk.link.mqtt_link import MqttLink, _Message
+from kiosk.link.connection import Message
+from kiosk.link.mqtt_link import MqttLink
 from kiosk.link.topics import SERVER_STATE, office_queue
 from kiosk.store.commands import CommandRepository, CommandState
 from kiosk.store.outbox import OutboxEvent
@@ -356,9 +357,9 @@ class LinkRig:
 
     def deliver(self, topic: str, payload: bytes, retain: bool = True) -> None:
         # NOTE: the dispatcher is private; the link calls it on its worker thread for each
-        # message the broker delivers (``_Message`` is what its paho callback enqueues).
+        # message the broker delivers (``Message`` is what its paho callback enqueues).
         # A link that was never started has no client, so nothing is published or flushed.
-        self.link._on_message(_Message(0, topic, payload, retain))
+        self.link._on_message(Message(0, topic, payload, retain))
 
 
 @pytest.fixture(scope="module")

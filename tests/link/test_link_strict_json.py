@@ -14,7 +14,7 @@ import pytest
 
 from kiosk.link.blob_frame import BlobFrameError, decode_header
 from kiosk.link.blob_sender import BlobSender
-from kiosk.link.mqtt_link import _json_object
+from kiosk.link.intake import json_object
 from tests.link.link_support import KioskStore
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -32,13 +32,13 @@ HOSTILE = [
 def test_a_hostile_payload_on_a_json_topic_is_logged_and_ignored(
     payload: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="kiosk.link.mqtt_link"):
-        assert _json_object(payload, "kiosk/v1/k-1/ack") is None
+    with caplog.at_level(logging.WARNING, logger="kiosk.link.intake"):
+        assert json_object(payload, "kiosk/v1/k-1/ack") is None
     assert "is not strict JSON" in caplog.text
 
 
 def test_an_ordinary_ack_still_parses() -> None:
-    assert _json_object(b'{"acked_seq": 42}', "kiosk/v1/k-1/ack") == {"acked_seq": 42}
+    assert json_object(b'{"acked_seq": 42}', "kiosk/v1/k-1/ack") == {"acked_seq": 42}
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
