@@ -81,3 +81,34 @@ def issue_meeting_token(
             )
         )
     return sign(claims, key or demo_private_key(), kid)
+
+
+def issue_booking(
+    office: str,
+    service: str,
+    slot: datetime,
+    *,
+    book: BookingBook | None,
+    booking_id: str | None = None,
+    code: str | None = None,
+    **kwargs: Any,
+) -> str:
+    """A signed ``booking`` token (``simulators.central.signing.issue_booking_token``),
+    recorded in ``book`` so that the server can name the service of its typed code."""
+    from simulators.central.signing import issue_booking_token
+
+    booking_id = booking_id or f"bk-{secrets.token_hex(6)}"
+    code = code or make_booking_code(secrets.randbelow(10**7))
+    token = issue_booking_token(office, service, slot, booking_id=booking_id, code=code, **kwargs)
+    if book is not None:
+        book.add(
+            BookedEntry(
+                booking_id=booking_id,
+                code=code,
+                office=office,
+                service=service,
+                kind=str(kwargs.get("typ", "booking")),
+                slot=slot.isoformat(timespec="seconds"),
+            )
+        )
+    return token

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from simulators.booking_system.book import BookedEntry
 from simulators.central.records import CHECKIN_TO_ANSWER, TICKET_ISSUED, data_of, text_at
 
 RELEARN_ACTION = "store.relearn"
@@ -25,19 +26,40 @@ def checkin_ref(envelope: dict[str, Any]) -> str:
     return str(data.get("booking_id", ""))
 
 
-def checkin_answer(envelope: dict[str, Any], waiting: int) -> dict[str, Any]:
+def checkin_answer(
+    envelope: dict[str, Any],
+    waiting: int,
+    booked: BookedEntry | None = None,
+    *,
+    strict: bool = False,
+) -> dict[str, Any]:
     """The ``checkin.answer`` arguments for a check-in behind ``waiting`` tickets.
 
-    The simulator knows no booking register: it accepts every booking and typed code and
-    puts the resident behind the tickets waiting for the booking's service.
+    A meeting's answer says its host was told (``host_notified``) and has no queue place. A
+    typed code is looked up in the booking book (``booked``): its service is named in the
+    answer, so the kiosk's screen can say it. With ``strict`` (a book is kept) a typed code
+    the book does not know is refused; without a book every code is accepted, as before.
+
+    Args:
+        envelope: the ``checkin.accepted`` or ``checkin.code_entered`` event.
+        waiting: tickets waiting for the booking's service at the kiosk's office.
+        booked: the booking book's entry for the event's code or booking id.
+        strict: refuse a typed code the book does not know.
     """
+    data = data_of(envelope)
+    ref = checkin_ref(envelope)
+    typed = envelope.get("type") == "checkin.code_entered"
+    if typed and strict and booked is None:
+        return {"ref": ref, "accepted": False}
+    if data.get("kind") == "meeting" or (booked is not None and booked.kind == "meeting"):
+        return {"ref": ref, "accepted": True, "host_notified": True}
     position = waiting + 1
     return {
-        "ref": checkin_ref(envelope),
+        "ref": ref,
         "accepted": True,
         "position": position,
         "wait_minutes": position * 5,
-        "service": str(data_of(envelope).get("service", "")),
+        "service": booked.service if booked is not None else str(data.get("service", "")),
     }
 
 

@@ -59,9 +59,11 @@ from kiosk.link.topics import (
     office_queue,
     parse_kiosk_topic,
 )
+from simulators.booking_system.book import BookedEntry, BookingBook
 from simulators.central.answers import RELEARN_ACTION, checkin_answer, relearn_answer
 from simulators.central.blobs import BlobAssembler
 from simulators.central.ledger import EventLedger
+from simulators.central.notifications import HostNotification
 from simulators.central.queues import OfficeQueues
 from simulators.central.records import (
     CHECKIN_TO_ANSWER,
@@ -109,6 +111,9 @@ class CentralSimulator:
         answer_checkins: answer each check-in with a ``checkin.answer`` command (a queue
             position), as the city's server would.
         demo_cases: ``handover.assign`` arguments sent to every kiosk when it comes online.
+        booking_book: the simulated booking system's book: a typed code's service comes
+            from it (an unknown code is refused) and a meeting's host name.
+        on_host_notified: called with each meeting host told of an arrival (worker thread).
     """
 
     def __init__(
@@ -130,12 +135,17 @@ class CentralSimulator:
         tls_context: ssl.SSLContext | None = None,
         answer_checkins: bool = True,
         demo_cases: Sequence[Mapping[str, Any]] = (),
+        booking_book: BookingBook | None = None,
+        on_host_notified: Callable[[HostNotification], None] | None = None,
     ):
         self.host = host
         self.port = port
         self.store_path = store_path
         self.answer_checkins = answer_checkins
         self.demo_cases = tuple(demo_cases)
+        self.booking_book = booking_book
+        self._on_host_notified = on_host_notified
+        self._host_notifications: list[HostNotification] = []
         self.ack_interval_s = ack_interval_s
         self.session = int(time.time())
         self._event_listener = on_event
@@ -551,14 +561,57 @@ class CentralSimulator:
             except LinkError:
                 log.warning("could not assign demo case %s to %s", case.get("case_id"), kiosk)
 
+    def host_notifications(self) -> list[HostNotification]:
+        """The meeting hosts told of an arrival, oldest first (a copy)."""
+        with self._cond:
+            return list(self._host_notifications)
+
     def _answer_checkin(self, kiosk: str, envelope: dict[str, Any]) -> None:
         office = self._kiosk_states.offices.get(kiosk, "")
-        service = str(data_of(envelope).get("service", ""))
-        args = checkin_answer(envelope, self._queues.waiting(office, service))
+        data = data_of(envelope)
+        booked = None
+        if self.booking_book is not None:
+            code, booking_id = str(data.get("code", "")), str(data.get("booking_id", ""))
+            booked = (self.booking_book.by_id(booking_id) if booking_id else None) or (
+                self.booking_book.by_code(code) if code else None
+            )
+        service = booked.service if booked is not None else str(data.get("service", ""))
+        args = checkin_answer(
+            envelope,
+            self._queues.waiting(office, service),
+            booked,
+            strict=self.booking_book is not None,
+        )
+        if args.get("host_notified"):
+            self._notify_host(kiosk, data, booked)
         try:
             self.send_command(kiosk, "checkin.answer", args)
         except LinkError:
             log.warning("could not answer check-in %s of %s", args["ref"], kiosk)
+
+    def _notify_host(self, kiosk: str, data: Mapping[str, Any], booked: BookedEntry | None) -> None:
+        """Tell a meeting's host that their visitor arrived (here: record, log, callback)."""
+        host = str(data.get("host", "")) or (booked.host if booked is not None else "")
+        notice = HostNotification(
+            host=host,
+            host_name=booked.host_name if booked is not None else "",
+            kiosk=kiosk,
+            booking_id=str(data.get("booking_id", "")) or (booked.booking_id if booked else ""),
+            at=time.time(),
+        )
+        self._host_notifications.append(notice)
+        log.info(
+            "meeting host %s (%s) told: the visitor of %s arrived at kiosk %s",
+            notice.host,
+            notice.host_name or "name not in the book",
+            notice.booking_id,
+            kiosk,
+        )
+        if self._on_host_notified is not None:
+            try:
+                self._on_host_notified(notice)
+            except Exception:
+                log.exception("host notification listener failed for %s", notice.host)
 
     def _answer_replacement(self, kiosk: str, incarnation: str, envelope: dict[str, Any]) -> None:
         named = str(data_of(envelope).get("previous_incarnation") or "")
@@ -587,6 +640,7 @@ __all__ = [
     "Arrival",
     "CentralSimulator",
     "EventListener",
+    "HostNotification",
     "SignedCommand",
     "StoredEvent",
     "issue_booking_token",
