@@ -220,7 +220,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return pin_main([a for a in args.args if a != "--"])
     if args.command == "token":
-        from kiosk.token_cli import main as token_main
+        # Demo tooling lives with the simulators (the booking system), not in the kiosk.
+        from simulators.booking_system.cli import main as token_main
 
         return token_main([a for a in args.args if a != "--"])
     # NOTE: a device URL given on the command line is checked like one in the config file.

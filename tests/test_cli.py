@@ -123,10 +123,29 @@ def test_a_token_for_a_service_the_demo_does_not_offer_is_refused_with_the_known
 
 
 def test_a_token_for_a_known_service_is_printed_on_one_line(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert run(["token", "--service", "childcare"]) == EXIT_OK
     captured = capsys.readouterr()
     assert captured.out.count("\n") == 1
     assert captured.out.count(".") == 2  # a compact JWS
     assert ", service childcare, " in captured.err
+
+
+def test_a_token_is_booked_in_the_demos_book_for_the_central_simulator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulators.booking_system.book import BookingBook
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert run(["token", "--service", "childcare"]) == EXIT_OK
+    assert run(["token", "--type", "meeting", "--wait", "ja=2階 相談室前"]) == EXIT_OK
+    assert run(["token", "--type", "meeting", "--wait", "nowhere"]) == EXIT_USAGE
+
+    entries = BookingBook(tmp_path / "kiosk-demo" / "bookings.jsonl").entries()
+    assert [(e.kind, e.service, e.host) for e in entries] == [
+        ("booking", "childcare", ""),
+        ("meeting", "", "s-042"),
+    ]
+    assert "--wait 'nowhere' is not LANG=PLACE" in capsys.readouterr().err

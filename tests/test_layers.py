@@ -14,7 +14,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 QT_AND_PAHO = ("PySide6", "shiboken6", "paho")
 PROTOCOLS = ("kiosk.devices.health", "kiosk.devices.url")
-DEMO_TOOLING = {"kiosk.demo", "kiosk.cli", "kiosk.token_cli"}
+DEMO_TOOLING = {"kiosk.demo", "kiosk.cli"}
 
 
 def modules(folder: str) -> Iterator[tuple[str, Path]]:

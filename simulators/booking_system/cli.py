@@ -1,9 +1,12 @@
-"""``kiosk token``: print a demo booking token (and its QR on the terminal).
+"""``kiosk token``: the simulated booking system prints a demo booking or meeting token.
 
 Signed with the DEMO-ONLY key of ``simulators.demo_keys`` that ``kiosk demo`` trusts. With no
-arguments: a new booking at the demo office for now, valid to check in at once.
+arguments: a new booking at the demo office for now, valid to check in at once. Each token is
+written into the booking book of the demo's state folder (``--book``), where the demo's central
+simulator finds it: a typed code is answered with its service, a meeting's host is told.
 
     kiosk token [--office chuo] [--service insurance] [--slot HH:MM|now] [--qr]
+    kiosk token --type meeting --host s-042 --host-name "山田 花子" [--wait "ja=2階 相談室前"]
 
 The token goes to stdout (one line, scriptable); what it holds goes to stderr. A service the
 demo kiosk does not offer is refused with the list of those it does (exit status 2); an
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import sys
 import tomllib
@@ -25,13 +29,21 @@ from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.core.booking_codes import format_booking_code, make_booking_code
+from simulators.booking_system.book import BOOK_NAME, BookingBook
+from simulators.booking_system.tokens import issue_booking, issue_meeting_token
 
 log = logging.getLogger(__name__)
 
 DEMO_OFFICE = "chuo"
 DEMO_SERVICE = "insurance"
-DEMO_CONFIG = Path(__file__).resolve().parent / "demo_config.toml"
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "kiosk" / "demo_config.toml"
 """The config ``kiosk demo`` runs with: its office and services are what the token is for."""
+
+
+def default_book() -> Path:
+    """The booking book in ``kiosk demo``'s default state folder (``kiosk.demo``)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "kiosk-demo" / BOOK_NAME
 
 
 def demo_services() -> list[str]:
@@ -76,15 +88,30 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--window", metavar="BEFORE,AFTER", help="check-in window minutes (default: config)"
     )
-    parser.add_argument("--type", default="booking", choices=("booking", "pickup"))
+    parser.add_argument("--type", default="booking", choices=("booking", "meeting", "pickup"))
+    parser.add_argument("--host", default="s-042", help="meeting: the host's staff id")
+    parser.add_argument(
+        "--host-name", default="山田 花子", help="meeting: the host's name (%(default)s)"
+    )
+    parser.add_argument(
+        "--wait",
+        action="append",
+        default=[],
+        metavar="LANG=PLACE",
+        help="meeting: where to wait, per language (repeatable)",
+    )
+    parser.add_argument(
+        "--book",
+        type=Path,
+        default=None,
+        help="the booking book to record the token in (default: the demo's state folder)",
+    )
     parser.add_argument("--qr", action="store_true", help="also print the QR on the terminal")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run ``kiosk token``; returns the exit status (2 for bad arguments)."""
-    from simulators.central.server import issue_booking_token  # demo tooling, not the kiosk
-
     stdout = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
@@ -105,8 +132,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             sys.stderr.write("kiosk token: --window must be BEFORE,AFTER in minutes\n")
             return 2
         window = (before, after)
+    wait: dict[str, str] = {}
+    for entry in args.wait:
+        language, sep, place = entry.partition("=")
+        if not sep or not language or not place:
+            sys.stderr.write(f"kiosk token: --wait {entry!r} is not LANG=PLACE\n")
+            return 2
+        wait[language] = place
     services = demo_services()
-    if args.service not in services:
+    if args.type != "meeting" and args.service not in services:
         sys.stderr.write(
             f"kiosk token: unknown service {args.service!r}; the demo kiosk's services are "
             f"{', '.join(services)}\n"
@@ -118,20 +152,38 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             "it will show its 'another office' screen\n"
         )
     code = make_booking_code(secrets.randbelow(10**7))
-    booking_id = f"bk-{secrets.token_hex(6)}"
-    token = issue_booking_token(
-        args.office,
-        args.service,
-        slot,
-        booking_id=booking_id,
-        code=code,
-        window=window,
-        typ=args.type,
-    )
+    book = BookingBook(args.book or default_book())
+    if args.type == "meeting":
+        booking_id = f"mt-{secrets.token_hex(6)}"
+        token = issue_meeting_token(
+            args.office,
+            args.host,
+            args.host_name,
+            slot,
+            wait=wait,
+            booking_id=booking_id,
+            code=code,
+            window=window,
+            book=book,
+        )
+        what = f"host {args.host} ({args.host_name})"
+    else:
+        booking_id = f"bk-{secrets.token_hex(6)}"
+        token = issue_booking(
+            args.office,
+            args.service,
+            slot,
+            book=book,
+            booking_id=booking_id,
+            code=code,
+            window=window,
+            typ=args.type,
+        )
+        what = f"service {args.service}"
     sys.stderr.write(
-        f"{args.type} {booking_id}: office {args.office}, service {args.service}, "
+        f"{args.type} {booking_id}: office {args.office}, {what}, "
         f"slot {slot.isoformat(timespec='minutes')}, code {format_booking_code(code)} "
-        "(signed with the DEMO-ONLY key)\n"
+        f"(signed with the DEMO-ONLY key; booked in {book.path})\n"
     )
     if args.qr:
         import qrcode
