@@ -26,7 +26,9 @@ from kiosk.link.broker_url import parse_broker_url
 from kiosk.services import build_services
 
 if TYPE_CHECKING:
+    from simulators.booking_system.book import BookingBook
     from simulators.camera.simulator import CameraSimulator
+    from simulators.central.notifications import HostNotification
     from simulators.locker.server import LockerSimulator
     from simulators.scanner.server import ScannerSimulator
 
@@ -132,12 +134,18 @@ def _demo_camera(sim: CameraSimulator) -> Callable[[str], None]:
 
 
 def _demo_scanner(
-    sim: ScannerSimulator, config: KioskConfig, locker: LockerSimulator | None
+    sim: ScannerSimulator,
+    config: KioskConfig,
+    locker: LockerSimulator | None,
+    book: BookingBook,
 ) -> Callable[[str], None]:
-    """The demo panel's buttons: QR codes signed with the DEMO key, noise, the person's hands."""
+    """The demo panel's buttons: QR codes signed with the DEMO key, noise, the person's hands.
+
+    Bookings and meetings are written into the booking book, as ``kiosk token``'s are.
+    """
     from kiosk.core.handover.tokens import issue_pickup_token, issue_staff_card
     from kiosk.core.trust import KeyPurpose
-    from simulators.central.server import issue_booking_token
+    from simulators.booking_system.tokens import issue_booking, issue_meeting_token
     from simulators.demo_keys import demo_key
 
     service = config.services[1].id if len(config.services) > 1 else config.services[0].id
@@ -174,10 +182,36 @@ def _demo_scanner(
                     locker.push(door)
             return
         slot = now + (timedelta(hours=3) if kind == "too_early" else timedelta(minutes=10))
+        if kind == "meeting":
+            sim.scan(
+                issue_meeting_token(
+                    config.office, DEMO_HOST, DEMO_HOST_NAME, slot, wait=DEMO_PLACE, book=book
+                )
+            )
+            return
         office = "shisui" if kind == "wrong_office" else config.office
-        sim.scan(issue_booking_token(office, service, slot))
+        sim.scan(issue_booking(office, service, slot, book=book))
 
     return scan
+
+
+DEMO_HOST = "s-042"
+DEMO_HOST_NAME = "山田 花子"
+DEMO_PLACE = {"ja": "2階 相談室前のいす", "en": "the seats outside room 2-3 (2nd floor)"}
+"""The demo's meeting: with Hanako Yamada (staff s-042), waiting outside room 2-3."""
+
+
+def _host_log(notices: list[HostNotification]) -> Callable[[], list[str]]:
+    """The demo panel's view of the central simulator's host notifications (last five)."""
+
+    def lines() -> list[str]:
+        return [
+            f"{datetime.fromtimestamp(n.at).strftime('%H:%M:%S')} → {n.host_name or n.host} "
+            f"({n.host}) {n.booking_id}"
+            for n in list(notices)[-5:]
+        ]
+
+    return lines
 
 
 def _demo_camera_mount(config: KioskConfig, camera: CameraSimulator) -> Any:
@@ -307,6 +341,11 @@ def _run_demo(options: DemoOptions) -> int:
                 lines.append(f"  broker:       none ({exc}); the kiosk runs offline")
         else:
             lines.append(f"  broker:       {broker}")
+        from simulators.booking_system.book import BOOK_NAME, BookingBook
+
+        # The booking system's book: `kiosk token` (another process) writes to the same file.
+        book = BookingBook(state_dir / BOOK_NAME)
+        host_notices: list[HostNotification] = []
         if broker:
             parsed = parse_broker_url(broker)
             central = CentralSimulator(
@@ -314,6 +353,8 @@ def _run_demo(options: DemoOptions) -> int:
                 parsed.port,
                 store_path=state_dir / "central.sqlite3",
                 demo_cases=_demo_case_assignments(),
+                booking_book=book,
+                on_host_notified=host_notices.append,
             )
             central.start()
             stack.callback(central.stop)
@@ -352,11 +393,18 @@ def _run_demo(options: DemoOptions) -> int:
 
             faults = SimulatorFaults(simulator)
             scan = (
-                _demo_scanner(scanner_sim, config, locker_sim) if scanner_sim is not None else None
+                _demo_scanner(scanner_sim, config, locker_sim, book)
+                if scanner_sim is not None
+                else None
             )
             camera = _demo_camera(camera_sim)
             panel = lambda ui: build_demo_panel(  # noqa: E731
-                ui, faults, faults.recent_tickets, scan=scan, camera=camera
+                ui,
+                faults,
+                faults.recent_tickets,
+                scan=scan,
+                camera=camera,
+                server_log=_host_log(host_notices),
             )
 
         def ready() -> None:

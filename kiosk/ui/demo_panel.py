@@ -66,11 +66,12 @@ DEMO_SCANS = (
     "pickup",
     "door_put",
     "door_take",
+    "meeting",
 )
 """What the demo panel can do for a person: scan a booking to check in now, one for later
 today, one for another office, 4 KB of noise, a staff card, the next pickup notice; and at
 the locker, put the document in (or take the passport out of) the open door and push it
-shut."""
+shut; and a meeting QR (with a named member of staff, whom the central server tells)."""
 
 DemoScan = Callable[[str], None]
 """Sends one of ``DEMO_SCANS`` down the scanner simulator's line (the demo provides it)."""
@@ -81,6 +82,9 @@ a person standing well, a seated person (a child or a wheelchair user: the face 
 picture; a camera mount moves down to them), a blink just as the shutter goes, and the
 camera's cable pulled out or plugged back in."""
 
+ServerLog = Callable[[], Sequence[str]]
+"""What the central simulator did for people lately, one line each, oldest first."""
+
 DemoCamera = Callable[[str], None]
 """Plays one of ``DEMO_CAMERA`` on the camera simulator (the demo provides it)."""
 
@@ -88,7 +92,8 @@ DemoCamera = Callable[[str], None]
 class DemoPanelViewModel(QObject):
     """State of the demo panel: the fault switches as set here, and the printed tickets.
 
-    Properties (QML): ``paper``, ``coverOpen``, ``offline``, ``dropArmed``, ``ticketLog``.
+    Properties (QML): ``paper``, ``coverOpen``, ``offline``, ``dropArmed``, ``ticketLog``,
+    ``serverLog`` (the meeting hosts the central simulator told).
     """
 
     paperChanged = Signal()
@@ -96,6 +101,7 @@ class DemoPanelViewModel(QObject):
     offlineChanged = Signal()
     dropArmedChanged = Signal()
     ticketLogChanged = Signal()
+    serverLogChanged = Signal()
 
     def __init__(
         self,
@@ -104,8 +110,11 @@ class DemoPanelViewModel(QObject):
         parent: QObject | None = None,
         scan: DemoScan | None = None,
         camera: DemoCamera | None = None,
+        server_log: ServerLog | None = None,
     ) -> None:
         super().__init__(parent)
+        self._server_log = server_log
+        self._server_lines: list[str] = []
         self._faults = faults
         self._scan = scan
         self._camera = camera
@@ -205,6 +214,11 @@ class DemoPanelViewModel(QObject):
         if tickets != self._ticket_log:
             self._ticket_log = tickets
             self.ticketLogChanged.emit()
+        if self._server_log is not None:
+            lines = list(self._server_log())
+            if lines != self._server_lines:
+                self._server_lines = lines
+                self.serverLogChanged.emit()
 
     def _get_paper(self) -> str:
         return self._paper
@@ -218,6 +232,9 @@ class DemoPanelViewModel(QObject):
     def _get_drop_armed(self) -> bool:
         return self._drop_armed
 
+    def _get_server_log(self) -> str:
+        return "\n".join(reversed(self._server_lines))
+
     def _get_ticket_log(self) -> str:
         return "\n".join(reversed(self._ticket_log))
 
@@ -226,6 +243,7 @@ class DemoPanelViewModel(QObject):
     offline = Property(bool, _get_offline, notify=offlineChanged)
     dropArmed = Property(bool, _get_drop_armed, notify=dropArmedChanged)
     ticketLog = Property(str, _get_ticket_log, notify=ticketLogChanged)
+    serverLog = Property(str, _get_server_log, notify=serverLogChanged)
 
 
 class DemoPanel:
@@ -260,6 +278,7 @@ def build_demo_panel(
     show: bool = True,
     scan: DemoScan | None = None,
     camera: DemoCamera | None = None,
+    server_log: ServerLog | None = None,
 ) -> DemoPanel:
     """Load the demo panel into the kiosk's QML engine as a second window.
 
@@ -270,7 +289,7 @@ def build_demo_panel(
         RuntimeError: ``DemoPanel.qml`` did not load.
     """
     view_model = DemoPanelViewModel(
-        faults, recent_tickets, parent=ui.engine, scan=scan, camera=camera
+        faults, recent_tickets, parent=ui.engine, scan=scan, camera=camera, server_log=server_log
     )
     component = QQmlComponent(ui.engine, QUrl.fromLocalFile(str(DEMO_QML)))
     created = component.createWithInitialProperties({"demo": view_model})

@@ -106,3 +106,49 @@ def test_the_camera_buttons_play_scenes_in_front_of_the_photo_booth(
     click(qtbot, panel, "camera_plug")
     assert sim.plugged is True
     panel.close()
+
+
+def test_the_meeting_button_scans_a_booked_meeting_and_the_panel_shows_hosts_told(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts, tmp_path: Path
+) -> None:
+    from kiosk.core.booking_tokens import read_booking_token
+    from kiosk.core.jws import public_key_text
+    from kiosk.core.trust import KeyPurpose, TrustedKey, TrustList
+    from kiosk.demo import DEMO_HOST, _demo_scanner, _host_log
+    from simulators.booking_system.book import BookingBook
+    from simulators.central.notifications import HostNotification
+    from simulators.demo_keys import demo_key
+
+    class Line:
+        """The scanner simulator's line, as far as the demo's buttons use it."""
+
+        def __init__(self) -> None:
+            self.scanned: list[str] = []
+
+        def scan(self, text: str) -> None:
+            self.scanned.append(text)
+
+    line = Line()
+    book = BookingBook(tmp_path / "bookings.jsonl")
+    scan = _demo_scanner(line, parts.config, None, book)  # type: ignore[arg-type]
+    notices: list[HostNotification] = []
+    ui = make_ui()
+    faults = SimulatorFaults(parts.printer_sim)
+    panel = build_demo_panel(
+        ui, faults, faults.recent_tickets, scan=scan, server_log=_host_log(notices)
+    )
+    qtbot.waitExposed(panel.window)
+
+    click(qtbot, panel, "scan_meeting")
+    kid, key = demo_key(KeyPurpose.BOOKING)
+    trust = TrustList({kid: TrustedKey(kid, public_key_text(key.public_key()))}, allow_demo=True)
+    token = read_booking_token(line.scanned[-1], trust)
+    assert token.meeting is not None and token.meeting.host == DEMO_HOST
+    assert [e.booking_id for e in book.entries()] == [token.booking_id]
+
+    notices.append(HostNotification(DEMO_HOST, "山田 花子", "k-1", token.booking_id, 0.0))
+    panel.view_model.refreshTickets()
+    assert f"山田 花子 ({DEMO_HOST}) {token.booking_id}" in panel_item(panel, "serverLog").property(
+        "text"
+    )
+    panel.close()

@@ -91,7 +91,7 @@ ApplicationWindow {
             Layout.fillWidth: true
             Repeater {
                 model: ["valid", "too_early", "wrong_office", "garbage",
-                        "staff", "pickup", "door_put", "door_take"]
+                        "staff", "pickup", "door_put", "door_take", "meeting"]
                 delegate: Button {
                     required property string modelData
                     objectName: "scan_" + modelData
@@ -122,6 +122,18 @@ ApplicationWindow {
                     onClicked: panel.demo.cameraDemo(modelData)
                 }
             }
+        }
+        KioskLabel {
+            text: qsTr("demo.server")
+            font.bold: true
+        }
+        KioskLabel {
+            objectName: "serverLog"
+            text: panel.demo.serverLog !== "" ? panel.demo.serverLog : qsTr("demo.no_tickets")
+            wrapMode: Text.Wrap
+            maximumLineCount: 3
+            elide: Text.ElideRight
+            Layout.fillWidth: true
         }
         KioskLabel {
             text: qsTr("demo.tickets")
