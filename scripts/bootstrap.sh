@@ -15,6 +15,9 @@ DEB_PACKAGES=(
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0
   # Japanese glyphs on screen and for the raster ticket fallback
   fonts-ipafont-gothic
+  # every language's script on screen and on raster tickets: Chinese, Korean (and Japanese)
+  # from Noto CJK, Nepali from Lohit Devanagari; Vietnamese and Portuguese use DejaVu
+  fonts-noto-cjk fonts-lohit-deva
   # the MQTT broker the demo and the tests start; a virtual screen for screenshots
   mosquitto xvfb
   # NATS with JetStream and its MQTT interface: the contract tests run against it too
@@ -24,6 +27,8 @@ DEB_PACKAGES=(
   # systemd-analyze (tests/test_systemd_unit.py verifies systemd/kiosk.service) and cage, the
   # compositor its ExecStart names: verify fails on an ExecStart binary that is not there
   systemd cage
+  # voice guidance (issue 13): eSpeak NG speaks every catalogue language (README, Voice guidance)
+  espeak-ng
 )
 
 missing=()
@@ -58,3 +63,6 @@ if [ ! -f "$STAMP" ] || ! cmp -s requirements.lock "$STAMP"; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-warn-script-location --no-deps --no-build-isolation -e .
   cp requirements.lock "$STAMP"
 fi
+# Real portraits for the photo tests and benches (kept out of git): one PyPI source archive,
+# SHA-256 checked, unpacked into ~/.cache/lobby-kiosk/faces (simulators/camera/real_faces.py).
+.venv/bin/python -m simulators.camera.real_faces >/dev/null

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from simulators.camera import photo_person
+from simulators.camera import real_faces
 
 Image = npt.NDArray[np.uint8]
 Point = tuple[float, float]
@@ -52,7 +52,9 @@ class Person:
         eyes_open: False draws closed lids.
         skin: BGR skin tone.
         hair: BGR hair colour.
-        look: ``"drawn"`` or ``"photo"`` (the real photograph; skin and hair are its own).
+        look: ``"drawn"`` or ``"photo"`` (the real photograph; skin and hair are its own);
+            ``"photo:obama"``, ``"photo:biden"``: another real face
+            (:data:`simulators.camera.real_faces.FACES`).
     """
 
     cx: float = 640.0
@@ -78,6 +80,8 @@ class PersonTruth:
         head_right: x of the head's right edge.
         roll_deg: the tilt the eye line shows (:func:`eye_line_roll_deg`: positive when the
             eye on the image's right is lower).
+        face_left: x of the face outline's left end at eye height (real faces only).
+        face_right: x of its right end.
     """
 
     crown: Point
@@ -87,6 +91,8 @@ class PersonTruth:
     head_left: float
     head_right: float
     roll_deg: float
+    face_left: float | None = None
+    face_right: float | None = None
 
     @property
     def head_height(self) -> float:
@@ -214,15 +220,20 @@ def _draw_person(layer: Image, p: Person, rng: np.random.Generator) -> None:
     cv2.ellipse(layer, _pt(cx, cy, s, 0, 65), _ax(s, 28, 7), 0, 0, 360, (90, 90, 160), -1)
 
 
+def _photo_name(p: Person) -> str:
+    """The real face a ``look`` names: ``photo`` is the astronaut, ``photo:obama`` another."""
+    return p.look.partition(":")[2] or "astronaut"
+
+
 def _photo_placement(p: Person) -> npt.NDArray[np.float64]:
-    return photo_person.placement(
-        p.cx, p.cy, HEAD_HEIGHT * p.scale, p.roll_deg, -CROWN_DY / HEAD_HEIGHT
+    return real_faces.placement(
+        _photo_name(p), p.cx, p.cy, HEAD_HEIGHT * p.scale, p.roll_deg, -CROWN_DY / HEAD_HEIGHT
     )
 
 
 def _photo_truth(p: Person) -> PersonTruth:
     m = _photo_placement(p)
-    marks = {k: photo_person.transform(m, v) for k, v in photo_person.LANDMARKS.items()}
+    marks = real_faces.frame_marks(_photo_name(p), m)
     return PersonTruth(
         crown=marks["crown"],
         chin=marks["chin"],
@@ -231,12 +242,14 @@ def _photo_truth(p: Person) -> PersonTruth:
         head_left=marks["head_left"][0],
         head_right=marks["head_right"][0],
         roll_deg=eye_line_roll_deg(marks["left_eye"], marks["right_eye"]),
+        face_left=marks["face_left"][0],
+        face_right=marks["face_right"][0],
     )
 
 
 def person_truth(p: Person) -> PersonTruth:
     """Where ``p``'s crown, chin, eyes and head sides are in the rendered frame."""
-    if p.look == "photo":
+    if p.look.startswith("photo"):
         return _photo_truth(p)
     s = p.scale
     angle = math.radians(p.roll_deg)
@@ -267,8 +280,10 @@ def render(scene: Scene) -> Image:
     if scene.busy:
         _draw_busy_backdrop(img, rng)
     for person in scene.people:
-        if person.look == "photo":
-            photo_person.composite(img, _photo_placement(person), eyes_open=person.eyes_open)
+        if person.look.startswith("photo"):
+            real_faces.composite(
+                img, _photo_name(person), _photo_placement(person), eyes_open=person.eyes_open
+            )
             continue
         layer = img.copy()
         _draw_person(layer, person, rng)
