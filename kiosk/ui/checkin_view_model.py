@@ -125,10 +125,7 @@ class CheckInViewModel(QObject):
         self._result_timer.setSingleShot(True)
         self._result_timer.setInterval(round(config.checkin.screen_s * 1000))
         self._result_timer.timeout.connect(self._finish)
-        self._keypad_timer = QTimer(self)
-        self._keypad_timer.setSingleShot(True)
-        self._keypad_timer.setInterval(round(config.ui.inactivity_s * 1000))
-        self._keypad_timer.timeout.connect(self._finish)
+        kiosk.idle.add(self)  # the kiosk's one inactivity limit clears the keypad and results
 
     # -- entry points from other threads -------------------------------------------------------
 
@@ -161,7 +158,6 @@ class CheckInViewModel(QObject):
         self._result_timer.stop()
         self._set_entered("", error=False)
         self._set_screen(CheckInScreen.KEYPAD)
-        self._keypad_timer.start()
 
     @Slot(str)
     def pressDigit(self, digit: str) -> None:
@@ -245,10 +241,9 @@ class CheckInViewModel(QObject):
 
     @Slot(object)
     def _on_decided(self, outcome: CheckInOutcome) -> None:
-        self._keypad_timer.stop()
         if outcome.result is CheckInResult.CODE_INVALID:
             self._set_entered(self._entered, error=True)
-            self._keypad_timer.start()
+            self._kiosk.noteActivity()  # the answer is news on the screen: the limit restarts
         else:
             self._outcome = outcome
             self.resultChanged.emit()
@@ -284,7 +279,6 @@ class CheckInViewModel(QObject):
     @Slot()
     def _finish(self) -> None:
         self._result_timer.stop()
-        self._keypad_timer.stop()
         was_showing = self._screen is not CheckInScreen.NONE
         self._set_screen(CheckInScreen.NONE)
         self._set_entered("", error=False)
@@ -296,8 +290,14 @@ class CheckInViewModel(QObject):
 
     def _keypad_touched(self) -> None:
         self._kiosk.noteActivity()
-        if self._screen is CheckInScreen.KEYPAD:
-            self._keypad_timer.start()
+
+    def holds_screen(self) -> bool:
+        """True while a code is being checked: its answer comes next (``IdleJourney``)."""
+        return self._busy
+
+    def clear_person(self) -> None:
+        """The inactivity limit passed: forget the typed digits and the result shown."""
+        self._finish()
 
     def _set_screen(self, screen: CheckInScreen) -> None:
         if screen is not self._screen:

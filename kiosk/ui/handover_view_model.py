@@ -261,10 +261,7 @@ class HandoverViewModel(QObject):
         self._watch_timer = QTimer(self)
         self._watch_timer.setInterval(WATCH_MS)
         self._watch_timer.timeout.connect(self._tick)
-        self._inactivity = QTimer(self)
-        self._inactivity.setSingleShot(True)
-        self._inactivity.setInterval(round(config.ui.inactivity_s * 1000))
-        self._inactivity.timeout.connect(self._on_inactive)
+        kiosk.idle.add(self)  # the kiosk's one inactivity limit (holds_screen, clear_person)
         self._result_timer = QTimer(self)
         self._result_timer.setSingleShot(True)
         self._result_timer.setInterval(round(config.checkin.screen_s * 1000))
@@ -475,6 +472,8 @@ class HandoverViewModel(QObject):
                 self._show(HandoverOutcome(OutcomeCode.STORE_UNAVAILABLE))
             return
         if result.tag == "lists":
+            if self._screen is HandoverScreen.NONE:
+                return  # the staff member left meanwhile: their lists are not kept
             to_load, returned = cast(tuple[list[CaseRow], list[CaseRow]], value)
             self.cases.set_rows(to_load)
             self.returned.set_rows(returned)
@@ -521,7 +520,6 @@ class HandoverViewModel(QObject):
         self._closed = True
         self._poll_timer.stop()
         self._watch_timer.stop()
-        self._inactivity.stop()
         self._result_timer.stop()
         self._executor.shutdown(wait=True)
 
@@ -600,7 +598,7 @@ class HandoverViewModel(QObject):
         if state is not HandoverState.STAFF_IDENTIFIED:
             self._claims_barcodes = False
         if not from_poll or code in WARNING_CODES:
-            self._inactivity.start()
+            self._kiosk.noteActivity()  # news on the screen: the inactivity limit restarts
         if (not self._active and not from_poll) or (state is not None and state.terminal):
             self.handoverFinished.emit(outcome)
 
@@ -617,21 +615,20 @@ class HandoverViewModel(QObject):
             self._poll_timer.stop()
             self._watch_timer.start()
 
-    @Slot()
-    def _on_inactive(self) -> None:
-        if self._screen is HandoverScreen.NONE:
-            return
+    def holds_screen(self) -> bool:
+        """True while a door is open or opening (the screen must keep saying which one) or
+        a call is under way (``IdleJourney``)."""
+        if self._user_jobs:
+            return True
         outcome = self._outcome
-        if self._active and (outcome is None or outcome.state not in WAITING_STATES):
-            # NOTE: a door is open or opening: the screen must keep saying which one.
-            self._inactivity.start()
-            return
-        log.info("no touch on the hand-over screen for %.0f s: back home", self._inactivity_s)
-        self._leave()
+        return self._active and (outcome is None or outcome.state not in WAITING_STATES)
 
-    @property
-    def _inactivity_s(self) -> float:
-        return self._config.ui.inactivity_s
+    def clear_person(self) -> None:
+        """The inactivity limit passed: cancel a hand-over waiting for a PIN or a case, go
+        home and forget the digits, the staff member and the case lists (``IdleJourney``)."""
+        if self._screen is not HandoverScreen.NONE:
+            log.info("no touch on the hand-over screen: back home")
+        self._leave()
 
     @Slot()
     def _on_result_timeout(self) -> None:
@@ -649,7 +646,6 @@ class HandoverViewModel(QObject):
                 self._set_active(False)
             else:
                 return  # a door is open: stay until the machine ends it
-        self._inactivity.stop()
         self._result_timer.stop()
         was_showing = self._screen is not HandoverScreen.NONE
         self._set_screen(HandoverScreen.NONE)
@@ -661,13 +657,15 @@ class HandoverViewModel(QObject):
         self._set_pin("")
         self._staff_session = False
         self._set_staff(staff_id="", pin="", field="id", error=False)
+        if self.cases.rowCount() or self.returned.rowCount():
+            self.cases.set_rows([])  # NOTE: the case ids are the citizens' (privacy)
+            self.returned.set_rows([])
         self.outcomeChanged.emit()
         if was_showing and self._kiosk.current_screen is Screen.HOME:
             self._kiosk.setLanguage(self._config.ui.languages[0])
 
     def _touched(self) -> None:
         self._kiosk.noteActivity()
-        self._inactivity.start()
 
     def _set_screen(self, screen: HandoverScreen) -> None:
         self._claims_all_scans = screen is HandoverScreen.SCAN

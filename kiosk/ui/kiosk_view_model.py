@@ -23,6 +23,7 @@ from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, StoreError
 from kiosk.store.outbox import OutboxFullError
+from kiosk.ui.idle_return import IdleReturn
 from kiosk.ui.office_hours_text import OfficeHoursText
 from kiosk.ui.qr_image import qr_source
 
@@ -145,10 +146,10 @@ class KioskViewModel(QObject):
         self.languageChanged.connect(self.hoursChanged)
         self.outOfServiceChanged.connect(self.hoursChanged)
 
-        self._inactivity = QTimer(self)
-        self._inactivity.setSingleShot(True)
-        self._inactivity.setInterval(round(config.ui.inactivity_s * 1000))
-        self._inactivity.timeout.connect(self._on_inactive)
+        # NOTE: the kiosk's one inactivity limit; every journey registers with it
+        # (kiosk.ui.idle_return), this one first: it switches the language back.
+        self.idle = IdleReturn(config.ui.inactivity_s, parent=self)
+        self.idle.add(self)
         self._screen_timer = QTimer(self)
         self._screen_timer.setSingleShot(True)
         self._screen_timer.timeout.connect(self._on_screen_timeout)
@@ -223,7 +224,7 @@ class KioskViewModel(QObject):
     @Slot()
     def noteActivity(self) -> None:
         """Someone touched the screen: restart the inactivity timer."""
-        self._inactivity.start()
+        self.idle.noteActivity()
 
     @Slot(bool, str)
     def setOutOfService(self, active: bool, reason: str = "closed") -> None:
@@ -364,11 +365,14 @@ class KioskViewModel(QObject):
         if self._screen in (Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM):
             self._finish_journey()
 
-    @Slot()
-    def _on_inactive(self) -> None:
-        if self._screen in (Screen.PRINTING, Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM):
-            return  # these screens end by themselves; their number must stay readable
-        log.info("no touch for %.0f s: back to the start", self._config.ui.inactivity_s)
+    def holds_screen(self) -> bool:
+        """True on the printing and ticket screens: they end by themselves, and their number
+        must stay readable (``IdleJourney``)."""
+        return self._screen in (Screen.PRINTING, Screen.TAKE_TICKET, Screen.PRINTER_PROBLEM)
+
+    def clear_person(self) -> None:
+        """The inactivity limit passed: home, in the default language (``IdleJourney``)."""
+        self._screen_timer.stop()
         self._reset_to_start()
 
     def _finish_journey(self) -> None:

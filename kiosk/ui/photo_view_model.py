@@ -120,6 +120,16 @@ class CameraImageProvider(QQuickImageProvider):
         with self._lock:
             self._images[kind] = image
 
+    def clear(self) -> None:
+        """Forget every image (the person left: nothing of their face is kept)."""
+        with self._lock:
+            self._images.clear()
+
+    def holds_images(self) -> bool:
+        """True while an image is kept (tests of session privacy)."""
+        with self._lock:
+            return bool(self._images)
+
     def requestImage(self, image_id: str, size: QSize, requested_size: QSize) -> QImage:
         """The latest image of the kind the id names (a grey frame before the first)."""
         kind = "result" if image_id.startswith("result/") else "live"
@@ -229,7 +239,7 @@ class PhotoViewModel(QObject):
     receiptChanged = Signal()
     photoFinished = Signal(object)  # AcceptedPhoto, on the GUI thread (tests, the app)
 
-    _frame = Signal(int, object)  # preview thread -> GUI thread: (n, Guidance)
+    _frame = Signal(int, object, object)  # preview thread -> GUI thread: (n, QImage, Guidance)
     _checked = Signal(object)  # worker -> GUI: PhotoResult
     _accepted = Signal(object)  # worker -> GUI: AcceptedPhoto
     _failed = Signal(str, str)  # worker -> GUI: (step, message)
@@ -285,6 +295,7 @@ class PhotoViewModel(QObject):
         self._screen_timer = self._timer(s.receipt_screen_s, self.done)
         self._health_timer = self._timer(0.25, self._check_camera)
         self._health_timer.setSingleShot(False)
+        kiosk.idle.add(self)  # the kiosk's one inactivity limit (holds_screen, clear_person)
 
     def _timer(self, seconds: float, slot: Callable[[], None]) -> QTimer:
         timer = QTimer(self)
@@ -349,16 +360,16 @@ class PhotoViewModel(QObject):
         self._pump.start()
 
     def _frame_from_thread(self, n: int, image: QImage, guidance: Guidance) -> None:
-        self._provider.put("live", image)
         try:
-            self._frame.emit(n, guidance)
+            self._frame.emit(n, image, guidance)
         except RuntimeError:
             log.debug("preview frame after the photo screen was destroyed")
 
-    @Slot(int, object)
-    def _on_frame(self, n: int, guidance: Guidance) -> None:
+    @Slot(int, object, object)
+    def _on_frame(self, n: int, image: QImage, guidance: Guidance) -> None:
         if self._screen is not PhotoScreen.PREVIEW:
-            return
+            return  # NOTE: a frame in flight when the screen closed is never kept (privacy)
+        self._provider.put("live", image)
         self._frame_n = n
         self.frameChanged.emit()
         self._set_guidance(guidance)
@@ -478,6 +489,18 @@ class PhotoViewModel(QObject):
         worker.join(timeout)
         return not worker.is_alive()
 
+    def holds_screen(self) -> bool:
+        """True while a still is checked or a photo stored, and on the receipt, which ends by
+        itself and shows the code to note down (``IdleJourney``)."""
+        return self._busy or self._screen is PhotoScreen.RECEIPT
+
+    def clear_person(self) -> None:
+        """The inactivity limit passed: home, and the photo and the camera's last frame are
+        forgotten (``IdleJourney``)."""
+        if self._screen is not PhotoScreen.NONE:
+            log.info("photo booth: no touch on %s, back home", self._screen.value)
+        self._finish()
+
     def close(self) -> None:
         """Stop the preview thread (shutdown)."""
         if self._pump is not None:
@@ -490,7 +513,10 @@ class PhotoViewModel(QObject):
             return
         self._set_result(result)
         self._set_screen(PhotoScreen.RESULT)
-        self._no_face_timer.start()  # nobody touches the result: back home
+        # NOTE: nobody touching the result is the kiosk's one inactivity limit (idle_return),
+        # not the camera's "nobody in front" timer, which kept a failed photo 17 s longer.
+        self._no_face_timer.stop()
+        self._kiosk.noteActivity()
         log.info("photo result shown: %s", "pass" if result.acceptable else result.problems)
 
     @Slot(object)
@@ -525,6 +551,10 @@ class PhotoViewModel(QObject):
         if self._accepted_photo is not None:
             self._accepted_photo = None
             self.receiptChanged.emit()
+        self._provider.clear()  # the face is not kept for the next person
+        if self._frame_n:
+            self._frame_n = 0
+            self.frameChanged.emit()
         self._screen_timer.setInterval(round(self._settings.receipt_screen_s * 1000))
         if was_showing:
             self._kiosk.setLanguage(self._kiosk.property("languages")[0])
@@ -662,3 +692,8 @@ class PhotoViewModel(QObject):
     def guidance(self) -> Guidance | None:
         """The latest guidance on screen."""
         return self._guidance
+
+    @property
+    def keeps_images(self) -> bool:
+        """True while the screen's image provider holds a camera frame or a result photo."""
+        return self._provider.holds_images()
