@@ -29,27 +29,11 @@ from __future__ import annotations
 import enum
 import inspect
 import logging
-import math
-import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Protocol
 
-from PySide6.QtCore import (
-    Property,
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.diagnostics.model import (
@@ -59,10 +43,14 @@ from kiosk.core.diagnostics.model import (
     StatusReport,
 )
 from kiosk.core.diagnostics.technician import CloseReason, SignIn, TechnicianAccess
-from kiosk.devices.health import Health
 from kiosk.i18n.catalog import Catalog
+from kiosk.ui.diagnostics_rows import DiagnosticsRows, error_text
+from kiosk.ui.gui_worker import GuiWorker
+from kiosk.ui.keypad import NumberPinKeypad
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
+from kiosk.ui.qml_property import reads
 from kiosk.ui.qr_image import qr_source
+from kiosk.ui.row_model import RowListModel
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +62,8 @@ ID_MAX = 10
 """Digits of a technician number."""
 PIN_MIN, PIN_MAX = 4, 12
 """Digits a technician PIN may have (``kiosk pin-verifier`` takes 4 to 12)."""
-FRAMES_SHOWN = 64
-"""The newest frames shown per device (as many as the drivers' flight recorders keep)."""
-CLOCK_DEVICE = "clock"
-"""The health entry of the clock's synchronisation (``kiosk.core.clock_guard``)."""
 SECTIONS = ("overview", "tests", "faults", "frames")
 """The screen's sections (its tab buttons)."""
-_ARROWS = {"tx": "→", "rx": "←"}
-"""A frame's direction: kiosk to device, device to kiosk (others, such as ``--``, as they are)."""
 CITIZEN_FREE_SCREENS = frozenset({Screen.HOME.value, Screen.OUT_OF_SERVICE.value})
 """The ticket journey's screens over which the diagnostics may show."""
 
@@ -118,76 +100,6 @@ class DiagnosticsScreen(enum.StrEnum):
     MAIN = "diagnostics"
 
 
-class RowListModel(QAbstractListModel):
-    """A flat list of rows for a QML ``Repeater`` or ``ListView``; roles are the row's keys.
-
-    Args:
-        roles: the role names, in order (each row is a mapping with these keys).
-        parent: Qt parent.
-    """
-
-    countChanged = Signal()
-
-    def __init__(self, roles: Sequence[str], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._roles = tuple(roles)
-        self._rows: list[dict[str, Any]] = []
-
-    def set_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Replace the list (a reset: the lists are short and read whole)."""
-        new = [{role: row.get(role, "") for role in self._roles} for row in rows]
-        if new == self._rows:
-            return
-        count_changed = len(new) != len(self._rows)
-        self.beginResetModel()
-        self._rows = new
-        self.endResetModel()
-        if count_changed:
-            self.countChanged.emit()
-
-    def rows(self) -> list[dict[str, Any]]:
-        """A copy of the rows (tests)."""
-        return [dict(row) for row in self._rows]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        """Number of rows (0 under any parent: a flat list)."""
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        """The role's value of one row."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        number = role - Qt.ItemDataRole.UserRole - 1
-        if role == Qt.ItemDataRole.DisplayRole:
-            number = 0
-        if not 0 <= number < len(self._roles):
-            return None
-        return self._rows[index.row()][self._roles[number]]
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        """QML role names."""
-        return {
-            Qt.ItemDataRole.UserRole + 1 + n: QByteArray(name.encode())
-            for n, name in enumerate(self._roles)
-        }
-
-    def _get_count(self) -> int:
-        return len(self._rows)
-
-    count = Property(int, _get_count, notify=countChanged)
-
-
-@dataclass(frozen=True)
-class _Result:
-    """What came back from a worker: which call, its attempt or test, and its value."""
-
-    tag: str
-    key: object
-    value: object
-
-
 class DiagnosticsViewModel(QObject):
     """The state of the diagnostics screens.
 
@@ -220,7 +132,6 @@ class DiagnosticsViewModel(QObject):
 
     promptChanged = Signal()
 
-    _done = Signal(object)  # worker thread -> GUI thread: _Result
     _prompted = Signal(object)  # self-test thread -> GUI thread: SelfTestPrompt | None
 
     def __init__(
@@ -242,10 +153,10 @@ class DiagnosticsViewModel(QObject):
         self._journeys = list(journeys)
         self._available = diagnostics is not None and access is not None and access.available
         self._screen = DiagnosticsScreen.NONE
-        self._technician = ""  # typed, then the signed-in technician
-        self._pin = ""
-        self._field = "id"
-        self._sign_in_error = ""
+        # NOTE: its number is the technician typed, then the signed-in one.
+        self._keypad = NumberPinKeypad(
+            number_max=ID_MAX, pin_min=PIN_MIN, pin_max=PIN_MAX, on_change=self.signInChanged.emit
+        )
         self._attempt = 0  # a sign-in result opens the screen only for the attempt on screen
         self._signing_in = False
         self._section = SECTIONS[0]
@@ -256,9 +167,9 @@ class DiagnosticsViewModel(QObject):
         self._results: dict[tuple[str, str], SelfTestResult | str] = {}  # str: "running"
         self._running: tuple[str, str] | None = None
         self._prompt: SelfTestPrompt | None = None
-        self._closed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diagnostics")
-        self._test_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="self-test")
+        self._worker = GuiWorker("diagnostics", self)
+        self._test_worker = GuiWorker("self-test", self)
+        self._rows = DiagnosticsRows(self._text, config.timezone)
 
         self.summary = RowListModel(("key", "label", "value", "tone"), self)
         self.devices = RowListModel(
@@ -283,7 +194,6 @@ class DiagnosticsViewModel(QObject):
             self,
         )
 
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._prompted.connect(self._on_prompt, Qt.ConnectionType.QueuedConnection)
         subscribe = getattr(diagnostics, "subscribe_prompts", None)
         if callable(subscribe):
@@ -322,7 +232,7 @@ class DiagnosticsViewModel(QObject):
             log.info("diagnostics gesture ignored: a citizen's journey is on screen")
             return
         log.info("diagnostics sign-in asked for (hidden gesture)")
-        self._set_sign_in(technician="", pin="", field="id", error="")
+        self._keypad.reset()
         self._set_screen(DiagnosticsScreen.SIGN_IN)
         self.noteActivity()
 
@@ -330,61 +240,45 @@ class DiagnosticsViewModel(QObject):
     def pressDigit(self, digit: str) -> None:
         """A digit key of the sign-in keypad."""
         self.noteActivity()
-        if self._screen is not DiagnosticsScreen.SIGN_IN or len(digit) != 1:
-            return
-        if not "0" <= digit <= "9":
-            return
-        if self._field == "id" and len(self._technician) < ID_MAX:
-            self._set_sign_in(technician=self._technician + digit)
-        elif self._field == "pin" and len(self._pin) < PIN_MAX:
-            self._set_sign_in(pin=self._pin + digit)
+        if self._screen is DiagnosticsScreen.SIGN_IN:
+            self._keypad.press(digit)
 
     @Slot()
     def deleteDigit(self) -> None:
         """The "delete" key."""
         self.noteActivity()
-        if self._field == "id":
-            self._set_sign_in(technician=self._technician[:-1])
-        else:
-            self._set_sign_in(pin=self._pin[:-1])
+        self._keypad.delete()
 
     @Slot()
     def clearDigits(self) -> None:
         """The "clear" key."""
         self.noteActivity()
-        if self._field == "id":
-            self._set_sign_in(technician="")
-        else:
-            self._set_sign_in(pin="")
+        self._keypad.clear()
 
     @Slot(str)
     def selectField(self, field: str) -> None:
         """A tap on the number or the PIN field."""
         self.noteActivity()
-        if field in ("id", "pin"):
-            self._set_sign_in(field=field)
+        self._keypad.select(field)
 
     @Slot()
     def submit(self) -> None:
         """ "OK": on to the PIN, or check the number and PIN (on the worker)."""
         self.noteActivity()
         access = self._access
-        if (
-            access is None
-            or self._screen is not DiagnosticsScreen.SIGN_IN
-            or self._signing_in
-            or not self._technician
-        ):
+        keypad = self._keypad
+        if access is None or self._screen is not DiagnosticsScreen.SIGN_IN or self._signing_in:
             return
-        if self._field == "id" or len(self._pin) < PIN_MIN:
-            self._set_sign_in(field="pin")
+        if not keypad.advance():
             return
-        technician, pin = self._technician, self._pin
-        self._set_sign_in(pin="", error="")
-        self._attempt += 1
+        technician, pin, attempt = keypad.number, keypad.pin, self._attempt + 1
+        keypad.set(pin="", error="")
+        self._attempt = attempt
         self._set_signing_in(True)
-        self._submit(
-            "sign_in", (self._attempt, technician), lambda: access.sign_in(technician, pin)
+        self._worker.submit(
+            "sign_in",
+            lambda: access.sign_in(technician, pin),
+            lambda value: self._on_signed_in(attempt, technician, value),
         )
 
     # -- slots for QML: the screen ---------------------------------------------------------------
@@ -409,7 +303,7 @@ class DiagnosticsViewModel(QObject):
         if self._status_pending:
             return
         self._status_pending = True
-        self._submit("status", None, diagnostics.status)
+        self._worker.submit("status", diagnostics.status, self._on_status)
 
     @Slot(str, str)
     def runSelfTest(self, device: str, name: str) -> None:
@@ -429,7 +323,7 @@ class DiagnosticsViewModel(QObject):
         self._results[(device, name)] = "running"
         self.testsChanged.emit()
         self._rebuild_tests()
-        technician, audited = self._technician, self._tests_take_actor
+        technician, audited = self._keypad.number, self._tests_take_actor
 
         def run() -> SelfTestResult:
             if audited:
@@ -438,8 +332,9 @@ class DiagnosticsViewModel(QObject):
                 return with_actor(device, name, via="screen", actor=technician)
             return diagnostics.run_self_test(device, name)
 
-        future = self._test_executor.submit(run)
-        future.add_done_callback(lambda f: self._finished("self_test", (device, name), f))
+        self._test_worker.submit(
+            f"self-test {device}/{name}", run, lambda value: self._on_self_test(device, name, value)
+        )
 
     @Slot()
     def cancelSelfTest(self) -> None:
@@ -458,61 +353,36 @@ class DiagnosticsViewModel(QObject):
         """ "Close" (or "Cancel" on the sign-in): back to the screen underneath."""
         self._close(CloseReason.DONE)
 
-    # -- the worker ------------------------------------------------------------------------------
+    # -- the workers' answers (GUI thread) ------------------------------------------------------
 
-    def _submit(self, tag: str, key: object, call: Callable[[], object]) -> None:
-        if self._closed:
+    def _on_status(self, value: StatusReport | Exception) -> None:
+        self._status_pending = False
+        if self._screen is not DiagnosticsScreen.MAIN:
             return
-        future = self._executor.submit(call)
-        future.add_done_callback(lambda f: self._finished(tag, key, f))
+        if isinstance(value, StatusReport):
+            self._report = value
+            self._status_error = ""
+        else:
+            self._status_error = error_text(value)
+        self._rebuild_report()
 
-    def _finished(self, tag: str, key: object, future: Future[Any]) -> None:
-        """Worker thread: hand the result (or the failure) to the GUI thread."""
-        try:
-            value: object = future.result()
-        except Exception as exc:  # NOTE: the screen must never stay busy or "running"
-            log.exception("diagnostics call %s failed", tag)
-            value = exc
-        try:
-            self._done.emit(_Result(tag, key, value))
-        except RuntimeError:
-            log.debug("diagnostics result after the screen was destroyed")
+    def _on_self_tests(self, value: Sequence[SelfTestInfo] | Exception) -> None:
+        if isinstance(value, Sequence):
+            self._infos = [i for i in value if isinstance(i, SelfTestInfo)]
+        else:
+            log.error("the self-tests could not be listed: %s", error_text(value))
+            self._infos = []
+        self._rebuild_tests()
 
-    @Slot(object)
-    def _on_done(self, result: _Result) -> None:
-        if result.tag == "sign_in":
-            self._on_signed_in(result)
-        elif result.tag == "status":
-            self._status_pending = False
-            if self._screen is not DiagnosticsScreen.MAIN:
-                return
-            if isinstance(result.value, StatusReport):
-                self._report = result.value
-                self._status_error = ""
-            else:
-                self._status_error = _error_text(result.value)
-            self._rebuild_report()
-        elif result.tag == "self_tests":
-            if isinstance(result.value, Sequence):
-                self._infos = [i for i in result.value if isinstance(i, SelfTestInfo)]
-            else:
-                log.error("the self-tests could not be listed: %s", _error_text(result.value))
-                self._infos = []
-            self._rebuild_tests()
-        elif result.tag == "self_test":
-            self._on_self_test(result)
-
-    def _on_signed_in(self, result: _Result) -> None:
-        attempt, technician = cast(tuple[int, str], result.key)
+    def _on_signed_in(self, attempt: int, technician: str, value: SignIn | Exception) -> None:
         self._set_signing_in(False)
         if attempt != self._attempt or self._screen is not DiagnosticsScreen.SIGN_IN:
             # NOTE: the sign-in screen closed (inactivity, a citizen) while the PIN was being
             # checked: a late "opened" must never show the diagnostics to whoever is there.
             log.info("diagnostics sign-in answer for a closed sign-in ignored")
             return
-        if result.value is SignIn.OPENED:
-            self._technician = str(technician)
-            self._set_sign_in(pin="", error="")
+        if value is SignIn.OPENED:
+            self._keypad.set(number=technician, pin="", error="")
             self._section = SECTIONS[0]
             self.sectionChanged.emit()
             self._results.clear()
@@ -520,27 +390,25 @@ class DiagnosticsViewModel(QObject):
             self.noteActivity()
             diagnostics = self._diagnostics
             if diagnostics is not None:
-                self._submit("self_tests", None, diagnostics.self_tests)
+                self._worker.submit("self_tests", diagnostics.self_tests, self._on_self_tests)
             self.refresh()
             self._refresh_timer.start()
             return
-        error = "paused" if result.value is SignIn.PAUSED else "refused"
-        if not isinstance(result.value, SignIn):
-            log.error("diagnostics sign-in failed: %s", _error_text(result.value))
-        self._set_sign_in(pin="", field="pin", error=error)
+        error = "paused" if value is SignIn.PAUSED else "refused"
+        if not isinstance(value, SignIn):
+            log.error("diagnostics sign-in failed: %s", error_text(value))
+        self._keypad.set(pin="", field="pin", error=error)
 
-    def _on_self_test(self, result: _Result) -> None:
-        device, name = cast(tuple[str, str], result.key)
+    def _on_self_test(self, device: str, name: str, value: SelfTestResult | Exception) -> None:
         self._running = None
         self._set_prompt(None)
-        value = result.value
         if not isinstance(value, SelfTestResult):
             value = SelfTestResult(
                 device=device,
                 name=name,
                 passed=False,
                 measured={},
-                detail=_error_text(value),
+                detail=error_text(value),
                 started_at=datetime.now().astimezone(),
                 duration_s=0.0,
             )
@@ -561,12 +429,7 @@ class DiagnosticsViewModel(QObject):
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait for the workers (tests and shutdown); True when both are idle."""
-        if self._closed:
-            return True  # close() shut both down and waited for them
-        done = [threading.Event(), threading.Event()]
-        self._executor.submit(done[0].set)
-        self._test_executor.submit(done[1].set)
-        return all(event.wait(timeout) for event in done)
+        return all(worker.wait_idle(timeout) for worker in (self._worker, self._test_worker))
 
     def close(self) -> None:
         """Stop the timers and the workers (GUI thread; at shutdown).
@@ -576,11 +439,10 @@ class DiagnosticsViewModel(QObject):
         its timeout (two minutes for a door) to stop.
         """
         self._cancel_running("the kiosk stopping")
-        self._closed = True
         self._inactivity.stop()
         self._refresh_timer.stop()
-        self._executor.shutdown(wait=True)
-        self._test_executor.shutdown(wait=True)
+        self._worker.close()
+        self._test_worker.close()
 
     def _prompt_from_test(self, prompt: SelfTestPrompt | None) -> None:
         """The self-test's thread: a prompt (None: no longer waiting), to the GUI thread."""
@@ -654,9 +516,9 @@ class DiagnosticsViewModel(QObject):
         self._set_prompt(None)
         self._inactivity.stop()
         self._refresh_timer.stop()
-        technician = self._technician
+        technician = self._keypad.number
         self._set_screen(DiagnosticsScreen.NONE)
-        self._set_sign_in(technician="", pin="", field="id", error="")
+        self._keypad.reset()
         self._report = None
         self._status_error = ""
         self._results.clear()
@@ -670,7 +532,7 @@ class DiagnosticsViewModel(QObject):
         self.reportChanged.emit()
         access = self._access
         if was is DiagnosticsScreen.MAIN and access is not None:
-            self._submit("closed", None, lambda: access.closed(technician, reason))
+            self._worker.submit("closed", lambda: access.closed(technician, reason), _ignore)
         self.closedBecause.emit(reason.value)
 
     def _citizen_free(self) -> bool:
@@ -690,24 +552,6 @@ class DiagnosticsViewModel(QObject):
         if busy != self._signing_in:
             self._signing_in = busy
             self.busyChanged.emit()
-
-    def _set_sign_in(
-        self,
-        *,
-        technician: str | None = None,
-        pin: str | None = None,
-        field: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        new = (
-            self._technician if technician is None else technician,
-            self._pin if pin is None else pin,
-            self._field if field is None else field,
-            self._sign_in_error if error is None else error,
-        )
-        if new != (self._technician, self._pin, self._field, self._sign_in_error):
-            self._technician, self._pin, self._field, self._sign_in_error = new
-            self.signInChanged.emit()
 
     # -- the rows ------------------------------------------------------------------------------
 
@@ -729,209 +573,22 @@ class DiagnosticsViewModel(QObject):
 
     def _rebuild_report(self) -> None:
         report = self._report
-        if report is None:
-            self.reportChanged.emit()
-            return
-        self.summary.set_rows(self._summary_rows(report))
-        self.devices.set_rows(
-            [
-                {"name": name, **self._health_row(name, status.health)}
-                for name, status in sorted(report.devices.items())
-            ]
-        )
-        self.counters.set_rows(
-            [
-                {"name": name, "label": self._counter_label(name), "value": f"{value:,}"}
-                for name, value in sorted(report.counters.items(), key=_counter_order)
-            ]
-        )
-        self.faults.set_rows(
-            [
-                {"device": fault.device, **self._health_row(fault.device, fault.health)}
-                for fault in report.recent_faults
-            ]
-        )
-        frames: list[dict[str, Any]] = []
-        for device, device_frames in sorted(report.frames.items()):
-            newest = sorted(device_frames, key=lambda f: f.at, reverse=True)[:FRAMES_SHOWN]
-            label = self._text(f"diag.device.{device}", fallback=device)
-            frames.extend(
-                {
-                    "device": device,
-                    "label": label,
-                    "at": self._local(frame.at, with_ms=True),
-                    "direction": _ARROWS.get(frame.direction, frame.direction),
-                    "hex": _frame_text(frame.hex, frame.size),
-                }
-                for frame in newest
-            )
-        self.frames.set_rows(frames)
+        if report is not None:
+            rows = self._rows
+            self.summary.set_rows(rows.summary(report))
+            self.devices.set_rows(rows.devices(report))
+            self.counters.set_rows(rows.counters(report))
+            self.faults.set_rows(rows.faults(report))
+            self.frames.set_rows(rows.frames(report))
         self.reportChanged.emit()
 
-    def _summary_rows(self, report: StatusReport) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-
-        def add(key: str, value: str, tone: str = "") -> None:
-            rows.append(
-                {
-                    "key": key,
-                    "label": self._text(f"diag.summary.{key}"),
-                    "value": value,
-                    "tone": tone,
-                }
-            )
-
-        link = report.link
-        if link is None or not link.broker:
-            add("link", self._text("diag.link.offline_by_config"))
-        else:
-            add(
-                "link",
-                f"{link.broker}  "
-                + self._text("diag.link.connected" if link.connected else "diag.link.down"),
-                "" if link.connected else "problem",
-            )
-            server = (
-                "diag.server.unknown"
-                if link.server_online is None
-                else "diag.server.online"
-                if link.server_online
-                else "diag.server.offline"
-            )
-            add("server", self._text(server), "" if link.server_online else "warning")
-            oldest = (
-                self._text("diag.outbox.none_waiting")
-                if link.oldest_unsent_age_s is None
-                else self._text("diag.outbox.oldest", self._duration(link.oldest_unsent_age_s))
-            )
-            add(
-                "outbox",
-                self._text("diag.outbox.depth", link.outbox_depth) + "  " + oldest,
-                "warning" if link.outbox_depth and (link.oldest_unsent_age_s or 0) > 300 else "",
-            )
-        disk = report.disk
-        if disk is not None and disk.total_bytes > 0:
-            share = disk.free_bytes / disk.total_bytes
-            add(
-                "disk",
-                self._text(
-                    "diag.disk.free",
-                    _size(disk.free_bytes),
-                    _size(disk.total_bytes),
-                    math.floor(share * 100),
-                )
-                + f"  ({disk.path})",
-                "problem" if share < 0.05 else "warning" if share < 0.15 else "",
-            )
-        else:
-            add("disk", self._text("diag.unknown"), "warning")
-        clock = report.devices.get(CLOCK_DEVICE)
-        if clock is not None:
-            health = clock.health
-            state = self._text(f"diag.state.{health.state.value}")
-            add(
-                "clock",
-                f"{self._local(report.taken_at)}  {state}"
-                + (f"  {health.reason}" if health.reason else ""),
-                _tone(health),
-            )
-        else:
-            add("clock", self._local(report.taken_at))
-        add("software", report.software_version)
-        add("config", str(report.config_version))
-        add("kiosk", report.kiosk_id)
-        return rows
-
-    def _counter_label(self, name: str) -> str:
-        """``door_cycles.7`` reads ``diag.counter.door_cycles`` with the door as ``%1``."""
-        base, _, door = name.partition(".")
-        if door.isdigit():
-            return self._text(f"diag.counter.{base}", int(door), fallback=name)
-        return self._text(f"diag.counter.{name}", fallback=name)
-
-    def _health_row(self, device: str, health: Health) -> dict[str, Any]:
-        return {
-            "label": self._text(f"diag.device.{device}", fallback=device),
-            "health": health.state.value,
-            "stateText": self._text(f"diag.state.{health.state.value}"),
-            "reason": health.reason,
-            "detail": health.detail,
-            "since": self._local(health.since),
-        }
-
     def _rebuild_tests(self) -> None:
-        rows: list[dict[str, Any]] = []
-        for info in self._infos:
-            result = self._results.get((info.device, info.name))
-            state, measured, detail = "idle", "", ""
-            if result == "running":
-                state = "running"
-            elif isinstance(result, SelfTestResult):
-                state = "passed" if result.passed else "failed"
-                measured = _measured_text(result.measured)
-                detail = result.detail
-            door = re.fullmatch(r"door-(\d+)", info.name)
-            title_args = (int(door.group(1)),) if door else ()
-            rows.append(
-                {
-                    "device": info.device,
-                    "name": info.name,
-                    "title": self._text(
-                        info.title_id, *title_args, fallback=f"{info.device} · {info.name}"
-                    ),
-                    "needsPerson": info.needs_person,
-                    "result": state,
-                    "stateText": "" if state == "idle" else self._text(f"diag.test.{state}"),
-                    "measured": measured,
-                    "detail": detail,
-                }
-            )
-        self.tests.set_rows(rows)
-
-    def _local(self, moment: datetime, *, with_ms: bool = False) -> str:
-        local = moment.astimezone(self._config.timezone)
-        text = local.strftime("%Y-%m-%d %H:%M:%S")
-        return f"{text}.{local.microsecond // 1000:03d}" if with_ms else text
-
-    def _duration(self, seconds: float) -> str:
-        whole = max(0, round(seconds))
-        if whole < 60:
-            return self._text("diag.duration.seconds", whole)
-        if whole < 3600:
-            return self._text("diag.duration.minutes", whole // 60, whole % 60)
-        return self._text("diag.duration.hours", whole // 3600, (whole % 3600) // 60)
+        self.tests.set_rows(self._rows.tests(self._infos, self._results))
 
     # -- properties ----------------------------------------------------------------------------
 
-    def _get_available(self) -> bool:
-        return self._available
-
-    def _get_screen(self) -> str:
-        return self._screen.value
-
-    def _get_busy(self) -> bool:
-        return self._signing_in
-
-    def _get_technician_id(self) -> str:
-        return self._technician
-
-    def _get_pin_mask(self) -> str:
-        return "●" * len(self._pin)
-
-    def _get_field(self) -> str:
-        return self._field
-
-    def _get_sign_in_error(self) -> str:
-        return self._sign_in_error
-
-    def _get_section(self) -> str:
-        return self._section
-
-    def _get_status_error(self) -> str:
-        return self._status_error
-
     def _get_taken_at(self) -> str:
-        return "" if self._report is None else self._local(self._report.taken_at)
+        return "" if self._report is None else self._rows.local(self._report.taken_at)
 
     def _get_worst(self) -> str:
         return "" if self._report is None else self._report.worst
@@ -959,33 +616,15 @@ class DiagnosticsViewModel(QObject):
     def _get_can_cancel(self) -> bool:
         return callable(getattr(self._diagnostics, "cancel_self_test", None))
 
-    def _get_summary(self) -> RowListModel:
-        return self.summary
-
-    def _get_devices(self) -> RowListModel:
-        return self.devices
-
-    def _get_counters(self) -> RowListModel:
-        return self.counters
-
-    def _get_faults(self) -> RowListModel:
-        return self.faults
-
-    def _get_frames(self) -> RowListModel:
-        return self.frames
-
-    def _get_tests(self) -> RowListModel:
-        return self.tests
-
-    available = Property(bool, _get_available, constant=True)
-    screen = Property(str, _get_screen, notify=screenChanged)
-    busy = Property(bool, _get_busy, notify=busyChanged)
-    technicianId = Property(str, _get_technician_id, notify=signInChanged)
-    pinMask = Property(str, _get_pin_mask, notify=signInChanged)
-    field = Property(str, _get_field, notify=signInChanged)
-    signInError = Property(str, _get_sign_in_error, notify=signInChanged)
-    section = Property(str, _get_section, notify=sectionChanged)
-    statusError = Property(str, _get_status_error, notify=reportChanged)
+    available = reads(bool, "_available")
+    screen = reads(str, "_screen", notify=screenChanged)
+    busy = reads(bool, "_signing_in", notify=busyChanged)
+    technicianId = reads(str, "_keypad.number", notify=signInChanged)
+    pinMask = reads(str, "_keypad.pin_mask", notify=signInChanged)
+    field = reads(str, "_keypad.field", notify=signInChanged)
+    signInError = reads(str, "_keypad.error", notify=signInChanged)
+    section = reads(str, "_section", notify=sectionChanged)
+    statusError = reads(str, "_status_error", notify=reportChanged)
     takenAt = Property(str, _get_taken_at, notify=reportChanged)
     worst = Property(str, _get_worst, notify=reportChanged)
     testRunning = Property(bool, _get_test_running, notify=testsChanged)
@@ -994,12 +633,12 @@ class DiagnosticsViewModel(QObject):
     promptCode = Property(str, _get_prompt_code, notify=promptChanged)
     promptQr = Property(str, _get_prompt_qr, notify=promptChanged)
     canCancel = Property(bool, _get_can_cancel, constant=True)
-    summaryList = Property(QObject, _get_summary, constant=True)
-    deviceList = Property(QObject, _get_devices, constant=True)
-    counterList = Property(QObject, _get_counters, constant=True)
-    faultList = Property(QObject, _get_faults, constant=True)
-    frameList = Property(QObject, _get_frames, constant=True)
-    testList = Property(QObject, _get_tests, constant=True)
+    summaryList = reads(QObject, "summary")
+    deviceList = reads(QObject, "devices")
+    counterList = reads(QObject, "counters")
+    faultList = reads(QObject, "faults")
+    frameList = reads(QObject, "frames")
+    testList = reads(QObject, "tests")
 
     # -- Python-side read access (tests, the app) ---------------------------------------------
 
@@ -1023,57 +662,8 @@ def _takes(function: Callable[..., object], *names: str) -> bool:
     return all(name in parameters for name in names)
 
 
-def _tone(health: Health) -> str:
-    return {"ok": "", "degraded": "warning"}.get(health.state.value, "problem")
-
-
-def _error_text(value: object) -> str:
-    if isinstance(value, BaseException):
-        return f"{type(value).__name__}: {value}"
-    return f"unexpected answer {type(value).__name__}"
-
-
-def _size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"  # pragma: no cover - the loop always returns
-
-
-def _counter_order(item: tuple[str, int]) -> tuple[str, int, str]:
-    """Counters by name, per-door ones by door number (door 2 before door 10)."""
-    base, _, door = item[0].partition(".")
-    return (base, int(door), "") if door.isdigit() else (base, 0, door)
-
-
-def _frame_text(text: str, size: int | None) -> str:
-    """The bytes as spaced hex, and the whole frame's size when only its head was kept."""
-    shown = _spaced_hex(text)
-    kept = len("".join(text.split())) // 2
-    if size is not None and size > kept:
-        return f"{shown} … ({size} B)"
-    return shown
-
-
-def _spaced_hex(text: str) -> str:
-    """``1b400a`` -> ``1b 40 0a`` (already spaced text is kept)."""
-    compact = "".join(text.split())
-    if len(compact) % 2 or any(c not in "0123456789abcdefABCDEF" for c in compact):
-        return text
-    return " ".join(compact[i : i + 2] for i in range(0, len(compact), 2))
-
-
-def _measured_text(measured: Mapping[str, Any]) -> str:
-    """``brightness: 121.4, focus: 88`` (floats to 4 significant digits)."""
-
-    def value(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v)
-
-    return ", ".join(f"{key}: {value(v)}" for key, v in measured.items())
+def _ignore(_value: object) -> None:
+    """A worker call whose answer nobody waits for (its failure is logged by the worker)."""
 
 
 __all__ = ["DiagnosticsScreen", "DiagnosticsViewModel", "RowListModel"]
