@@ -37,13 +37,12 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kiosk.core import events
 from kiosk.core.clock import Clock
 from kiosk.core.commands import CommandError
-from kiosk.core.handover.recovery import CompartmentCheck
 from kiosk.core.numbering import business_day
 from kiosk.errors import StoreError
 from kiosk.store.database import Database
@@ -53,6 +52,11 @@ from kiosk.store.opening import RELEARN, REPLACED, Replacement
 from kiosk.store.outbox import Outbox, rfc3339
 from kiosk.store.tickets import TicketRepository
 from kiosk.store.used_bookings import UsedBookingRepository
+
+if TYPE_CHECKING:
+    # NOTE: a type only: importing the hand-over package would load all of it at start-up,
+    # also on a kiosk without a locker (issue 14, cold start).
+    from kiosk.core.handover.recovery import CompartmentCheck
 
 log = logging.getLogger(__name__)
 

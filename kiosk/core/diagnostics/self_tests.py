@@ -31,14 +31,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.core.diagnostics.model import SelfTestInfo
 from kiosk.core.tickets import TicketOutcome
-from kiosk.devices.camera.protocol import Camera
 from kiosk.devices.camera_mount.protocol import CameraMount
 from kiosk.devices.health import Health, HealthState
 from kiosk.devices.locker.diag import open_door
@@ -46,6 +42,11 @@ from kiosk.devices.locker.protocol import DoorState, Locker, LockerError
 from kiosk.devices.printer.protocol import PrinterStatus
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.errors import DiagnosticsError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kiosk.devices.camera.protocol import Camera
 
 log = logging.getLogger(__name__)
 
@@ -330,6 +331,11 @@ class ScannerEchoTest:
 
 def frame_measures(frame: np.ndarray[Any, Any]) -> dict[str, float]:
     """Brightness (mean grey, 0-255) and focus (variance of the Laplacian) of a BGR frame."""
+    # NOTE: imported here: OpenCV and NumPy (about 40 MB) load only when a camera is tested,
+    # not in every kiosk that imports the self-tests (issue 14, idle memory).
+    import cv2
+    import numpy as np
+
     grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
     return {
         "brightness_mean": round(float(np.mean(grey)), 2),

@@ -1,0 +1,58 @@
+"""What the kiosk loads before its first screen (issue 14: cold start and idle memory).
+
+OpenCV and NumPy (about 40 MB resident), the signed-command handlers, the hand-over's
+journeys and the MQTT link are loaded when a journey or the link needs them, never by
+importing the composition root. Checked in a fresh interpreter: one import here would hide
+another's.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+DEFERRED = (
+    "cv2",
+    "numpy",
+    "paho",
+    "kiosk.core.command_handlers",
+    "kiosk.core.handover.service",
+    "kiosk.core.handover.journal",
+    "kiosk.link.mqtt_link",
+)
+
+
+def loaded_after(*modules: str, then: str = "") -> list[str]:
+    """The DEFERRED modules a fresh interpreter holds after importing ``modules`` (and
+    running the statement ``then``)."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"{then}\n"
+        f"print(','.join(m for m in {DEFERRED!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    return [name for name in out.split(",") if name]
+
+
+def test_the_composition_root_and_the_cli_load_no_journey_heavy_module() -> None:
+    assert loaded_after("kiosk.app", "kiosk.cli", "kiosk.services") == []
+
+
+def test_the_diagnostics_self_tests_load_opencv_only_when_a_camera_is_measured() -> None:
+    assert loaded_after("kiosk.core.diagnostics.self_tests", "kiosk.core.relearn") == []
+
+
+def test_the_hand_over_package_loads_its_parts_on_first_use() -> None:
+    assert loaded_after("kiosk.core.handover", "kiosk.core.handover.machine") == []
+
+
+def test_a_hand_over_name_from_the_package_still_loads_its_module() -> None:
+    then = "from kiosk.core.handover import HandoverService"
+    assert loaded_after("kiosk.core.handover", then=then) == [
+        "kiosk.core.handover.service",
+        "kiosk.core.handover.journal",
+    ]
