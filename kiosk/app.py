@@ -192,6 +192,9 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     app.setApplicationName("lobby-kiosk")
     if options.windowed:
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False))
+    from kiosk.assist_wiring import open_voice, start_buttons
+
+    speaker = open_voice(config)  # voice guidance (issue 13); None: no voice button
     ui = build_ui(
         app,
         config,
@@ -204,6 +207,11 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         handover_service=services.handover,
         diagnostics=services.diagnostics,
         technician_access=technician_access(config, services),
+        speaker=speaker,
+    )
+    a11y = ui.accessibility
+    buttons = start_buttons(
+        config, services, speaker, a11y.call_staff_pressed if a11y is not None else None
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")
@@ -262,6 +270,10 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     finally:
         notifier.notify("STOPPING=1")
         ui.close()  # waits for a ticket still being issued, then deletes the screens
+        if buttons is not None:
+            buttons.close()  # the lamp goes out
+        if speaker is not None:
+            speaker.close()
         services.stop()
     del keep
     return int(status)

@@ -192,6 +192,26 @@ class DiagnosticsConfig:
 
 
 @dataclass(frozen=True)
+class AccessibilityConfig:
+    """Voice guidance and the physical buttons (``[accessibility]``, issue 13).
+
+    Attributes:
+        voice: the speech engine: ``espeak-ng``, ``none`` (no voice button) or ``record``
+            (keeps what would be said: tests and demos without a sound card).
+        voice_rate_wpm: speaking rate in words per minute.
+        call_staff_pin: BCM pin of the call-staff push button (None: not fitted).
+        call_staff_lamp_pin: BCM pin of its lamp, lit until staff acknowledge.
+        service_pins: BCM pin -> service id of the tactile (braille) ticket buttons.
+    """
+
+    voice: str = "none"
+    voice_rate_wpm: int = 140
+    call_staff_pin: int | None = None
+    call_staff_lamp_pin: int | None = None
+    service_pins: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     """The link to the central server; ``broker`` empty means offline.
 
@@ -310,6 +330,7 @@ class KioskConfig:
     trust: TrustConfig = field(default_factory=TrustConfig)
     opening_hours: OpeningHours = field(default_factory=OpeningHours)
     diagnostics: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
+    accessibility: AccessibilityConfig = field(default_factory=AccessibilityConfig)
     source: str = field(default="<memory>", compare=False)
     demo: bool = field(default=False, compare=False)
 
@@ -988,6 +1009,7 @@ def parse_config(
         pin_budget_window_s=dg.number("pin_budget_window_s", 3600, low=60, high=86400),
     )
     dg.check_unknown()
+    accessibility = _accessibility(top.sub("accessibility", required=False), services)
     top.check_unknown()
     return KioskConfig(
         kiosk_id=kiosk_id,
@@ -1008,9 +1030,55 @@ def parse_config(
         checkin=checkin,
         trust=trust,
         diagnostics=diagnostics,
+        accessibility=accessibility,
         source=source,
         demo=demo,
     )
+
+
+_VOICE_ENGINES = ("espeak-ng", "none", "record")  # kiosk.devices.speech.factory.ENGINES
+_BCM_PINS = range(2, 28)  # the Raspberry Pi header's GPIO 2-27
+
+
+def _accessibility(ac: _Reader, services: list[ServiceConfig]) -> AccessibilityConfig:
+    """The ``[accessibility]`` table and its ``buttons`` (every key optional)."""
+    voice = ac.text("voice", "none")
+    if voice not in _VOICE_ENGINES:
+        raise ac.fail("voice", voice, f"must be one of {', '.join(_VOICE_ENGINES)}")
+    rate = int(ac.typed("voice_rate_wpm", int, 140))
+    if not 80 <= rate <= 450:
+        raise ac.fail("voice_rate_wpm", rate, "must be between 80 and 450")
+    bt = ac.sub("buttons", required=False)
+    seen: dict[int, str] = {}
+
+    def pin(name: str, value: object) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value not in _BCM_PINS:
+            raise bt.fail(name, value, "must be a GPIO (BCM) pin number from 2 to 27")
+        if value in seen:
+            raise bt.fail(name, value, f"pin {value} is already used by {seen[value]}")
+        seen[value] = bt.key(name)
+        return value
+
+    call = bt.raw("call_staff", None)
+    lamp = bt.raw("call_staff_lamp", None)
+    call_pin = None if call is None else pin("call_staff", call)
+    lamp_pin = None if lamp is None else pin("call_staff_lamp", lamp)
+    if lamp_pin is not None and call_pin is None:
+        raise bt.fail("call_staff_lamp", lamp_pin, "needs accessibility.buttons.call_staff")
+    known = {service.id for service in services}
+    table = bt.sub("services", required=False)
+    service_pins: dict[int, str] = {}
+    for key in table.table:
+        table.used.add(key)
+        service = table.table[key]
+        if not str(key).isdigit():
+            raise table.fail(key, service, "the key must be a GPIO (BCM) pin number")
+        if service not in known:
+            raise table.fail(key, service, f"no service with this id ({', '.join(sorted(known))})")
+        service_pins[pin(f"services.{key}", int(key))] = str(service)
+    bt.check_unknown()
+    ac.check_unknown()
+    return AccessibilityConfig(voice, rate, call_pin, lamp_pin, service_pins)
 
 
 def _parse_checkin(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.config import KioskConfig
+from kiosk.core.call_staff import ACKNOWLEDGE_COMMAND, CallStaffService
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.clock_guard import ClockGuard
@@ -91,6 +92,7 @@ class KioskServices:
     paper: PaperForecast | None = None
     modes: ServiceModeBoard | None = None
     diagnostics: DiagnosticsService | None = None
+    call_staff: CallStaffService | None = None  # [accessibility.buttons] call_staff
     config_listeners: list[Callable[[KioskConfig], None]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _poller: threading.Thread | None = None
@@ -210,6 +212,8 @@ class KioskServices:
                 BundleQueue(self.db),
                 bundle_dir=Path(self.config.state_dir) / "diag" / "bundles",
             )
+        if self.call_staff is not None:
+            processor.register(ACKNOWLEDGE_COMMAND, self.call_staff.handle_command)
         link.on_command(processor.handle_payload)
         if self.desired is not None:
             self.desired.set_applier(self.apply_config)
@@ -483,6 +487,8 @@ def build_services(
         modes=modes,
         printer_poll_s=printer_poll_s,
     )
+    if config.accessibility.call_staff_pin is not None:
+        services.call_staff = CallStaffService(db, outbox, config.kiosk_id, clock)
     from kiosk.diag_wiring import kiosk_diagnostics
 
     services.diagnostics = kiosk_diagnostics(services, counters, document)

@@ -63,3 +63,10 @@ STORE_RELEARNED = "store.relearned"
 PHOTO_CAPTURED = "photo.captured"
 PHOTO_RECEIPT_PRINTED = "photo.receipt_printed"
 PHOTO_RECEIPT_FAILED = "photo.receipt_failed"
+
+# Help at the kiosk (category ``assist``, issue 13): the call-staff button was pressed, and
+# staff acknowledged the call (from the server's ``assist.acknowledge`` command) so its lamp
+# went out.
+ASSIST = "assist"
+ASSIST_STAFF_CALLED = "assist.staff_called"
+ASSIST_STAFF_CALL_ACKNOWLEDGED = "assist.staff_call_acknowledged"

@@ -31,7 +31,9 @@ from kiosk.core.handover.service import HandoverService
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.health import HealthBoard
+from kiosk.devices.speech.protocol import Speaker
 from kiosk.i18n.catalog import Catalog
+from kiosk.ui.accessibility_view_model import AccessibilityViewModel
 from kiosk.ui.checkin_view_model import CheckInViewModel
 from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
 from kiosk.ui.handover_view_model import HandoverViewModel
@@ -129,6 +131,7 @@ class KioskUi:
         self.handover = handover  # the passport hand-over screens (``handoverModel``)
         self.diagnostics = diagnostics  # the technicians' screen (``diagnosticsModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
+        self.accessibility: AccessibilityViewModel | None = None  # ``a11yModel``
 
     def show(self) -> None:
         """Show the window: full screen when configured, else 1280x800."""
@@ -205,6 +208,7 @@ def build_ui(
     handover_service: HandoverService | None = None,
     diagnostics: Diagnostics | None = None,
     technician_access: TechnicianAccess | None = None,
+    speaker: Speaker | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -227,6 +231,7 @@ def build_ui(
         diagnostics: the kiosk's diagnostics (status, self-tests) for the technicians' screen.
         technician_access: the technicians' PIN check (``[diagnostics] technician_pins``);
             without it, or without ``diagnostics``, the screen has no way in.
+        speaker: the voice guidance's speech engine; None: no voice (its button hidden).
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -302,12 +307,26 @@ def build_ui(
     context.setContextProperty("photoModel", photo_model)
     context.setContextProperty("handoverModel", handover)
     context.setContextProperty("diagnosticsModel", diagnostics_model)
+    a11y = AccessibilityViewModel(
+        speaker,
+        {lang: catalogs[lang] for lang in languages},
+        {
+            "kioskModel": view_model,
+            "checkinModel": checkin,
+            "photoModel": photo_model,
+            "handoverModel": handover,
+        },
+        parent=engine,
+    )
+    view_model.idle.add(a11y)  # the modes end with the session (the idle return)
+    context.setContextProperty("a11yModel", a11y)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
     if not roots:
         raise RuntimeError(f"{MAIN_QML} did not load; see the QML errors logged above")
     window = roots[0]
     window.setObjectName("kioskWindow")
+    a11y.attach(window)
     activity_filter = ActivityFilter(view_model, parent=window, also=diagnostics_model.noteActivity)
     window.installEventFilter(activity_filter)
     view_model.noteActivity()
@@ -328,6 +347,7 @@ def build_ui(
         handover=handover,
         diagnostics=diagnostics_model,
     )
+    ui.accessibility = a11y
     if show:
         ui.show()
     log.info("kiosk screen loaded (%s, languages %s)", MAIN_QML.name, ", ".join(languages))

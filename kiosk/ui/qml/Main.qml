@@ -1,6 +1,6 @@
 // The kiosk window: header, the current screen, the status bar.
 // Context properties set by kiosk/ui/window.py: kioskModel, statusModel, serviceModel,
-// checkinModel, photoModel, handoverModel, diagnosticsModel.
+// checkinModel, photoModel, handoverModel, diagnosticsModel, a11yModel.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -64,7 +64,7 @@ ApplicationWindow {
             KioskLabel {
                 objectName: "officeName"
                 text: kioskModel.officeName
-                font.pixelSize: theme.fontLarge
+                font.pixelSize: theme.fontHeader
                 font.bold: true
                 color: theme.text
                 elide: Text.ElideRight
@@ -80,6 +80,9 @@ ApplicationWindow {
                     pressAndHoldInterval: 3000
                     onPressAndHold: handoverModel.openStaff()
                 }
+            }
+            A11yToolbar {
+                objectName: "a11yToolbar"
             }
             KioskButton {
                 objectName: "languageButton"

@@ -1,29 +1,40 @@
 // Colours and sizes shared by the screens (one place to change the look).
+// Large text (a11yModel.largeText) doubles every text size; high contrast
+// (a11yModel.highContrast) shows light text on black with a yellow accent (every pair of text
+// and background colours at least 7:1, WCAG AAA: tests/ui/test_accessibility_modes.py).
 import QtQuick
 
 QtObject {
-    readonly property color background: "#F5F7FA"
-    readonly property color surface: "#FFFFFF"
-    readonly property color text: "#14202E"
-    readonly property color textMuted: "#3D4B5C"
-    readonly property color primary: "#0B4F8A"
-    readonly property color primaryPressed: "#083A66"
-    readonly property color textOnPrimary: "#FFFFFF"
-    readonly property color border: "#C5CED8"
-    readonly property color warningBackground: "#FFF1C2"
-    readonly property color warningBorder: "#B07D00"
-    readonly property color problemBackground: "#FDECEA"
-    readonly property color problemBorder: "#B3261E"
-    readonly property color statusBackground: "#E4E9EF"
-    readonly property color successBackground: "#E3F4E6"  // check-in accepted
-    readonly property color successBorder: "#1E7B34"
-    readonly property color infoBackground: "#EAF1F8"  // check-in refused: calm, not alarming
+    readonly property bool largeText: typeof a11yModel !== "undefined" && a11yModel.largeText
+    readonly property bool highContrast: typeof a11yModel !== "undefined" && a11yModel.highContrast
+    readonly property real textScale: largeText ? 2.0 : 1.0
 
-    readonly property int fontBody: 30
-    readonly property int fontSmall: 26
-    readonly property int fontLarge: 40
-    readonly property int fontTitle: 46
-    readonly property int fontNumber: 150
+    readonly property color background: highContrast ? "#000000" : "#F5F7FA"
+    readonly property color surface: highContrast ? "#000000" : "#FFFFFF"
+    readonly property color text: highContrast ? "#FFFFFF" : "#14202E"
+    readonly property color textMuted: highContrast ? "#FFFFFF" : "#3D4B5C"
+    readonly property color primary: highContrast ? "#FFE14D" : "#0B4F8A"
+    readonly property color primaryPressed: highContrast ? "#FFF3A8" : "#083A66"
+    readonly property color textOnPrimary: highContrast ? "#000000" : "#FFFFFF"
+    readonly property color border: highContrast ? "#FFFFFF" : "#C5CED8"
+    readonly property color warningBackground: highContrast ? "#000000" : "#FFF1C2"
+    readonly property color warningBorder: highContrast ? "#FFE14D" : "#B07D00"
+    readonly property color problemBackground: highContrast ? "#000000" : "#FDECEA"
+    readonly property color problemBorder: highContrast ? "#FF8A80" : "#B3261E"
+    readonly property color statusBackground: highContrast ? "#000000" : "#E4E9EF"
+    readonly property color successBackground: highContrast ? "#000000" : "#E3F4E6"  // check-in accepted
+    readonly property color successBorder: highContrast ? "#7CFC8A" : "#1E7B34"
+    readonly property color infoBackground: highContrast ? "#000000" : "#EAF1F8"  // check-in refused: calm
+
+    readonly property int fontBody: Math.round(30 * textScale)
+    readonly property int fontSmall: Math.round(26 * textScale)
+    readonly property int fontLarge: Math.round(40 * textScale)
+    readonly property int fontTitle: Math.round(46 * textScale)
+    readonly property int fontNumber: Math.round(150 * textScale)
+    // The header (office name, language, the accessibility buttons) keeps its size: it must
+    // fit on one line whatever the mode, and its buttons are found where they were.
+    readonly property int fontHeader: 40
+    readonly property int fontToolbar: 24
     readonly property int touchHeight: 136
     readonly property int minTouchHeight: 120  // 15 mm on a 10" 1280x800 panel (~96 dpi)
     readonly property int margin: 40

@@ -1,0 +1,1 @@
+"""Speech output for voice guidance: a ``Speaker`` Protocol and its drivers (DESIGN §3)."""
