@@ -40,16 +40,14 @@ Control it in-process::
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-import selectors
 import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
+from typing import Self
 
 from kiosk.devices.locker.kerong_driver import UNLOCK_REPLY_SHAPES
 from kiosk.devices.locker.kerong_frames import (
@@ -62,6 +60,7 @@ from kiosk.devices.locker.kerong_frames import (
     encode_status_reply,
     lock_bits_for,
 )
+from simulators.tcp_server import TcpDeviceServer
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +125,7 @@ class _Board:
     resets: int = 0
 
 
-class LockerSimulator:
+class LockerSimulator(TcpDeviceServer):
     """The simulated lock boards; see the module docstring.
 
     Args:
@@ -168,7 +167,7 @@ class LockerSimulator:
             raise ValueError(f"locks_per_board must be 1-16, got {locks_per_board}")
         if locked_bit not in (0, 1):
             raise ValueError(f"locked_bit must be 0 or 1, got {locked_bit}")
-        self.host = host
+        super().__init__("locker simulator", host, port)
         self.boards = boards
         self.locks_per_board = locks_per_board
         self.locked_bit = locked_bit
@@ -177,12 +176,8 @@ class LockerSimulator:
         self.frames: list[WireFrame] = []
         self.pulse_log: list[Pulse] = []
         self.corrupted = 0
-        self._requested_port = port
-        self._bound_port: int | None = None
         self._random = random.Random(seed)
         self._corrupt_rate = 0.0
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._doors = {door: DoorModel() for door in self.door_numbers}
         self._boards = [_Board() for _ in range(boards)]
         shapes = (
@@ -194,49 +189,21 @@ class LockerSimulator:
             self.set_reply_shape(shape, board)
         for door in jammed:
             self.jam(door)
-        self._clients: dict[socket.socket, FrameParser] = {}
-        self._connections = 0
-        self._listener: socket.socket | None = None
-        self._selector: selectors.DefaultSelector | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._parsers: dict[socket.socket, FrameParser] = {}
         self._timers: list[threading.Timer] = []
 
     # -- life cycle ---------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The TCP port (the real one when 0 was asked for)."""
-        return self._bound_port if self._bound_port is not None else self._requested_port
-
-    @property
-    def url(self) -> str:
-        """``socket://host:port`` for the driver."""
-        return f"socket://{self.host}:{self.port}"
 
     @property
     def door_numbers(self) -> tuple[int, ...]:
         """Every door, in the driver's numbering."""
         return tuple(range(1, self.boards * self.locks_per_board + 1))
 
-    def start(self) -> LockerSimulator:
+    def start(self) -> Self:
         """Listen and serve on a background thread; returns self."""
-        if self._thread is not None:
+        if self.running:
             return self
-        self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        listener = socket.create_server((self.host, self._requested_port))
-        listener.setblocking(False)
-        self._bound_port = listener.getsockname()[1]
-        self._listener = listener
-        self._selector.register(listener, selectors.EVENT_READ, "listener")
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="locker-sim", daemon=True)
-        self._thread.start()
+        super().start()
         logger.info(
             "locker simulator on %s: %d board(s) x %d locks, locked bit %d",
             self.url,
@@ -247,55 +214,12 @@ class LockerSimulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close every connection."""
-        thread = self._thread
-        if thread is None:
-            return
-        self._stopping.set()
-        self._wake()
-        thread.join()
-        self._thread = None
+        """Stop serving and close every connection; pending auto-pulls are cancelled."""
+        super().stop()
         with self._lock:
             timers, self._timers = self._timers, []
-            clients = list(self._clients)
-            self._clients.clear()
         for timer in timers:
             timer.cancel()
-        for sock in [*clients, *([self._listener] if self._listener else [])]:
-            sock.close()
-        self._listener = None
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
-        for end in (self._wake_r, self._wake_w):
-            if end is not None:
-                end.close()
-        self._wake_r = self._wake_w = None
-        logger.info("locker simulator stopped")
-
-    def unplug(self) -> None:
-        """The RS-485 adapter pulled: connections close, nothing listens until :meth:`plug_in`.
-
-        The port is kept, so the driver finds the boards at the same address again; the doors
-        stay as they were.
-        """
-        self._requested_port = self.port
-        self.stop()
-
-    def plug_in(self) -> None:
-        """Plugged in again after :meth:`unplug`: listen on the same port."""
-        self.start()
-
-    def __enter__(self) -> LockerSimulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- a person at the locker ---------------------------------------------------------------
 
@@ -428,17 +352,6 @@ class LockerSimulator:
         with self._lock:
             return [f.data for f in self.frames if f.direction == "tx"]
 
-    @property
-    def connections(self) -> int:
-        """How many TCP connections were accepted so far."""
-        with self._lock:
-            return self._connections
-
-    def wait_for_clients(self, count: int = 1, timeout: float = 5.0) -> bool:
-        """Wait until at least ``count`` connections are open; False on timeout."""
-        with self._changed:
-            return self._changed.wait_for(lambda: len(self._clients) >= count, timeout)
-
     def wait_for_pulses(self, total: int, timeout: float = 5.0) -> bool:
         """Wait until ``total`` pulses were recorded; False on timeout."""
         with self._changed:
@@ -522,52 +435,22 @@ class LockerSimulator:
             self.corrupted += 1
         return reply
 
-    # -- the line -----------------------------------------------------------------------------
+    # -- the line (TcpDeviceServer's hooks) -----------------------------------------------------
 
-    def _wake(self) -> None:
-        if self._wake_w is not None:
-            with contextlib.suppress(OSError):
-                self._wake_w.send(b"x")
+    def on_connect(self, sock: socket.socket, peer: str) -> None:
+        """A driver on the line: its own frame parser."""
+        with self._lock:
+            self._parsers[sock] = FrameParser()
 
-    def _run(self) -> None:
-        selector = self._selector
-        assert selector is not None
-        while not self._stopping.is_set():
-            for key, _ in selector.select(timeout=None):
-                if key.data is None:
-                    assert self._wake_r is not None
-                    with contextlib.suppress(OSError):
-                        self._wake_r.recv(4096)
-                elif key.data == "listener":
-                    self._accept(key.fileobj)  # type: ignore[arg-type]
-                else:
-                    self._readable(key.fileobj)  # type: ignore[arg-type]
+    def on_disconnect(self, sock: socket.socket, peer: str, why: str) -> None:
+        """Forget the connection's parser."""
+        with self._lock:
+            self._parsers.pop(sock, None)
 
-    def _accept(self, listener: socket.socket) -> None:
-        try:
-            sock, peer = listener.accept()
-        except OSError:
-            return
-        sock.setblocking(True)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def on_data(self, sock: socket.socket, data: bytes) -> None:
+        """Frames from the driver: record each and send the boards' answers."""
         with self._changed:
-            self._clients[sock] = FrameParser()
-            self._connections += 1
-            self._changed.notify_all()
-        assert self._selector is not None
-        self._selector.register(sock, selectors.EVENT_READ, "client")
-        logger.info("locker simulator: driver connected from %s:%s", *peer[:2])
-
-    def _readable(self, sock: socket.socket) -> None:
-        try:
-            data = sock.recv(4096)
-        except OSError:
-            data = b""
-        if not data:
-            self._drop(sock)
-            return
-        with self._changed:
-            parser = self._clients.get(sock)
+            parser = self._parsers.get(sock)
             if parser is None:
                 return
             replies: list[bytes] = []
@@ -582,16 +465,5 @@ class LockerSimulator:
             try:
                 sock.sendall(reply)
             except OSError as exc:
-                logger.info("locker simulator: driver gone: %s", exc)
-                self._drop(sock)
+                self.close_client(sock, f"driver gone: {exc}")
                 return
-
-    def _drop(self, sock: socket.socket) -> None:
-        with self._changed:
-            self._clients.pop(sock, None)
-            self._changed.notify_all()
-        assert self._selector is not None
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(sock)
-        sock.close()
-        logger.info("locker simulator: driver disconnected")

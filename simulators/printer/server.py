@@ -22,21 +22,18 @@ printed (a real printer does not print); status queries are still answered.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import selectors
 import socket
-import struct
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
 from PIL import Image
 
 from simulators.printer.parser import EscPosParser, ParsedTicket, StatusQuery, TicketCut
 from simulators.printer.render import TicketRenderer, raster_records, write_ticket
+from simulators.tcp_server import TcpDeviceServer
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +76,7 @@ class PrintedTicket:
         return "\n".join(self.lines)
 
 
-@dataclass
-class _Client:
-    sock: socket.socket
-    peer: str
-    parser: EscPosParser = field(default_factory=EscPosParser)
-
-
-class PrinterSimulator:
+class PrinterSimulator(TcpDeviceServer):
     """The simulated printer; see the module docstring.
 
     Args:
@@ -104,12 +94,10 @@ class PrinterSimulator:
         out_dir: Path | None = None,
         font_path: Path | None = None,
     ) -> None:
-        self.host = host
+        super().__init__("printer simulator", host, port, recv_size=65536, scheme="tcp")
         self.out_dir = out_dir
-        self._requested_port = port
         self._renderer = TicketRenderer(font_path)
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
+        self._parsers: dict[socket.socket, EscPosParser] = {}
         self._paper = "ok"
         self._cover_open = False
         self._offline = False
@@ -122,83 +110,18 @@ class PrinterSimulator:
         self._printed = 0
         self._discarded = 0
         self._received = 0
-        self._connections = 0
         self._status_queries = 0
-        self._listener: socket.socket | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     # -- life cycle ---------------------------------------------------------------------------
+    # Stop, unplug and plug_in are TcpDeviceServer's: jobs without a cut are kept as uncut
+    # when a connection ends.
 
-    @property
-    def port(self) -> int:
-        """The port listened on (the real one when 0 was asked for)."""
-        if self._listener is None:
-            return self._requested_port
-        port: int = self._listener.getsockname()[1]
-        return port
-
-    @property
-    def url(self) -> str:
-        """``tcp://host:port`` for the driver."""
-        return f"tcp://{self.host}:{self.port}"
-
-    def start(self) -> PrinterSimulator:
+    def start(self) -> Self:
         """Listen and serve on a background thread; returns self."""
-        if self._thread is not None:
-            return self
-        listener = socket.create_server((self.host, self._requested_port), reuse_port=False)
-        listener.setblocking(False)
-        self._listener = listener
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="printer-sim", daemon=True)
-        self._thread.start()
-        logger.info("printer simulator listening on %s", self.url)
+        if not self.running:
+            super().start()
+            logger.info("printer simulator listening on %s", self.url)
         return self
-
-    def stop(self) -> None:
-        """Stop serving and close every connection (jobs without a cut are kept as uncut)."""
-        thread = self._thread
-        if thread is None:
-            return
-        self._stopping.set()
-        if self._wake_w is not None:
-            with contextlib.suppress(OSError):
-                self._wake_w.send(b"x")
-        thread.join()
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
-        self._listener = self._wake_r = self._wake_w = None
-        self._thread = None
-        logger.info("printer simulator stopped")
-
-    def unplug(self) -> None:
-        """The cable pulled: every connection closes and nothing listens until :meth:`plug_in`.
-
-        The port is kept, so the driver finds the printer at the same address again; paper,
-        faults and counters stay as they were.
-        """
-        self._requested_port = self.port
-        self.stop()
-
-    def plug_in(self) -> None:
-        """Plugged in again after :meth:`unplug`: listen on the same port."""
-        self.start()
-
-    def __enter__(self) -> PrinterSimulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- control API --------------------------------------------------------------------------
 
@@ -362,72 +285,25 @@ class PrinterSimulator:
                 raise TimeoutError(f"printer simulator received {self._received} of {n_bytes} B")
             return self._received
 
-    # -- serving ------------------------------------------------------------------------------
+    # -- serving (TcpDeviceServer's hooks) -----------------------------------------------------
 
-    def _run(self) -> None:
-        assert self._listener is not None and self._wake_r is not None
-        clients: dict[socket.socket, _Client] = {}
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                for key, _ in selector.select():
-                    sock = key.fileobj
-                    if sock is self._wake_r:
-                        with contextlib.suppress(OSError):
-                            self._wake_r.recv(64)
-                    elif sock is self._listener:
-                        self._accept(selector, clients)
-                    elif isinstance(sock, socket.socket) and sock in clients:
-                        self._serve(selector, clients, clients[sock])
-            for client in list(clients.values()):
-                self._disconnect(selector, clients, client, "simulator stopped")
-
-    def _accept(
-        self, selector: selectors.BaseSelector, clients: dict[socket.socket, _Client]
-    ) -> None:
-        assert self._listener is not None
-        try:
-            sock, address = self._listener.accept()
-        except BlockingIOError:
-            return
-        sock.setblocking(True)
-        peer = f"{address[0]}:{address[1]}"
-        clients[sock] = _Client(sock, peer)
-        selector.register(sock, selectors.EVENT_READ)
+    def on_connect(self, sock: socket.socket, peer: str) -> None:
+        """A new job stream: its own parser."""
         with self._lock:
-            self._connections += 1
-        logger.info("printer simulator: connection from %s", peer)
+            self._parsers[sock] = EscPosParser()
 
-    def _disconnect(
-        self,
-        selector: selectors.BaseSelector,
-        clients: dict[socket.socket, _Client],
-        client: _Client,
-        why: str,
-    ) -> None:
-        selector.unregister(client.sock)
-        del clients[client.sock]
-        with contextlib.suppress(OSError):
-            client.sock.close()
-        logger.info("printer simulator: %s disconnected (%s)", client.peer, why)
-        partial = client.parser.finish()
+    def on_disconnect(self, sock: socket.socket, peer: str, why: str) -> None:
+        """A ticket that was being received is printed as it is (uncut)."""
+        with self._lock:
+            parser = self._parsers.pop(sock, None)
+        partial = parser.finish() if parser is not None else None
         if partial is not None:
             self._print(partial)
 
-    def _serve(
-        self,
-        selector: selectors.BaseSelector,
-        clients: dict[socket.socket, _Client],
-        client: _Client,
-    ) -> None:
-        try:
-            data = client.sock.recv(65536)
-        except OSError as exc:
-            self._disconnect(selector, clients, client, str(exc))
-            return
-        if not data:
-            self._disconnect(selector, clients, client, "closed by peer")
+    def on_data(self, sock: socket.socket, data: bytes) -> None:
+        """Bytes from the driver: count, drop on purpose, parse, answer, print."""
+        parser = self._parsers.get(sock)
+        if parser is None:
             return
         drop = False
         with self._changed:
@@ -442,10 +318,10 @@ class PrinterSimulator:
             # NOTE: byte by byte, so the parser can tell a ticket's bytes from status queries
             # (a DLE EOT may also occur inside image data); only while such a drop waits.
             for end in range(1, len(data) + 1):
-                if not self._handle(client, data[end - 1 : end]):
-                    self._disconnect(selector, clients, client, "reply failed")
+                if not self._handle(sock, parser, data[end - 1 : end]):
+                    self.close_client(sock, "reply failed")
                     return
-                if client.parser.job_bytes >= drop_in_job:
+                if parser.job_bytes >= drop_in_job:
                     data, drop = data[:end], True
                     with self._lock:
                         self._drop_in_job = None
@@ -453,31 +329,29 @@ class PrinterSimulator:
             self._count_received(len(data))
         else:
             self._count_received(len(data))
-            if not self._handle(client, data):
-                self._disconnect(selector, clients, client, "reply failed")
+            if not self._handle(sock, parser, data):
+                self.close_client(sock, "reply failed")
                 return
         if drop:
-            # NOTE: linger 0 makes close() send a reset, like a printer whose link went down.
-            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self._disconnect(selector, clients, client, "dropped on purpose")
+            self.close_client(sock, "dropped on purpose", reset=True)
 
     def _count_received(self, n_bytes: int) -> None:
         with self._changed:
             self._received += n_bytes
             self._changed.notify_all()
 
-    def _handle(self, client: _Client, data: bytes) -> bool:
+    def _handle(self, sock: socket.socket, parser: EscPosParser, data: bytes) -> bool:
         """Parse ``data``: answer status queries, print cut tickets; False if a reply failed."""
-        for event in client.parser.feed(data):
+        for event in parser.feed(data):
             if isinstance(event, StatusQuery):
                 with self._lock:
                     self._status_queries += 1
                     reply = self._status_byte(event.n)
                 if reply is not None:
                     try:
-                        client.sock.sendall(bytes((reply,)))
+                        sock.sendall(bytes((reply,)))
                     except OSError as exc:
-                        logger.info("printer simulator: reply to %s failed: %s", client.peer, exc)
+                        logger.info("printer simulator: status reply failed: %s", exc)
                         return False
             elif isinstance(event, TicketCut):
                 self._print(event.ticket)

@@ -26,15 +26,14 @@ import contextlib
 import logging
 import os
 import random
-import selectors
-import socket
-import threading
 import time
 import tty
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from typing import Self
+
+from simulators.tcp_server import TcpDeviceServer
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ class SentChunk:
     sent_mono: float
 
 
-class ScannerSimulator:
+class ScannerSimulator(TcpDeviceServer):
     """The simulated serial scanner; see the module docstring.
 
     Args:
@@ -88,40 +87,18 @@ class ScannerSimulator:
     ) -> None:
         if suffix not in SUFFIXES:
             raise ValueError(f"suffix must be one of {', '.join(SUFFIXES)}, got {suffix!r}")
-        self.host = host
+        super().__init__("scanner simulator", host, port)
         self.suffix = suffix
         self.pty_link = pty_link
         self.encoding = encoding
         self.sent: list[SentChunk] = []
-        self._requested_port = port
-        self._bound_port: int | None = None
         self._random = random.Random(seed)
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._clients: list[socket.socket] = []
-        self._connections = 0
-        self._listener: socket.socket | None = None
         self._pty_master = -1
         self._pty_slave = -1
         self._pty_path = ""
         self._silent = False
-        self._selector: selectors.DefaultSelector | None = None
-        self._wake_r: socket.socket | None = None
-        self._wake_w: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     # -- life cycle ---------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The TCP port (the real one when 0 was asked for)."""
-        return self._bound_port if self._bound_port is not None else self._requested_port
-
-    @property
-    def url(self) -> str:
-        """``socket://host:port`` for the driver."""
-        return f"socket://{self.host}:{self.port}"
 
     @property
     def pty_path(self) -> str:
@@ -140,32 +117,13 @@ class ScannerSimulator:
         """True between :meth:`go_silent` and :meth:`come_back`."""
         return self._silent
 
-    @property
-    def connections(self) -> int:
-        """How many TCP connections were accepted so far."""
-        with self._lock:
-            return self._connections
-
-    @property
-    def client_count(self) -> int:
-        """How many TCP connections are open now."""
-        with self._lock:
-            return len(self._clients)
-
-    def start(self) -> ScannerSimulator:
+    def start(self) -> Self:
         """Listen (and open the pty) and serve on a background thread; returns self."""
-        if self._thread is not None:
+        if self.running:
             return self
-        self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
-        self._listen()
+        super().start()
         if self.pty_link is not None:
             self._open_pty()
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="scanner-sim", daemon=True)
-        self._thread.start()
         logger.info(
             "scanner simulator on %s%s",
             self.url,
@@ -175,36 +133,13 @@ class ScannerSimulator:
 
     def stop(self) -> None:
         """Stop serving; close every connection and the pty."""
-        thread = self._thread
-        if thread is None:
+        if not self.running:
             return
-        self._stopping.set()
-        self._wake()
-        thread.join()
-        self._thread = None
-        self._drop_endpoints(close_listener=True)
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
-        for sock in (self._wake_r, self._wake_w):
-            if sock is not None:
-                sock.close()
-        self._wake_r = self._wake_w = None
+        super().stop()
+        self._close_pty()
         if self.pty_link is not None:
             with contextlib.suppress(OSError):
                 self.pty_link.unlink()
-        logger.info("scanner simulator stopped")
-
-    def __enter__(self) -> ScannerSimulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- control API --------------------------------------------------------------------------
 
@@ -267,8 +202,10 @@ class ScannerSimulator:
         """Unplug: drop every connection, stop listening, close the pty (its link stays)."""
         with self._lock:
             self._silent = True
-        self._drop_endpoints(close_listener=True)
-        self._wake()
+        self.stop_listening()
+        self.drop_clients("unplugged")
+        self._close_pty()
+        self.wake()
         logger.info("scanner simulator: silent (unplugged)")
 
     def come_back(self) -> None:
@@ -276,23 +213,13 @@ class ScannerSimulator:
         with self._lock:
             if not self._silent:
                 return
-        self._listen()
+        self.listen()
         if self.pty_link is not None:
             self._open_pty()
         with self._lock:
             self._silent = False
-        self._wake()
+        self.wake()
         logger.info("scanner simulator: back on %s", self.url)
-
-    def wait_for_clients(self, count: int = 1, timeout: float = 5.0) -> bool:
-        """Wait until at least ``count`` TCP connections are open; False on timeout."""
-        with self._changed:
-            return self._changed.wait_for(lambda: len(self._clients) >= count, timeout)
-
-    def wait_for_connections(self, total: int, timeout: float = 5.0) -> bool:
-        """Wait until ``total`` connections were accepted since start; False on timeout."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._connections >= total, timeout)
 
     def sent_bytes(self, kind: str | None = None) -> bytes:
         """Everything sent (or only one kind), concatenated."""
@@ -300,21 +227,6 @@ class ScannerSimulator:
             return b"".join(c.data for c in self.sent if kind is None or c.kind == kind)
 
     # -- internals ----------------------------------------------------------------------------
-
-    def _wake(self) -> None:
-        if self._wake_w is not None:
-            with contextlib.suppress(OSError):
-                self._wake_w.send(b"x")
-
-    def _listen(self) -> None:
-        port = self._bound_port if self._bound_port is not None else self._requested_port
-        listener = socket.create_server((self.host, port))
-        listener.setblocking(False)
-        self._bound_port = listener.getsockname()[1]
-        with self._lock:
-            self._listener = listener
-        if self._selector is not None:
-            self._selector.register(listener, selectors.EVENT_READ, "listener")
 
     def _open_pty(self) -> None:
         assert self.pty_link is not None
@@ -331,23 +243,11 @@ class ScannerSimulator:
         with self._lock:
             self._pty_master, self._pty_slave, self._pty_path = master, slave, path
 
-    def _drop_endpoints(self, *, close_listener: bool) -> None:
+    def _close_pty(self) -> None:
         with self._lock:
-            clients, self._clients = self._clients, []
-            listener = self._listener if close_listener else None
-            if close_listener:
-                self._listener = None
             master, slave = self._pty_master, self._pty_slave
             self._pty_master = self._pty_slave = -1
             self._pty_path = ""
-            self._changed.notify_all()
-        for sock in [*clients, *([listener] if listener is not None else [])]:
-            if self._selector is not None:
-                with contextlib.suppress(KeyError, ValueError):
-                    self._selector.unregister(sock)
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
         for fd in (master, slave):
             if fd >= 0:
                 with contextlib.suppress(OSError):
@@ -374,57 +274,7 @@ class ScannerSimulator:
                     logger.info("scanner simulator: pty write failed: %s", exc)
             self.sent.append(SentChunk(kind, data, receivers, time.perf_counter()))
 
-    def _run(self) -> None:
-        selector = self._selector
-        assert selector is not None
-        while not self._stopping.is_set():
-            for key, _ in selector.select(timeout=None):
-                if key.data is None:
-                    assert self._wake_r is not None
-                    with contextlib.suppress(OSError):
-                        self._wake_r.recv(4096)
-                elif key.data == "listener":
-                    self._accept(key.fileobj)  # type: ignore[arg-type]
-                else:
-                    self._client_readable(key.fileobj)  # type: ignore[arg-type]
-
-    def _accept(self, listener: socket.socket) -> None:
-        try:
-            sock, peer = listener.accept()
-        except OSError:
-            return
-        sock.setblocking(True)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self._changed:
-            self._clients.append(sock)
-            self._connections += 1
-            self._changed.notify_all()
-        assert self._selector is not None
-        self._selector.register(sock, selectors.EVENT_READ, "client")
-        logger.info("scanner simulator: driver connected from %s:%s", *peer[:2])
-
-    def _client_readable(self, sock: socket.socket) -> None:
-        try:
-            sock.setblocking(False)
-            data = sock.recv(4096)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        finally:
-            with contextlib.suppress(OSError):
-                sock.setblocking(True)
-        if data:
-            return  # a scanner ignores what the host sends
-        with self._changed:
-            if sock in self._clients:
-                self._clients.remove(sock)
-            self._changed.notify_all()
-        assert self._selector is not None
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(sock)
-        sock.close()
-        logger.info("scanner simulator: driver disconnected")
+    # A scanner ignores what the host sends (``on_data`` of the base does nothing).
 
 
 def _chunks(data: bytes, split: int | Sequence[int] | None) -> list[bytes]:
