@@ -24,10 +24,13 @@ from kiosk.devices.camera_mount.settings import CameraMountSettings
 from kiosk.devices.printer.protocol import TextMode
 from kiosk.devices.url import check_device_url, parse_device_url
 from kiosk.errors import ConfigError, DeviceUrlError
+from kiosk.i18n.catalog import available_languages
+from kiosk.i18n.languages import LANGUAGE_CODES, language
 
 DEFAULT_CONFIG_PATH = Path("/etc/kiosk/kiosk.toml")
 KIOSK_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-SUPPORTED_LANGUAGES = ("ja", "en")
+# Every language the kiosk knows; [ui] languages may list those whose catalogue is installed.
+SUPPORTED_LANGUAGES = LANGUAGE_CODES
 # kiosk/v1/server/state and kiosk/v1/office/… would clash with a kiosk of that name.
 RESERVED_IDS = frozenset({"server", "office"})
 
@@ -41,10 +44,23 @@ class LocalText:
     values: Mapping[str, str]
 
     def get(self, language: str) -> str:
-        """The text in ``language``, else in the first language that has one."""
+        """The text in ``language``, else in the language it reads as (easy Japanese: the
+        Japanese name), else in English, else in the first language that has one."""
         if language in self.values:
             return self.values[language]
+        reads_as = _reads_as(language)
+        if reads_as in self.values:
+            return self.values[reads_as]
+        if "en" in self.values:
+            return self.values["en"]
         return next(iter(self.values.values()))
+
+
+def _reads_as(code: str) -> str:
+    try:
+        return language(code).reads_as
+    except KeyError:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -761,11 +777,12 @@ def parse_config(
     top = _Reader(data, "", source)
     kiosk = top.sub("kiosk")
     ui = top.sub("ui", required=False)
-    languages = tuple(ui.typed("languages", list, ["ja", "en"]))
-    if not languages or any(lang not in SUPPORTED_LANGUAGES for lang in languages):
-        raise ui.fail(
-            "languages", list(languages), f"must list languages from {SUPPORTED_LANGUAGES}"
-        )
+    installed = available_languages()
+    # NOTE: without the key, every language whose catalogue is installed (in the chooser's
+    # order); a catalogue added later is picked up with no config change.
+    languages = tuple(ui.typed("languages", list, list(installed)))
+    if not languages or any(lang not in installed for lang in languages):
+        raise ui.fail("languages", list(languages), f"must list languages from {installed}")
 
     kiosk_id = kiosk.text("id")
     if not KIOSK_ID_RE.fullmatch(kiosk_id):

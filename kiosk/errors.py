@@ -23,6 +23,10 @@ class ConfigError(KioskError, ValueError):
         super().__init__(f"{where}{key} = {value!r}: {problem}")
 
 
+class CatalogError(KioskError, ValueError):
+    """Raised when a message catalogue is missing, incomplete or disagrees with Japanese."""
+
+
 class DeviceError(KioskError):
     """Raised when a device cannot do what it was asked."""
 

@@ -22,6 +22,7 @@ from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, StoreError
+from kiosk.i18n.languages import language as language_info
 from kiosk.store.outbox import OutboxFullError
 from kiosk.ui.idle_return import IdleReturn
 from kiosk.ui.office_hours_text import OfficeHoursText
@@ -91,6 +92,7 @@ class KioskViewModel(QObject):
 
     screenChanged = Signal()
     languageChanged = Signal()
+    languageReset = Signal()  # the session ended: default language, the chooser closes
     busyChanged = Signal()
     ticketChanged = Signal()
     problemChanged = Signal()
@@ -207,6 +209,12 @@ class KioskViewModel(QObject):
         self.languageChanged.emit()
         if self._pending_service:
             self.ticketChanged.emit()  # the service name follows the language
+
+    @Slot()
+    def resetLanguage(self) -> None:
+        """Back to the default language, the language chooser closed (the session ended)."""
+        self._switch_language(self._languages[0])
+        self.languageReset.emit()
 
     @Slot()
     def toggleLanguage(self) -> None:
@@ -383,7 +391,7 @@ class KioskViewModel(QObject):
     def _reset_to_start(self) -> None:
         self._set_notice("")
         self._set_screen(self._resting_screen())
-        self._switch_language(self._languages[0])
+        self.resetLanguage()
         if self._pending_service or self._outcome is not None:
             self._pending_service = ""
             self._outcome = None
@@ -460,6 +468,19 @@ class KioskViewModel(QObject):
     def _get_languages(self) -> list[str]:
         return list(self._languages)
 
+    def _get_language_choices(self) -> list[dict[str, str]]:
+        return [
+            {
+                "code": code,
+                "name": language_info(code).native_name,
+                "font": language_info(code).font_family,
+            }
+            for code in self._languages
+        ]
+
+    def _get_font_family(self) -> str:
+        return language_info(self._language).font_family
+
     def _get_office_name(self) -> str:
         return self._config.office_name.get(self._language)
 
@@ -534,6 +555,8 @@ class KioskViewModel(QObject):
     screen = Property(str, _get_screen, notify=screenChanged)
     language = Property(str, _get_language, notify=languageChanged)
     languages = Property(list, _get_languages, constant=True)
+    languageChoices = Property(list, _get_language_choices, constant=True)  # code, name, font
+    fontFamily = Property(str, _get_font_family, notify=languageChanged)
     officeName = Property(str, _get_office_name, notify=languageChanged)
     busy = Property(bool, _get_busy, notify=busyChanged)
     ticketNumber = Property(str, _get_ticket_number, notify=ticketChanged)

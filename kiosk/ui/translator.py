@@ -2,7 +2,11 @@
 
 QML writes ``qsTr("home.title")``: the *source text* is our message id. This translator looks
 the id up in the catalogue of the current language, so the screen and the printed ticket read
-one catalogue and there are no ``.ts``/``.qm`` files to keep in step.
+one catalogue and there are no ``.ts``/``.qm`` files to keep in step. ``qsTr(id, "", n)`` picks
+the plural form of ``n`` (Qt's numerus forms: :data:`kiosk.i18n.catalog.PLURAL_MESSAGES`).
+
+Texts come back with word joiners inside each phrase (:func:`kiosk.i18n.linebreak.phrased`),
+so Qt breaks Japanese and Chinese lines between phrases and Korean between words.
 """
 
 # ruff: noqa: N802 - Qt and QML names are camelCase
@@ -15,6 +19,7 @@ import re
 from PySide6.QtCore import QObject, QTranslator, qWarning
 
 from kiosk.i18n.catalog import Catalog
+from kiosk.i18n.linebreak import phrased
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +34,19 @@ class CatalogTranslator(QTranslator):
         catalogs: one catalogue per language, the first is the default.
         language: the language to start with (the first catalogue's when empty).
         parent: Qt parent.
+        line_breaks: mark phrases with word joiners (see :mod:`kiosk.i18n.linebreak`).
     """
 
     def __init__(
-        self, catalogs: dict[str, Catalog], language: str = "", parent: QObject | None = None
+        self,
+        catalogs: dict[str, Catalog],
+        language: str = "",
+        parent: QObject | None = None,
+        *,
+        line_breaks: bool = True,
     ) -> None:
         super().__init__(parent)
+        self._line_breaks = line_breaks
         if not catalogs:
             raise ValueError("CatalogTranslator needs at least one catalogue")
         self._catalogs = dict(catalogs)
@@ -78,7 +90,7 @@ class CatalogTranslator(QTranslator):
             # NOTE: returned unchanged rather than None (= "not mine"): Qt's own strings stay
             # as they are. Install a Qt translator *after* this one to translate them.
             return source_text
-        text = self._catalogs[self._language].messages.get(source_text)
+        text = self._catalogs[self._language].template(source_text, n if n >= 0 else None)
         if text is None:
             key = (self._language, source_text)
             if key not in self._missing_reported:
@@ -91,4 +103,4 @@ class CatalogTranslator(QTranslator):
                 # NOTE: also a Qt warning, so pytest-qt's qt_log_level_fail catches the gap.
                 qWarning(message)
             return source_text
-        return text
+        return phrased(text, self._language) if self._line_breaks else text

@@ -8,6 +8,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickItem
 from pytestqt.qtbot import QtBot
 
+from kiosk.i18n.linebreak import plain
 from kiosk.ui.window import KioskUi
 
 
@@ -32,8 +33,9 @@ def has_item(ui: KioskUi, object_name: str) -> bool:
 
 
 def item_text(ui: KioskUi, object_name: str) -> str:
-    """The ``text`` property of a Label or Button."""
-    return str(find_item(ui, object_name).property("text"))
+    """The ``text`` property of a Label or Button, as a person reads it (without the word
+    joiners that keep Japanese phrases on one line: kiosk/i18n/linebreak.py)."""
+    return plain(str(find_item(ui, object_name).property("text")))
 
 
 def is_shown(item: QQuickItem) -> bool:

@@ -35,6 +35,7 @@ from shiboken6 import Shiboken
 import tests.ui.test_screenshots as screenshots
 from kiosk.config import KioskConfig, LocalText, parse_config
 from kiosk.i18n.catalog import load_catalogs
+from kiosk.i18n.linebreak import plain
 from kiosk.ui.demo_panel import build_demo_panel
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
@@ -533,7 +534,9 @@ def read_demo_panel(
         describe(item)
         for item in text_items(panel.window.contentItem())
         if text_format(ui.engine, item) != PLAIN_TEXT
-        and not (_classes(item)[0] in CONTROL_LABELS and item.property("text") in own_texts)
+        and not (
+            _classes(item)[0] in CONTROL_LABELS and plain(str(item.property("text"))) in own_texts
+        )
     ]
     log_format = text_format(ui.engine, log_item)
     # NOTE: the JS heap keeps something of each expression read off the panel's items; left to

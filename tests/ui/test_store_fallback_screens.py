@@ -15,6 +15,7 @@ from kiosk.core.clock import SystemClock
 from kiosk.core.relearn import StoreRelearn
 from kiosk.devices.health import HealthState
 from kiosk.errors import StoreFullError
+from kiosk.i18n.linebreak import plain
 from kiosk.store.health import STORE, StoreHealthMonitor
 from kiosk.store.opening import Replacement
 from kiosk.ui.checkin_view_model import CheckInScreen
@@ -178,4 +179,4 @@ def test_an_offline_replaced_database_opens_the_journeys_after_the_wait(
 def _text(window: QQuickWindow, name: str) -> str:
     item = window.findChild(QQuickItem, name)
     assert item is not None, name
-    return str(item.property("text"))
+    return plain(str(item.property("text")))  # without the word joiners of the line breaks

@@ -13,7 +13,9 @@ ApplicationWindow {
     visible: false
     title: qsTr("app.title")
     color: theme.background
-    font.family: "IPAPGothic"  // IPA P Gothic: proportional Latin, from fonts-ipafont-gothic
+    // The language's own font (kiosk/i18n/languages.py): IPA P Gothic for Japanese and English,
+    // Noto Sans CJK SC/KR for Chinese and Korean, Lohit Devanagari for Nepali.
+    font.family: kioskModel.fontFamily
     font.pixelSize: theme.fontBody
 
     readonly property var screenFiles: ({
@@ -43,6 +45,8 @@ ApplicationWindow {
     })
 
     Theme { id: theme }
+
+    LanguageChooser { id: languageChooser }
 
     header: ToolBar {
         implicitHeight: 100
@@ -91,10 +95,12 @@ ApplicationWindow {
                          && photoModel.screen === ""
                          && (handoverModel.screen === "" || handoverModel.screen === "handover_scan")
                          && kioskModel.languages.length > 1
-                text: qsTr("language.switch")
+                // Two languages: one tap switches; more: the chooser, each named in itself.
+                readonly property bool chooses: kioskModel.languages.length > 2
+                text: chooses ? qsTr("language.choose") : qsTr("language.switch")
                 implicitHeight: 80
-                implicitWidth: 220
-                onClicked: kioskModel.toggleLanguage()
+                implicitWidth: chooses ? Math.max(220, contentItem.implicitWidth + 48) : 220
+                onClicked: chooses ? languageChooser.open() : kioskModel.toggleLanguage()
             }
         }
     }
