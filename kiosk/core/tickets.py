@@ -297,7 +297,25 @@ def ticket_layout(
         ),
         qr=ticket.status_url,
         footer=(catalog.text("ticket.footer.call"), catalog.text("ticket.footer.qr")),
+        language=ticket.language,
+        staff_lines=_staff_lines(config, catalogs, ticket),
     )
+
+
+# Languages the counter staff read as they are: no Japanese line needed under them.
+_STAFF_READS = ("ja", "ja-easy")
+
+
+def _staff_lines(
+    config: KioskConfig, catalogs: dict[str, Catalog], ticket: IssuedTicket
+) -> tuple[str, ...]:
+    """One Japanese line for the counter staff on a ticket in another language: what the
+    ticket is for, in their words (the service's Japanese name and the number)."""
+    staff = catalogs.get("ja")
+    if ticket.language in _STAFF_READS or staff is None:
+        return ()
+    name = config.service(ticket.service_id).name.get("ja")
+    return (staff.text("ticket.staff_line", name, ticket.number),)
 
 
 def technician_test_ticket(
@@ -328,6 +346,8 @@ def technician_test_ticket(
         lines=layout.lines,
         qr=layout.qr,
         footer=layout.footer,
+        language=layout.language,
+        staff_lines=layout.staff_lines,
     )
     return sample, layout
 

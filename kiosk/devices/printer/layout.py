@@ -7,7 +7,14 @@ footer, then a feed and a partial cut.
 ``TextMode.KANJI`` sends Japanese as Shift_JIS in the printer's Kanji mode (a standard ticket
 is about 300 bytes). ``TextMode.RASTER`` draws every line that is not plain ASCII with a
 TrueType font and sends it as a ``GS v 0`` image; plain ASCII lines (the number, times) stay
-text in both modes. The QR code is always the printer's own (``GS ( k``): a QR sent as an
+text in both modes.
+
+A ticket in another language (:attr:`Ticket.language`) is drawn where the printer cannot print
+it: Chinese, Korean and Nepali lines always with their own font (Noto Sans CJK SC/KR, Lohit
+Devanagari), Vietnamese and Portuguese lines when they hold a letter outside Shift_JIS (ệ, ã).
+Its Japanese staff lines (:attr:`Ticket.staff_lines`) go to the Kanji ROM as usual.
+
+The QR code is always the printer's own (``GS ( k``): a QR sent as an
 image costs a kilobyte or more (see :func:`TicketLayout.encode_with_image_qr`, kept for the
 benchmark).
 """
@@ -19,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.devices.printer import commands as cmd
-from kiosk.devices.printer.kanji import encode_kanji_line, is_plain_ascii
+from kiosk.devices.printer.kanji import UnprintableTextError, encode_kanji_line, is_plain_ascii
 from kiosk.devices.printer.protocol import TextMode, Ticket
 
 if TYPE_CHECKING:
@@ -92,15 +99,48 @@ class TicketLayout:
             from kiosk.devices.printer.raster import RasterText
 
             self._raster = RasterText(raster_font, paper_width_dots=paper_width_dots)
+        self._language_rasters: dict[str, RasterText] = {}
 
-    def _lines(self, items: list[tuple[str, int, bool]]) -> bytes:
+    def _language_raster(self, language: str) -> RasterText:
+        """The raster drawer of a language's script (loaded on the first ticket in it)."""
+        raster = self._language_rasters.get(language)
+        if raster is None:
+            from kiosk.devices.printer.raster import RasterText, find_language_font
+
+            face = find_language_font(language)
+            raster = RasterText(
+                face.path, paper_width_dots=self.paper_width_dots, font_index=face.index
+            )
+            self._language_rasters[language] = raster
+        return raster
+
+    def _drawer(self, text: str, language: str) -> RasterText | None:
+        """Who draws a non-ASCII line as an image; ``None``: the printer's Kanji mode prints it."""
+        from kiosk.devices.printer.raster import LANGUAGE_FONTS, OWN_SCRIPT_LANGUAGES
+
+        if language in OWN_SCRIPT_LANGUAGES:
+            return self._language_raster(language)
+        if self._raster is not None and language not in LANGUAGE_FONTS:
+            return self._raster  # Japanese (and English) in raster mode: the configured font
+        if self._raster is None:
+            try:
+                encode_kanji_line(text)
+            except UnprintableTextError:
+                if language in LANGUAGE_FONTS:
+                    return self._language_raster(language)
+                raise
+            return None
+        return self._language_raster(language)
+
+    def _lines(self, items: list[tuple[str, int, bool]], language: str = "ja") -> bytes:
         """Encode ``(text, scale, bold)`` lines, sending size and weight only when they change."""
         out = bytearray()
         scale_now, bold_now = 1, False
         for text, scale, bold in items:
-            if self._raster is not None and not is_plain_ascii(text):
+            drawer = None if is_plain_ascii(text) else self._drawer(text, language)
+            if drawer is not None:
                 # GS ! and ESC E do not apply to images: the size and weight are drawn.
-                out += self._raster.encode(text, scale=scale, bold=bold)
+                out += drawer.encode(text, scale=scale, bold=bold)
                 out += cmd.feed_dots(RASTER_LINE_GAP_DOTS)
                 continue
             if scale != scale_now:
@@ -131,10 +171,11 @@ class TicketLayout:
             (ticket.number, NUMBER_SCALE, True),
             *((line, BODY_SCALE, False) for line in ticket.lines),
         ]
-        return self._start() + self._lines(items)
+        return self._start() + self._lines(items, ticket.language)
 
     def _bottom(self, ticket: Ticket) -> bytes:
-        out = self._lines([(line, BODY_SCALE, False) for line in ticket.footer])
+        out = self._lines([(line, BODY_SCALE, False) for line in ticket.footer], ticket.language)
+        out += self._lines([(line, BODY_SCALE, False) for line in ticket.staff_lines], "ja")
         return out + cmd.feed_lines(FEED_BEFORE_CUT_LINES) + cmd.cut(partial=True, feed=0)
 
     def encode(self, ticket: Ticket) -> bytes:

@@ -94,6 +94,10 @@ class Ticket:
         lines: issue time, people ahead, estimated wait (one per line).
         qr: payload of the native QR code (the queue-status URL).
         footer: closing lines (what to do, opening hours).
+        language: the ticket language's code (``ja``, ``zh``…): the printer draws scripts its
+            fonts lack (``kiosk.devices.printer.raster.LANGUAGE_FONTS``).
+        staff_lines: lines in Japanese for the counter staff, printed last (a ticket in
+            another language says there what it is for).
     """
 
     header: str
@@ -102,6 +106,8 @@ class Ticket:
     lines: tuple[str, ...]
     qr: str
     footer: tuple[str, ...] = ()
+    language: str = "ja"
+    staff_lines: tuple[str, ...] = ()
 
 
 class PrinterError(DeviceError):

@@ -1,13 +1,17 @@
-"""Japanese text drawn with a TrueType font and sent as raster images (``GS v 0``).
+"""Text drawn with a TrueType font and sent as raster images (``GS v 0``).
 
-For printers without a Kanji ROM (or with the wrong one): each line is drawn 1-bit, cropped to
-its ink horizontally (the printer centres it with ``ESC a``), wrapped to the paper width, and
-encoded as ``GS v 0`` (most significant bit leftmost, 1 = black).
+For printers without a Kanji ROM (or with the wrong one), and for every script a Japanese
+printer's fonts lack (Hangul, simplified Chinese, Devanagari, Vietnamese and Portuguese
+accents): each line is drawn 1-bit, cropped to its ink horizontally (the printer centres it
+with ``ESC a``), wrapped to the paper width, and encoded as ``GS v 0`` (most significant bit
+leftmost, 1 = black). Complex scripts (Devanagari's conjuncts and vowel signs) are shaped by
+Pillow's Raqm layout when it is there (the Pillow wheels bundle it).
 """
 
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,56 @@ DEFAULT_FONT_PATHS: tuple[Path, ...] = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
 )
 BASE_SIZE_DOTS = 24  # the height of the printer's Kanji font (24 x 24 dots)
+
+_NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """A font file and the face in it (a ``.ttc`` holds several: Noto CJK's JP, KR, SC…)."""
+
+    path: Path
+    index: int = 0
+
+
+# NOTE: from bootstrap.sh's fonts-noto-cjk and fonts-lohit-deva. Chinese is drawn with the
+# simplified Chinese face even where JIS has the character: the Japanese glyph forms of the
+# printer's ROM would read as foreign. Languages not named here use the Japanese font.
+LANGUAGE_FONTS: dict[str, tuple[FontFace, ...]] = {
+    "zh": (FontFace(_NOTO_CJK, 2),),
+    "ko": (FontFace(_NOTO_CJK, 1),),
+    "ne": (
+        FontFace(Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf")),
+        FontFace(Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")),
+    ),
+    # Vietnamese stacks two accents on a letter (ệ, ở): IPA Gothic has none of them.
+    "vi": (FontFace(_NOTO_CJK, 0),),
+    "pt": (FontFace(_NOTO_CJK, 0),),
+}
+OWN_SCRIPT_LANGUAGES = frozenset({"zh", "ko", "ne"})
+"""Languages whose text is always drawn with their own font, never sent to the Kanji ROM."""
+
+
+def find_language_font(language: str) -> FontFace:
+    """The font face that draws ``language``'s script.
+
+    Raises:
+        ConfigError: none of its fonts is installed (the message names the Debian package).
+    """
+    for face in LANGUAGE_FONTS.get(language, ()):
+        if face.path.is_file():
+            return face
+    if language in LANGUAGE_FONTS:
+        raise ConfigError(
+            "printer.raster_font",
+            language,
+            "no font for this language's script (looked for "
+            + ", ".join(str(face.path) for face in LANGUAGE_FONTS[language])
+            + "); install fonts-noto-cjk and fonts-lohit-deva",
+        )
+    return FontFace(find_font(None))
+
+
 _INVERT = bytes(255 - value for value in range(256))
 
 
@@ -98,10 +152,14 @@ class RasterText:
     Args:
         font_path: the font file; ``None`` finds IPA Gothic (see :func:`find_font`).
         paper_width_dots: printable width; longer lines wrap.
+        font_index: the face in a font collection (``.ttc``).
     """
 
-    def __init__(self, font_path: Path | None = None, *, paper_width_dots: int = 576) -> None:
+    def __init__(
+        self, font_path: Path | None = None, *, paper_width_dots: int = 576, font_index: int = 0
+    ) -> None:
         self.font_path = find_font(font_path)
+        self.font_index = font_index
         self.paper_width_dots = paper_width_dots
         self._fonts: dict[int, ImageFont.FreeTypeFont] = {}
 
@@ -110,7 +168,7 @@ class RasterText:
         font = self._fonts.get(size)
         if font is None:
             try:
-                font = ImageFont.truetype(str(self.font_path), size)
+                font = ImageFont.truetype(str(self.font_path), size, index=self.font_index)
             except OSError as exc:
                 raise ConfigError(
                     "printer.raster_font", str(self.font_path), f"cannot load font: {exc}"
@@ -120,12 +178,24 @@ class RasterText:
 
     @staticmethod
     def _wrap(text: str, font: ImageFont.FreeTypeFont, stroke: int, width: int) -> list[str]:
+        # NOTE: a line too long for the paper breaks at its last space that fits (Korean,
+        # Nepali, Vietnamese and Portuguese words stay whole), else before the character that
+        # does not fit (Chinese, Japanese), never before a combining vowel sign.
         lines: list[str] = []
         current = ""
         for char in text:
-            if current and font.getlength(current + char) + 2 * stroke > width:
-                lines.append(current)
-                current = ""
+            if (
+                current
+                and font.getlength(current + char) + 2 * stroke > width
+                and unicodedata.category(char)[0] != "M"
+            ):
+                head, space, tail = current.rpartition(" ")
+                if space and head.strip():
+                    lines.append(head)
+                    current = tail
+                else:
+                    lines.append(current)
+                    current = ""
             current += char
         lines.append(current)
         return lines
