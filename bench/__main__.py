@@ -14,6 +14,7 @@ BENCHMARKS = (
     "outbox_rates",
     "blob_transfer",
     "pin_verifier",
+    "json_schema",
 )
 # bench.fleet (1,000 kiosks, minutes) runs on its own: python -m bench.fleet
 # bench.idle_soak (the kiosk idle on every simulator for an hour: RSS, file descriptors and

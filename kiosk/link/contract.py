@@ -22,7 +22,7 @@ from typing import Any
 from kiosk.core.strict_json import StrictJsonError
 from kiosk.core.strict_json import loads as strict_loads
 from kiosk.link.blob_frame import BlobFrameError, crc32_hex, decode_header, header_problems
-from kiosk.link.json_schema import SchemaError, SchemaSet
+from kiosk.link.json_schema import SchemaError, SchemaSet, load_schemas
 from kiosk.link.topics import (
     EVENT_CATEGORIES,
     PREFIX,
@@ -181,12 +181,13 @@ class Contract:
 
     @classmethod
     def load(cls, schema_dir: Path = DEFAULT_SCHEMA_DIR) -> Contract:
-        """Load the schemas from ``schema_dir`` (default: ``docs/schemas`` of the checkout).
+        """Load the schemas from ``schema_dir`` (default: ``docs/schemas`` of the checkout),
+        compiled once per process and folder.
 
         Raises:
             SchemaError: the folder or a schema cannot be read or uses unsupported keywords.
         """
-        return cls(SchemaSet(schema_dir))
+        return cls(load_schemas(schema_dir.resolve()))
 
     @staticmethod
     def classify(topic: str) -> ClassifiedTopic | None:
