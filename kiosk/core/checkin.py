@@ -558,6 +558,7 @@ class CheckInService:
                 service=outcome.service_id,
             ),
             footer=(catalog.text("checkin.slip.footer"),),
+            language=language,  # the printer draws scripts its fonts lack
         )
 
     # -- helpers -------------------------------------------------------------------------------

@@ -386,6 +386,18 @@ def test_an_accepted_check_in_prints_a_slip_when_configured(tmp_path: Path) -> N
     assert slip.lines == ("お呼びする時刻の目安", "受付 10:00", "予約 10:10", "予約番号 1234-5671")
 
 
+def test_the_slip_tells_the_printer_its_language(tmp_path: Path) -> None:
+    # The printer draws the scripts its fonts lack (a Korean or Chinese slip) by the language.
+    printer = RecordingSlipPrinter()
+    parts = make_parts(tmp_path, slip_printer=printer, print_slip=True)
+    outcome = parts.service.check_in(token(), NOW)
+
+    parts.service.print_slip(outcome, "en")
+    parts.service.print_slip(outcome, "ja")
+
+    assert [slip.language for slip in printer.slips] == ["en", "ja"]
+
+
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300), minutes=st.integers(-3000, 3000))
 def test_any_scan_at_any_time_ends_in_an_outcome(
