@@ -6,13 +6,11 @@ serialises on the RS-485 line anyway); its outcome comes back to the GUI thread 
 queued signal. While a hand-over is on screen the view-model polls it every 250 ms; otherwise
 it calls ``watch()`` once a second (tamper watch and door alarms of an idle kiosk).
 
-Scanned codes arrive on the scanner's thread: :func:`is_handover_code` lets the app route
-pickup QR codes and staff cards here (everything else goes to check-in), and
-:meth:`HandoverViewModel.wants_code` also claims case barcodes while staff are loading and
-every scan while the pickup scan screen asks for a pickup code (so that anything scanned
-there gets the hand-over's own "not a pickup code" answer and refusal event). The routing
-peek parses with :mod:`kiosk.core.strict_json`: a deeply nested or otherwise hostile scan is
-"not a hand-over code", never an exception on the scanner's thread.
+Scanned codes arrive on the scanner's thread: :func:`~kiosk.ui.handover_routing.is_handover_code`
+lets the app route pickup QR codes and staff cards here (everything else goes to check-in),
+and :meth:`HandoverViewModel.wants_code` also claims case barcodes while staff are loading
+and every scan while the pickup scan screen asks for a pickup code (so that anything scanned
+there gets the hand-over's own "not a pickup code" answer and refusal event).
 
 PIN checks (scrypt, about a quarter of a second or more on a Pi) run on the worker thread
 like every service call; the Qt main thread only shows "busy".
@@ -25,36 +23,31 @@ from __future__ import annotations
 import enum
 import logging
 import math
-import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import (
-    Property,
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.handover.machine import HandoverState, OutcomeCode
-from kiosk.core.handover.service import HandoverOutcome, HandoverService
-from kiosk.core.jws import MAX_TOKEN_LENGTH, b64url_decode
-from kiosk.core.strict_json import loads as strict_loads
-from kiosk.devices.scanner.protocol import ScannedCode
+from kiosk.core.handover.outcome import CaseListing, HandoverOutcome, StaffLists
 from kiosk.i18n.catalog import Catalog
-from kiosk.store.handover import CaseRow
+from kiosk.ui.gui_worker import GuiWorker
+from kiosk.ui.handover_routing import is_handover_code, token_type
+from kiosk.ui.keypad import MASK, NumberPinKeypad
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
+from kiosk.ui.qml_property import reads
+from kiosk.ui.row_model import RowListModel
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from kiosk.core.handover.service import HandoverService
+    from kiosk.devices.scanner.protocol import ScannedCode
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 POLL_MS = 250
 """Poll interval while a hand-over is on screen."""
@@ -66,17 +59,6 @@ STAFF_ID_MAX = 10
 """Digits of a staff number typed on the keypad."""
 LOCKS_PER_BOARD = 16
 """Doors per lock board (one column of the locker map)."""
-
-HANDOVER_TOKEN_TYPES = frozenset({"pickup", "staff"})
-
-
-def is_handover_code(text: str) -> bool:
-    """True when ``text`` looks like a pickup QR or a staff card (JWS ``typ`` pickup/staff).
-
-    Only peeks at the payload to route the scan; nothing is trusted here: the signature,
-    office and expiry are checked by the core when the code is used.
-    """
-    return _token_type(text) in HANDOVER_TOKEN_TYPES
 
 
 class HandoverScreen(enum.StrEnum):
@@ -109,79 +91,24 @@ WAITING_STATES = frozenset({HandoverState.TOKEN_VERIFIED, HandoverState.STAFF_ID
 """States a person may walk away from: inactivity cancels them."""
 
 
-class CaseListModel(QAbstractListModel):
+class CaseListModel(RowListModel):
     """Cases for a staff list (to load, or returned passports to review).
 
     Roles: ``caseId``, ``size``, ``returnDoor`` (0 when not in a return compartment).
     """
 
-    CASE_ID = Qt.ItemDataRole.UserRole + 1
-    SIZE = Qt.ItemDataRole.UserRole + 2
-    RETURN_DOOR = Qt.ItemDataRole.UserRole + 3
-
-    countChanged = Signal()
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CaseRow] = []
+        super().__init__(("caseId", "size", "returnDoor"), parent)
 
-    def set_rows(self, rows: list[CaseRow]) -> None:
+    def set_cases(self, cases: Sequence[CaseListing]) -> None:
         """Replace the list."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-        self.countChanged.emit()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
-        """Number of cases (0 under any parent: a flat list)."""
-        if parent is not None and parent.isValid():
-            return 0
-        return len(self._rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        """The role's value of one case."""
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role in (self.CASE_ID, Qt.ItemDataRole.DisplayRole):
-            return row.case_id
-        if role == self.SIZE:
-            return row.size
-        if role == self.RETURN_DOOR:
-            if row.returned.startswith("door:"):
-                return int(row.returned.split(":", 1)[1])
-            return 0
-        return None
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        """QML role names."""
-        return {
-            self.CASE_ID: QByteArray(b"caseId"),
-            self.SIZE: QByteArray(b"size"),
-            self.RETURN_DOOR: QByteArray(b"returnDoor"),
-        }
+        self.set_rows(
+            [{"caseId": c.case_id, "size": c.size, "returnDoor": c.return_door} for c in cases]
+        )
 
     def case_ids(self) -> list[str]:
         """The listed case ids (tests)."""
-        return [r.case_id for r in self._rows]
-
-    def _get_count(self) -> int:
-        return len(self._rows)
-
-    count = Property(int, _get_count, notify=countChanged)
-
-
-_BACKGROUND = frozenset({"tick", "lists", "actor", "cancelled"})
-"""Worker calls that do not make the screen busy (polls, list refreshes, a cancel)."""
-
-
-@dataclass(frozen=True)
-class _Result:
-    """What came back from the worker: which call, for which hand-over, and its value."""
-
-    tag: str
-    handover_id: str
-    value: object
+        return self.column("caseId")
 
 
 class HandoverViewModel(QObject):
@@ -211,7 +138,6 @@ class HandoverViewModel(QObject):
     scanIgnored = Signal(str)
 
     _scanned = Signal(str)  # scanner thread -> GUI thread
-    _done = Signal(object)  # worker thread -> GUI thread: _Result
 
     def __init__(
         self,
@@ -232,27 +158,30 @@ class HandoverViewModel(QObject):
         self._active = False
         self._pin = ""
         self._pin_wrong: HandoverOutcome | None = None  # shown under the PIN until it is right
-        self._staff_id = ""  # typed, then the identified staff member
-        self._staff_pin = ""
-        self._staff_field = "id"
-        self._staff_error = False
+        # NOTE: its number is the staff number typed, then the identified staff member.
+        self._staff = NumberPinKeypad(
+            number_max=STAFF_ID_MAX,
+            pin_min=PIN_MIN,
+            pin_max=PIN_MAX,
+            on_change=self.staffChanged.emit,
+            typing_clears_error=True,
+        )
         self._staff_session = False
         self._notice: HandoverOutcome | None = None
         self._user_jobs = 0
         self._tick_running = False
         self._claims_barcodes = False  # read from the scanner thread: a plain bool
         self._claims_all_scans = False  # the pickup scan screen: likewise
-        self._closed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handover")
+        self._worker = GuiWorker("handover", self)
         self.cases: CaseListModel = CaseListModel(self)
         self.returned: CaseListModel = CaseListModel(self)
         doors = [0]
         if service is not None:
             doors += list(service.settings.compartments) + list(service.settings.return_doors)
         self._columns = max(1, math.ceil(max(doors) / LOCKS_PER_BOARD))
+        self._locker_rows = LOCKS_PER_BOARD
 
         self._scanned.connect(self._on_scanned, Qt.ConnectionType.QueuedConnection)
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         kiosk.languageChanged.connect(self.outcomeChanged)
 
         self._poll_timer = QTimer(self)
@@ -311,10 +240,7 @@ class HandoverViewModel(QObject):
         if self._screen is HandoverScreen.PIN and len(self._pin) < PIN_MAX:
             self._set_pin(self._pin + digit)
         elif self._screen is HandoverScreen.STAFF and self._staff_keypad():
-            if self._staff_field == "id" and len(self._staff_id) < STAFF_ID_MAX:
-                self._set_staff(staff_id=self._staff_id + digit)
-            elif self._staff_field == "pin" and len(self._staff_pin) < PIN_MAX:
-                self._set_staff(pin=self._staff_pin + digit)
+            self._staff.press(digit)
 
     @Slot()
     def deleteDigit(self) -> None:
@@ -322,10 +248,8 @@ class HandoverViewModel(QObject):
         self._touched()
         if self._screen is HandoverScreen.PIN:
             self._set_pin(self._pin[:-1])
-        elif self._staff_field == "id":
-            self._set_staff(staff_id=self._staff_id[:-1])
         else:
-            self._set_staff(pin=self._staff_pin[:-1])
+            self._staff.delete()
 
     @Slot()
     def clearDigits(self) -> None:
@@ -333,10 +257,8 @@ class HandoverViewModel(QObject):
         self._touched()
         if self._screen is HandoverScreen.PIN:
             self._set_pin("")
-        elif self._staff_field == "id":
-            self._set_staff(staff_id="")
         else:
-            self._set_staff(pin="")
+            self._staff.clear()
 
     @Slot()
     def submitPin(self) -> None:
@@ -347,7 +269,7 @@ class HandoverViewModel(QObject):
             return
         pin, handover_id = self._pin, self._handover_id
         self._set_pin("")
-        self._submit("action", handover_id, lambda: service.enter_pin(handover_id, pin))
+        self._act("enter_pin", lambda: service.enter_pin(handover_id, pin))
 
     @Slot()
     def cancel(self) -> None:
@@ -363,29 +285,27 @@ class HandoverViewModel(QObject):
         if self._service is None or self._screen is not HandoverScreen.NONE:
             return
         self._touched()
-        self._set_staff(staff_id="", pin="", field="id", error=False)
+        self._staff.reset()
         self._set_screen(HandoverScreen.STAFF)
 
     @Slot(str)
     def selectStaffField(self, field: str) -> None:
         """Tap on the staff number or the PIN field."""
         self._touched()
-        if field in ("id", "pin"):
-            self._set_staff(field=field)
+        self._staff.select(field)
 
     @Slot()
     def submitStaff(self) -> None:
         """ "OK" on the staff keypad: next field, or identify with staff number and PIN."""
         self._touched()
         service = self._service
-        if service is None or self._user_jobs or not self._staff_id or not self._staff_keypad():
+        if service is None or self._user_jobs or not self._staff_keypad():
             return
-        if self._staff_field == "id" or len(self._staff_pin) < PIN_MIN:
-            self._set_staff(field="pin")
+        if not self._staff.advance():
             return
-        staff_id, pin = self._staff_id, self._staff_pin
-        self._set_staff(pin="")
-        self._submit("action", "", lambda: service.identify_staff_pin(staff_id, pin))
+        staff_id, pin = self._staff.number, self._staff.pin
+        self._staff.set(pin="", error="")
+        self._act("identify_staff_pin", lambda: service.identify_staff_pin(staff_id, pin))
 
     @Slot(str)
     def selectCase(self, case_id: str) -> None:
@@ -395,7 +315,7 @@ class HandoverViewModel(QObject):
         if service is None or self._user_jobs or self._screen is not HandoverScreen.CASES:
             return
         handover_id = self._handover_id
-        self._submit("action", handover_id, lambda: service.select_case(handover_id, case_id))
+        self._act("select_case", lambda: service.select_case(handover_id, case_id))
 
     @Slot()
     def loadNext(self) -> None:
@@ -405,7 +325,7 @@ class HandoverViewModel(QObject):
         if service is None or self._user_jobs or not self._staff_session:
             return
         handover_id = self._handover_id
-        self._submit("action", handover_id, lambda: service.continue_loading(handover_id))
+        self._act("continue_loading", lambda: service.continue_loading(handover_id))
 
     @Slot()
     def openReview(self) -> None:
@@ -431,97 +351,105 @@ class HandoverViewModel(QObject):
         service = self._service
         if service is None or not self._staff_session:
             return
-        staff_id = self._staff_id
-        self._submit("reviewed", "", lambda: service.mark_return_reviewed(case_id, staff_id))
+        staff_id = self._staff.number
+        self._submit(
+            "mark_return_reviewed",
+            lambda: service.mark_return_reviewed(case_id, staff_id),
+            self._or_unavailable(lambda _reviewed: self._refresh_lists()),
+        )
 
     # -- the worker ------------------------------------------------------------------------------
 
-    def _submit(self, tag: str, handover_id: str, call: Callable[[], object]) -> None:
-        if self._closed:
+    def _submit(
+        self,
+        what: str,
+        call: Callable[[], T],
+        then: Callable[[T | Exception], None],
+        *,
+        busy: bool = True,
+    ) -> None:
+        """Run ``call`` on the worker; ``busy``: the screen shows busy until ``then`` ran."""
+        if not busy:
+            self._worker.submit(what, call, then)
             return
-        if tag not in _BACKGROUND:
-            self._user_jobs += 1
-            if self._user_jobs == 1:
-                self.busyChanged.emit()
-        future = self._executor.submit(call)
-        future.add_done_callback(lambda f: self._finished(tag, handover_id, f))
 
-    def _finished(self, tag: str, handover_id: str, future: Future[object]) -> None:
-        """Worker thread: hand the result (or the failure) to the GUI thread."""
-        try:
-            value: object = future.result()
-        except Exception as exc:  # NOTE: the screen must never stay busy
-            log.exception("hand-over call %s failed unexpectedly", tag)
-            value = exc
-        try:
-            self._done.emit(_Result(tag, handover_id, value))
-        except RuntimeError:
-            log.debug("hand-over result after the screen was destroyed")
-
-    @Slot(object)
-    def _on_done(self, result: _Result) -> None:
-        if result.tag == "tick":
-            self._tick_running = False
-        elif result.tag not in _BACKGROUND:
+        def done(value: T | Exception) -> None:
             self._user_jobs -= 1
             if self._user_jobs == 0:
                 self.busyChanged.emit()
-        value = result.value
-        if isinstance(value, Exception):
-            if result.tag != "tick":
+            then(value)
+
+        if self._worker.submit(what, call, done):
+            self._user_jobs += 1
+            if self._user_jobs == 1:
+                self.busyChanged.emit()
+
+    def _act(self, what: str, call: Callable[[], HandoverOutcome]) -> None:
+        """A person's action: busy until its outcome is shown."""
+        self._submit(what, call, self._or_unavailable(self._show))
+
+    def _or_unavailable(self, then: Callable[[T], None]) -> Callable[[T | Exception], None]:
+        """``then(value)``; a call that failed shows "not available" instead."""
+
+        def answer(value: T | Exception) -> None:
+            if isinstance(value, Exception):
                 self._show(HandoverOutcome(OutcomeCode.STORE_UNAVAILABLE))
-            return
-        if result.tag == "lists":
-            if self._screen is HandoverScreen.NONE:
-                return  # the staff member left meanwhile: their lists are not kept
-            to_load, returned = cast(tuple[list[CaseRow], list[CaseRow]], value)
-            self.cases.set_rows(to_load)
-            self.returned.set_rows(returned)
-        elif result.tag == "reviewed":
-            self._refresh_lists()
-        elif result.tag == "actor":
-            if isinstance(value, str) and value:
-                self._set_staff(staff_id=value)
-        elif isinstance(value, HandoverOutcome) and result.tag in ("action", "tick"):
-            if result.tag == "tick" and (
-                result.handover_id != self._handover_id or self._screen is HandoverScreen.NONE
-            ):
-                return  # the screen moved on
-            self._show(value, from_poll=result.tag == "tick")
+            else:
+                then(value)
+
+        return answer
+
+    def _on_tick(self, handover_id: str, value: object) -> None:
+        self._tick_running = False
+        if not isinstance(value, HandoverOutcome):
+            return  # watch()'s outcomes, or a failure (logged by the worker)
+        if handover_id != self._handover_id or self._screen is HandoverScreen.NONE:
+            return  # the screen moved on
+        self._show(value, from_poll=True)
+
+    def _on_lists(self, lists: StaffLists) -> None:
+        if self._screen is HandoverScreen.NONE:
+            return  # the staff member left meanwhile: their lists are not kept
+        self.cases.set_cases(lists.to_load)
+        self.returned.set_cases(lists.returned)
+
+    def _on_actor(self, actor: str) -> None:
+        if actor:
+            self._staff.set(number=actor, error="")
 
     @Slot()
     def _tick(self) -> None:
         service = self._service
-        if service is None or self._tick_running or self._closed:
+        if service is None or self._tick_running or self._worker.closed:
             return
         self._tick_running = True
-        if self._active and self._handover_id:
-            handover_id = self._handover_id
-            self._submit("tick", handover_id, lambda: service.poll(handover_id))
+        handover_id = self._handover_id if self._active else ""
+        if handover_id:
+            call: Callable[[], object] = lambda: service.poll(handover_id)  # noqa: E731
         else:
-            self._submit("tick", "", service.watch)
+            call = service.watch
+        self._submit("tick", call, lambda value: self._on_tick(handover_id, value), busy=False)
 
     def _refresh_lists(self) -> None:
         service = self._service
         if service is None:
             return
-        self._submit("lists", "", lambda: (service.cases_to_load(), service.returned_passports()))
+        self._submit(
+            "staff_lists", service.staff_lists, self._or_unavailable(self._on_lists), busy=False
+        )
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Stop the timers and wait for the worker (tests and shutdown); True when done."""
         self._poll_timer.stop()
         self._watch_timer.stop()
-        done = threading.Event()
-        self._executor.submit(done.set)
-        return done.wait(timeout)
+        return self._worker.wait_idle(timeout)
 
     def close(self) -> None:
         """Stop the timers and the worker thread (GUI thread; at shutdown)."""
-        self._closed = True
         self._poll_timer.stop()
         self._watch_timer.stop()
         self._result_timer.stop()
-        self._executor.shutdown(wait=True)
+        self._worker.close()
 
     # -- GUI thread ----------------------------------------------------------------------------
 
@@ -537,7 +465,7 @@ class HandoverViewModel(QObject):
         elif self._screen is HandoverScreen.CASES and self._active:
             handover_id = self._handover_id
             self._touched()
-            self._submit("action", handover_id, lambda: service.select_case(handover_id, text))
+            self._act("select_case", lambda: service.select_case(handover_id, text))
         elif self._active:
             self._ignore("a hand-over is in progress")
         elif not is_handover_code(text) and self._screen is not HandoverScreen.SCAN:
@@ -547,10 +475,10 @@ class HandoverViewModel(QObject):
             # (a refusal on screen and a handover.refused event), not silently dropped.
             self._touched()
             self._result_timer.stop()
-            if _token_type(text) == "staff":
-                self._submit("action", "", lambda: service.identify_staff_card(text))
+            if token_type(text) == "staff":
+                self._act("identify_staff_card", lambda: service.identify_staff_card(text))
             else:
-                self._submit("action", "", lambda: service.scan_pickup(text))
+                self._act("scan_pickup", lambda: service.scan_pickup(text))
 
     def _ignore(self, why: str) -> None:
         log.info("hand-over scan ignored: %s", why)
@@ -568,7 +496,12 @@ class HandoverViewModel(QObject):
             self.staffChanged.emit()
             service, handover_id = self._service, outcome.handover_id
             if service is not None:
-                self._submit("actor", "", lambda: _actor(service, handover_id))
+                self._submit(
+                    "actor",
+                    lambda: _actor(service, handover_id),
+                    self._or_unavailable(self._on_actor),
+                    busy=False,
+                )
         if from_poll and self._outcome == outcome:
             return
         if code is not OutcomeCode.ENTER_PIN:
@@ -582,7 +515,7 @@ class HandoverViewModel(QObject):
             code in (OutcomeCode.STAFF_REFUSED, OutcomeCode.STAFF_PIN_PAUSED)
             and self._screen is HandoverScreen.STAFF
         ):
-            self._set_staff(error=True)
+            self._staff.set(error="refused")
         elif state is HandoverState.STAFF_IDENTIFIED:
             self._notice = None if code is OutcomeCode.STAFF_IDENTIFIED else outcome
             self.outcomeChanged.emit()
@@ -606,7 +539,7 @@ class HandoverViewModel(QObject):
         if active == self._active and (self._poll_timer.isActive() or self._watch_timer.isActive()):
             return
         self._active = active
-        if self._closed:
+        if self._worker.closed:
             return
         if active:
             self._watch_timer.stop()
@@ -642,7 +575,12 @@ class HandoverViewModel(QObject):
         if service is not None and self._active and outcome is not None:
             if outcome.state in WAITING_STATES:
                 handover_id = self._handover_id
-                self._submit("cancelled", handover_id, lambda: service.cancel(handover_id))
+                self._submit(
+                    "cancel",
+                    lambda: service.cancel(handover_id),
+                    self._or_unavailable(_ignore),
+                    busy=False,
+                )
                 self._set_active(False)
             else:
                 return  # a door is open: stay until the machine ends it
@@ -656,7 +594,7 @@ class HandoverViewModel(QObject):
         self._pin_wrong = None
         self._set_pin("")
         self._staff_session = False
-        self._set_staff(staff_id="", pin="", field="id", error=False)
+        self._staff.reset()
         if self.cases.rowCount() or self.returned.rowCount():
             self.cases.set_rows([])  # NOTE: the case ids are the citizens' (privacy)
             self.returned.set_rows([])
@@ -679,26 +617,6 @@ class HandoverViewModel(QObject):
             self._pin = pin
             self.pinChanged.emit()
 
-    def _set_staff(
-        self,
-        *,
-        staff_id: str | None = None,
-        pin: str | None = None,
-        field: str | None = None,
-        error: bool | None = None,
-    ) -> None:
-        new = (
-            self._staff_id if staff_id is None else staff_id,
-            self._staff_pin if pin is None else pin,
-            self._staff_field if field is None else field,
-            (False if (staff_id is not None or pin is not None) else self._staff_error)
-            if error is None
-            else error,
-        )
-        if new != (self._staff_id, self._staff_pin, self._staff_field, self._staff_error):
-            self._staff_id, self._staff_pin, self._staff_field, self._staff_error = new
-            self.staffChanged.emit()
-
     # -- properties ----------------------------------------------------------------------------
 
     def _text(self, outcome: HandoverOutcome | None, part: str) -> str:
@@ -709,12 +627,6 @@ class HandoverViewModel(QObject):
             return ""
         message_id = outcome.title_id if part == "title" else outcome.body_id
         return catalog.text(message_id, *outcome.args)
-
-    def _get_available(self) -> bool:
-        return self._service is not None
-
-    def _get_screen(self) -> str:
-        return self._screen.value
 
     def _get_busy(self) -> bool:
         return self._user_jobs > 0
@@ -752,35 +664,20 @@ class HandoverViewModel(QObject):
         door = self._get_door()
         return (door - 1) % LOCKS_PER_BOARD + 1 if door else 0
 
-    def _get_locker_columns(self) -> int:
-        return self._columns
-
-    def _get_locker_rows(self) -> int:
-        return LOCKS_PER_BOARD
+    def _get_available(self) -> bool:
+        return self._service is not None
 
     def _get_pin_mask(self) -> str:
-        return "●" * len(self._pin)
+        return MASK * len(self._pin)
+
+    def _get_staff_error(self) -> bool:
+        return bool(self._staff.error)
 
     def _get_pin_complete(self) -> bool:
         return len(self._pin) >= PIN_MIN
 
     def _get_pin_error(self) -> str:
         return self._text(self._pin_wrong, "body")
-
-    def _get_staff_id(self) -> str:
-        return self._staff_id
-
-    def _get_staff_pin_mask(self) -> str:
-        return "●" * len(self._staff_pin)
-
-    def _get_staff_field(self) -> str:
-        return self._staff_field
-
-    def _get_staff_error(self) -> bool:
-        return self._staff_error
-
-    def _get_staff_session(self) -> bool:
-        return self._staff_session
 
     def _staff_keypad(self) -> bool:
         return self._service is not None and bool(self._service.settings.staff_pins)
@@ -799,14 +696,8 @@ class HandoverViewModel(QObject):
             return ""
         return self._text(self._notice, "title") + "\n" + self._text(self._notice, "body")
 
-    def _get_cases(self) -> CaseListModel:
-        return self.cases
-
-    def _get_returned(self) -> CaseListModel:
-        return self.returned
-
     available = Property(bool, _get_available, constant=True)
-    screen = Property(str, _get_screen, notify=screenChanged)
+    screen = reads(str, "_screen", notify=screenChanged)
     busy = Property(bool, _get_busy, notify=busyChanged)
     code = Property(str, _get_code, notify=outcomeChanged)
     tone = Property(str, _get_tone, notify=outcomeChanged)
@@ -815,21 +706,21 @@ class HandoverViewModel(QObject):
     door = Property(int, _get_door, notify=outcomeChanged)
     doorColumn = Property(int, _get_door_column, notify=outcomeChanged)
     doorRow = Property(int, _get_door_row, notify=outcomeChanged)
-    lockerColumns = Property(int, _get_locker_columns, constant=True)
-    lockerRows = Property(int, _get_locker_rows, constant=True)
+    lockerColumns = reads(int, "_columns")
+    lockerRows = reads(int, "_locker_rows")
     pinMask = Property(str, _get_pin_mask, notify=pinChanged)
     pinComplete = Property(bool, _get_pin_complete, notify=pinChanged)
     pinError = Property(str, _get_pin_error, notify=outcomeChanged)
-    staffId = Property(str, _get_staff_id, notify=staffChanged)
-    staffPinMask = Property(str, _get_staff_pin_mask, notify=staffChanged)
-    staffField = Property(str, _get_staff_field, notify=staffChanged)
+    staffId = reads(str, "_staff.number", notify=staffChanged)
+    staffPinMask = reads(str, "_staff.pin_mask", notify=staffChanged)
+    staffField = reads(str, "_staff.field", notify=staffChanged)
     staffError = Property(bool, _get_staff_error, notify=staffChanged)
-    staffSession = Property(bool, _get_staff_session, notify=staffChanged)
+    staffSession = reads(bool, "_staff_session", notify=staffChanged)
     staffKeypad = Property(bool, _staff_keypad, constant=True)
     staffErrorText = Property(str, _get_staff_error_text, notify=outcomeChanged)
     notice = Property(str, _get_notice, notify=outcomeChanged)
-    caseList = Property(QObject, _get_cases, constant=True)
-    returnedList = Property(QObject, _get_returned, constant=True)
+    caseList = reads(QObject, "cases")
+    returnedList = reads(QObject, "returned")
 
     # -- Python-side read access (tests, the app) ---------------------------------------------
 
@@ -849,24 +740,13 @@ class HandoverViewModel(QObject):
         return self._handover_id
 
 
-def _token_type(text: str) -> str:
-    """The unverified ``typ`` claim of a JWS (routing only); empty for anything else."""
-    parts = text.strip().split(".")
-    if len(parts) != 3 or not parts[1] or len(text) > MAX_TOKEN_LENGTH:
-        return ""
-    try:
-        # NOTE: strict: a deeply nested payload used to raise RecursionError here, on the
-        # scanner's thread, and the scan was dropped without a word (issue 10, item 14).
-        claims = strict_loads(b64url_decode(parts[1]))
-    except ValueError:  # bad base64 (JwsError), bad UTF-8, not strict JSON, too deep
-        return ""
-    typ = claims.get("typ") if isinstance(claims, dict) else None
-    return typ if isinstance(typ, str) else ""
-
-
 def _actor(service: HandoverService, handover_id: str) -> str:
     record = service.handover(handover_id)
     return record.actor if record is not None else ""
+
+
+def _ignore(_value: object) -> None:
+    """An answer nobody waits for (a cancel: the screen has gone home already)."""
 
 
 __all__ = ["CaseListModel", "HandoverScreen", "HandoverViewModel", "is_handover_code"]
