@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 from simulators.scanner.server import ScannerSimulator
+from simulators.tcp_server import StartStop
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ EXAMPLE_CONFIG = ROOT / "config" / "kiosk.example.toml"
 LOCKER_BOARDS = 3  # as the example config's [locker] boards
 
 
-class SimulatorRig:
+class SimulatorRig(StartStop):
     """Printer, scanner and lock-board chain simulators, optionally a broker and a server.
 
     Args:
@@ -80,17 +80,6 @@ class SimulatorRig:
     def stop(self) -> None:
         """Stop everything started, in reverse order."""
         self._stack.close()
-
-    def __enter__(self) -> SimulatorRig:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def printer_url(self) -> str:

@@ -36,8 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from paho.mqtt.packettypes import PacketTypes
@@ -79,17 +78,23 @@ from simulators.central.records import (
     to_json,
 )
 from simulators.central.session import MqttSession
-from simulators.central.signing import CommandSigner, issue_booking_token, sign_desired_config
+from simulators.central.signing import (
+    CommandOptions,
+    CommandSigner,
+    issue_booking_token,
+    sign_desired_config,
+)
 from simulators.central.states import KioskStates
 from simulators.central.store import CentralStore
 from simulators.demo_keys import DEMO_COMMAND_KID, demo_command_private_key, demo_key
+from simulators.tcp_server import StartStop
 
 log = logging.getLogger(__name__)
 
 SUBSCRIPTIONS = (ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS, ALL_CONFIG_REPORTED, ALL_BLOBS)
 
 
-class CentralSimulator:
+class CentralSimulator(StartStop):
     """The central-server side of the MQTT contract.
 
     Args:
@@ -221,14 +226,6 @@ class CentralSimulator:
             raise LinkError(f"central simulator could not connect to {self.host}:{self.port}")
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # ---- control and test API -------------------------------------------------------------
 
     def call_next(self, office: str, service: str) -> None:
@@ -359,19 +356,13 @@ class CentralSimulator:
         kiosk: str,
         action: str,
         args: dict[str, Any] | None = None,
-        *,
-        exp_s: float = 60.0,
-        cmd_id: str | None = None,
-        ctr: int | None = None,
-        iat: float | None = None,
-        aud: str | None = None,
+        **options: Unpack[CommandOptions],
     ) -> SignedCommand:
-        """A signed command for ``kiosk`` (not sent); the arguments after ``exp_s`` let
-        tests forge wrong ones. ``ctr`` defaults to the next counter for the kiosk (never
-        below the current time in milliseconds, so a restarted server keeps going up)."""
-        return self._commands.sign(
-            kiosk, action, args, exp_s=exp_s, cmd_id=cmd_id, ctr=ctr, iat=iat, aud=aud
-        )
+        """A signed command for ``kiosk`` (not sent); ``options``: its lifetime ``exp_s``
+        (60 s), and ``cmd_id``, ``ctr``, ``iat``, ``aud`` to let tests forge wrong ones.
+        ``ctr`` defaults to the next counter for the kiosk (never below the current time in
+        milliseconds, so a restarted server keeps going up)."""
+        return self._commands.sign(kiosk, action, args, **options)
 
     def send_command(
         self,

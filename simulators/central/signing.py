@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -17,6 +17,16 @@ from kiosk.core.trust import KeyPurpose
 from kiosk.uuid7 import uuid7
 from simulators.central.records import SignedCommand
 from simulators.demo_keys import DEMO_KID, demo_key, demo_private_key
+
+
+class CommandOptions(TypedDict, total=False):
+    """A command's lifetime, and what a test may set instead of the right value."""
+
+    exp_s: float
+    cmd_id: str | None
+    ctr: int | None
+    iat: float | None
+    aud: str | None
 
 
 class CommandSigner:

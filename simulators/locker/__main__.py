@@ -9,11 +9,10 @@ on stdin (``pull 3``, ``push 3``, ``jam 5``, ``shape 1 silent``, ``silence 1``, 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from kiosk.devices.locker.kerong_driver import UNLOCK_REPLY_SHAPES
-from simulators.console import serve_until_stopped
+from simulators.console import configure_logging, device_parser, run_console
 from simulators.locker.control import HELP, apply_command
 from simulators.locker.server import DEFAULT_PORT, MAX_BOARDS, LockerSimulator
 
@@ -37,11 +36,9 @@ def _reply_shape(text: str) -> tuple[int | None, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk sim locker", description="Kerong KR-CU16 lock-board simulator on TCP"
+    parser = device_parser(
+        "kiosk sim locker", "Kerong KR-CU16 lock-board simulator on TCP", DEFAULT_PORT
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = free)")
     # NOTE: 3 boards, as config/kiosk.example.toml and `kiosk demo` have: with 1, a
     # `kiosk diag locker status` with the example config showed 32 doors "unknown".
     parser.add_argument(
@@ -81,17 +78,13 @@ def _parser() -> argparse.ArgumentParser:
         help="this door's latch is jammed: an unlock pulses the lock and the door stays locked; "
         "repeatable; stdin: jam DOOR / unjam DOOR",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until interrupted or ``quit``; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     shapes: dict[int, str] = {}
     for board, shape in args.reply_shape:
         if board is None:
@@ -127,12 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     if any(not text.endswith(" echo") for text in shaped) or args.jam:
         jams = f"; jammed door(s): {', '.join(map(str, args.jam))}" if args.jam else ""
         print(f"unlock replies: {', '.join(shaped)}{jams}", flush=True)
-    print(HELP, flush=True)
-    try:
-        serve_until_stopped(lambda line: apply_command(simulator, line), name="locker-sim-stdin")
-    finally:
-        simulator.stop()
-    return 0
+    return run_console(
+        lambda line: apply_command(simulator, line),
+        HELP,
+        name="locker-sim-stdin",
+        stop=simulator.stop,
+    )
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
+from simulators.console import dispatch
 from simulators.locker.server import LockerSimulator
 
-logger = logging.getLogger(__name__)
+_WHAT = "locker simulator"
 
 HELP = """commands (DOOR from 1, BOARD from 0):
   pull DOOR / push DOOR      a person pulls the handle / pushes the door shut
@@ -96,34 +95,28 @@ def describe(simulator: LockerSimulator) -> str:
 
 def apply_command(simulator: LockerSimulator, line: str) -> str:
     """Run one command line; returns the reply for the operator (empty for a blank line)."""
-    verb, _, rest = line.strip().partition(" ")
-    verb = verb.lower()
-    try:
-        if not verb:
-            return ""
-        if verb == "help":
-            return HELP
-        if verb in _DOOR_VERBS and rest:
-            reply = _door_command(simulator, verb, int(rest))
-            if reply is not None:
-                return reply
-        if verb == "corrupt" and rest:
-            simulator.corrupt_replies(float(rest))
-            return f"corrupting {float(rest):.0%} of replies"
-        if verb == "silence" and rest:
-            simulator.silence(int(rest))
-            return f"board {int(rest)} silent"
-        if verb == "speak" and rest:
-            simulator.silence(int(rest), False)
-            return f"board {int(rest)} answers again"
-        if verb == "shape" and rest:
-            return _shape_command(simulator, rest)
-        if verb == "reset" and rest:
-            simulator.reset_board(int(rest))
-            return f"board {int(rest)} restarting"
-        if verb == "status":
-            return describe(simulator)
-    except ValueError as exc:
-        logger.info("locker simulator: command %r failed: %s", line.strip(), exc)
-        return f"error: {exc}"
-    return f"unknown command {line.strip()!r}; type help"
+    return dispatch(line, HELP, lambda verb, rest: _apply(simulator, verb, rest), what=_WHAT)
+
+
+def _apply(simulator: LockerSimulator, verb: str, rest: str) -> str | None:
+    if verb in _DOOR_VERBS and rest:
+        reply = _door_command(simulator, verb, int(rest))
+        if reply is not None:
+            return reply
+    if verb == "corrupt" and rest:
+        simulator.corrupt_replies(float(rest))
+        return f"corrupting {float(rest):.0%} of replies"
+    if verb == "silence" and rest:
+        simulator.silence(int(rest))
+        return f"board {int(rest)} silent"
+    if verb == "speak" and rest:
+        simulator.silence(int(rest), False)
+        return f"board {int(rest)} answers again"
+    if verb == "shape" and rest:
+        return _shape_command(simulator, rest)
+    if verb == "reset" and rest:
+        simulator.reset_board(int(rest))
+        return f"board {int(rest)} restarting"
+    if verb == "status":
+        return describe(simulator)
+    return None

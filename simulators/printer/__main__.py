@@ -7,21 +7,18 @@ use ``--control-port`` and ``nc``. Stops on Ctrl-C, SIGTERM or ``quit``.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
-from simulators.console import serve_until_stopped
+from simulators.console import configure_logging, device_parser, run_console
 from simulators.printer.control import HELP, ControlServer, apply_command
 from simulators.printer.server import DEFAULT_PORT, PrinterSimulator
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk sim printer", description="ESC/POS ticket printer simulator on TCP"
+    parser = device_parser(
+        "kiosk sim printer", "ESC/POS ticket printer simulator on TCP", DEFAULT_PORT
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = free)")
     parser.add_argument(
         "--out", type=Path, default=Path("var/printer-sim"), help="folder for ticket PNG/JSON"
     )
@@ -29,17 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--control-port", type=int, default=None, help="also accept commands on this TCP port"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until interrupted; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     simulator = PrinterSimulator(args.port, host=args.host, out_dir=args.out, font_path=args.font)
     try:
         simulator.start()
@@ -50,14 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ESC/POS printer simulator on {simulator.url}; tickets in {args.out}", flush=True)
     if control is not None:
         print(f"control commands on tcp://127.0.0.1:{control.port}", flush=True)
-    print(HELP, flush=True)
-    try:
-        serve_until_stopped(lambda line: apply_command(simulator, line), name="printer-sim-stdin")
-    finally:
+
+    def stop() -> None:
         if control is not None:
             control.stop()
         simulator.stop()
-    return 0
+
+    return run_console(
+        lambda line: apply_command(simulator, line), HELP, name="printer-sim-stdin", stop=stop
+    )
 
 
 if __name__ == "__main__":

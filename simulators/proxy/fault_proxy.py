@@ -33,7 +33,6 @@ import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import TracebackType
 
 from simulators.proxy.mqtt_framing import (
     FramingError,
@@ -43,6 +42,7 @@ from simulators.proxy.mqtt_framing import (
     PublishInfo,
     parse_publish,
 )
+from simulators.tcp_server import StartStop
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class _Arm:
     remaining: int
 
 
-class FaultProxy:
+class FaultProxy(StartStop):
     """A fault-injecting TCP proxy on 127.0.0.1 in front of one upstream (the broker).
 
     Args:
@@ -183,18 +183,6 @@ class FaultProxy:
         self._listener.close()
         self._wake_r.close()
         self._wake_w.close()
-
-    def __enter__(self) -> FaultProxy:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # ---- faults --------------------------------------------------------------------------
 

@@ -9,37 +9,30 @@ Serves a serial line over TCP (``socket://127.0.0.1:PORT`` for the driver) and, 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
-from simulators.console import serve_until_stopped
+from simulators.console import configure_logging, device_parser, run_console
 from simulators.scanner.control import HELP, apply_command
 from simulators.scanner.server import DEFAULT_PORT, SUFFIXES, ScannerSimulator
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kiosk sim scanner", description="serial code scanner simulator (TCP and pty)"
+    parser = device_parser(
+        "kiosk sim scanner", "serial code scanner simulator (TCP and pty)", DEFAULT_PORT
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (0 = free)")
     parser.add_argument("--suffix", choices=sorted(SUFFIXES), default="cr", help="code suffix")
     parser.add_argument(
         "--pty-link", type=Path, default=None, help="also serve on a pty behind this symlink"
     )
     parser.add_argument("--encoding", default="utf-8", help="encoding of typed payloads")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the simulator until interrupted; returns the exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.verbose)
     simulator = ScannerSimulator(
         args.port,
         host=args.host,
@@ -55,12 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scanner simulator on {simulator.url} (suffix {args.suffix})", flush=True)
     if args.pty_link is not None:
         print(f"pty: {simulator.pty_url} -> {simulator.pty_path}", flush=True)
-    print(HELP, flush=True)
-    try:
-        serve_until_stopped(lambda line: apply_command(simulator, line), name="scanner-sim-stdin")
-    finally:
-        simulator.stop()
-    return 0
+    return run_console(
+        lambda line: apply_command(simulator, line),
+        HELP,
+        name="scanner-sim-stdin",
+        stop=simulator.stop,
+    )
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
+from simulators.console import dispatch
 from simulators.scanner.server import SUFFIXES, ScannerSimulator
 
-logger = logging.getLogger(__name__)
+_WHAT = "scanner simulator"
 
 HELP = """commands:
   scan TEXT              send TEXT and the suffix
@@ -23,44 +22,38 @@ HELP = """commands:
 
 def apply_command(simulator: ScannerSimulator, line: str) -> str:
     """Run one command line; returns the reply for the operator (empty for a blank line)."""
-    verb, _, rest = line.strip().partition(" ")
-    verb = verb.lower()
-    try:
-        if not verb:
-            return ""
-        if verb == "help":
-            return HELP
-        if verb == "scan" and rest:
-            return f"sent {len(simulator.scan(rest))} bytes"
-        if verb == "scanx" and rest:
-            return f"sent {len(simulator.scan(bytes.fromhex(rest)))} bytes"
-        if verb == "split":
-            size, _, text = rest.partition(" ")
-            sent = simulator.scan(text, split=int(size), delay_between_chunks_s=0.05)
-            return f"sent {len(sent)} bytes in chunks of {int(size)}"
-        if verb == "noise":
-            return f"sent {len(simulator.noise(int(rest or '16')))} bytes of noise"
-        if verb == "garbage":
-            return f"sent {len(simulator.garbage(int(rest or '4096')))} bytes of garbage"
-        if verb == "burst":
-            times, _, text = rest.partition(" ")
-            return f"sent {len(simulator.burst(text, int(times)))} bytes"
-        if verb == "suffix" and rest.strip().lower() in SUFFIXES:
-            simulator.suffix = rest.strip().lower()
-            return f"suffix {simulator.suffix}"
-        if verb == "silent":
-            simulator.go_silent()
-            return "silent (unplugged)"
-        if verb == "back":
-            simulator.come_back()
-            return f"back on {simulator.url}"
-        if verb == "status":
-            state = "silent" if simulator.silent else "on"
-            return (
-                f"{state}; {simulator.client_count} connected, {simulator.connections} "
-                f"connections so far; {len(simulator.sent_bytes())} bytes sent"
-            )
-    except (ValueError, OSError) as exc:
-        logger.info("scanner simulator: command %r failed: %s", line.strip(), exc)
-        return f"error: {exc}"
-    return f"unknown command {line.strip()!r}; type help"
+    return dispatch(line, HELP, lambda verb, rest: _apply(simulator, verb, rest), what=_WHAT)
+
+
+def _apply(simulator: ScannerSimulator, verb: str, rest: str) -> str | None:
+    if verb == "scan" and rest:
+        return f"sent {len(simulator.scan(rest))} bytes"
+    if verb == "scanx" and rest:
+        return f"sent {len(simulator.scan(bytes.fromhex(rest)))} bytes"
+    if verb == "split":
+        size, _, text = rest.partition(" ")
+        sent = simulator.scan(text, split=int(size), delay_between_chunks_s=0.05)
+        return f"sent {len(sent)} bytes in chunks of {int(size)}"
+    if verb == "noise":
+        return f"sent {len(simulator.noise(int(rest or '16')))} bytes of noise"
+    if verb == "garbage":
+        return f"sent {len(simulator.garbage(int(rest or '4096')))} bytes of garbage"
+    if verb == "burst":
+        times, _, text = rest.partition(" ")
+        return f"sent {len(simulator.burst(text, int(times)))} bytes"
+    if verb == "suffix" and rest.strip().lower() in SUFFIXES:
+        simulator.suffix = rest.strip().lower()
+        return f"suffix {simulator.suffix}"
+    if verb == "silent":
+        simulator.go_silent()
+        return "silent (unplugged)"
+    if verb == "back":
+        simulator.come_back()
+        return f"back on {simulator.url}"
+    if verb == "status":
+        state = "silent" if simulator.silent else "on"
+        return (
+            f"{state}; {simulator.client_count} connected, {simulator.connections} "
+            f"connections so far; {len(simulator.sent_bytes())} bytes sent"
+        )
+    return None
