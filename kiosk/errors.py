@@ -51,6 +51,10 @@ class StoreFullError(StoreError):
     """Raised when the state database cannot grow: the disk (or its size limit) is full."""
 
 
+class OutboxFullError(StoreError):
+    """Raised when an event a person depends on cannot be stored: the outbox is full."""
+
+
 class StoreCorruptError(StoreError):
     """Raised when the state database is damaged: not a database, malformed, or it fails
     its integrity check."""

@@ -81,6 +81,8 @@ def broken_rules(module: str, name: str) -> str | None:
     elif under(module, "kiosk.ui"):
         if under(name, "kiosk.link", "kiosk.app", "kiosk.services"):
             return "the UI talks to the core, not to the link"
+        if under(name, "kiosk.store"):
+            return "a screen reads state through the core (its types), never the store"
         if under(name, "kiosk.devices") and not is_protocol(name):
             return "the UI shows health, it does not drive devices"
     elif under(module, "simulators") and under(
@@ -107,6 +109,9 @@ def test_every_import_keeps_to_the_layers(folder: str) -> None:
         ("kiosk.core.tickets", "kiosk.devices.printer.escpos_printer"),
         ("kiosk.core.checkin", "paho.mqtt.client"),
         ("kiosk.ui.window", "kiosk.link.mqtt_link"),
+        ("kiosk.ui.handover_view_model", "kiosk.store.handover"),
+        ("kiosk.ui.kiosk_view_model", "kiosk.store.outbox"),
+        ("kiosk.ui.status", "kiosk.devices.printer.escpos_printer"),
         ("kiosk.devices.printer.factory", "kiosk.core.tickets"),
         ("kiosk.store.outbox", "kiosk.core.events"),
         ("kiosk.link.mqtt_link", "PySide6.QtCore"),
@@ -116,3 +121,15 @@ def test_every_import_keeps_to_the_layers(folder: str) -> None:
 )
 def test_the_check_catches_an_import_across_the_layers(module: str, name: str) -> None:
     assert broken_rules(module, name) is not None
+
+
+def test_no_screen_imports_the_store_or_a_device_driver() -> None:
+    """The UI shows what the core says: state through core types (issue 14: the hand-over
+    screen read the store's CaseRow), health through the health model and Protocols."""
+    found = sorted(
+        f"{module} imports {name}"
+        for module, path in modules("kiosk/ui")
+        for name in imports(path)
+        if under(name, "kiosk.store") or (under(name, "kiosk.devices") and not is_protocol(name))
+    )
+    assert found == []

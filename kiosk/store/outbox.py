@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosk.errors import StoreError
+from kiosk.errors import OutboxFullError
 from kiosk.store.database import Database, Transaction
 from kiosk.store.kv import kv_get, kv_increment, kv_set
 from kiosk.uuid7 import uuid7
@@ -32,10 +32,6 @@ class Priority(enum.StrEnum):
     PERSON = "person"  # a person depends on it (a ticket, a hand-over): refuse, never drop
     TELEMETRY = "telemetry"  # health changes, counters: dropped first, and counted
     TOMBSTONE = "tombstone"  # a dropped telemetry event's place, so ``seq`` stays gapless
-
-
-class OutboxFullError(StoreError):
-    """Raised when an event a person depends on cannot be stored: the outbox is full."""
 
 
 @dataclass(frozen=True)

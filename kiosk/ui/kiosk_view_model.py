@@ -21,9 +21,8 @@ from kiosk.config import KioskConfig
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
-from kiosk.errors import ConfigError, StoreError
+from kiosk.errors import ConfigError, OutboxFullError, StoreError
 from kiosk.i18n.languages import language as language_info
-from kiosk.store.outbox import OutboxFullError
 from kiosk.ui.idle_return import IdleReturn
 from kiosk.ui.office_hours_text import OfficeHoursText
 from kiosk.ui.qr_image import qr_source
