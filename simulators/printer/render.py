@@ -16,7 +16,7 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from simulators.printer.parser import (
+from simulators.printer.blocks import (
     ALIGN_CENTER,
     ALIGN_RIGHT,
     Feed,
