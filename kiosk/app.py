@@ -249,7 +249,9 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
 
     def route_code(code: ScannedCode) -> None:
         """A scanned code goes to the hand-over (pickup notices, staff cards) or check-in."""
-        if ui.handover is not None and ui.handover.wants_code(code.text):
+        if ui.photo is not None and ui.photo.wants_code(code.text):
+            ui.photo.on_scanned_code(code)  # a staff card on the photo's staff sign-in
+        elif ui.handover is not None and ui.handover.wants_code(code.text):
             ui.handover.on_scanned_code(code)
         elif ui.checkin is not None:
             ui.checkin.on_scanned_code(code)

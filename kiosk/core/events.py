@@ -63,6 +63,9 @@ STORE_RELEARNED = "store.relearned"
 PHOTO_CAPTURED = "photo.captured"
 PHOTO_RECEIPT_PRINTED = "photo.receipt_printed"
 PHOTO_RECEIPT_FAILED = "photo.receipt_failed"
+# Staff signed in at the kiosk approved a photo whose only problems were person-checked rules
+# (a head covering for religious or medical reasons): who, how signed in, why, which rules.
+PHOTO_APPROVED = "photo.approved"
 
 # Help at the kiosk (category ``assist``, issue 13): the call-staff button was pressed, and
 # staff acknowledged the call (from the server's ``assist.acknowledge`` command) so its lamp

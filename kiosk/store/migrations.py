@@ -5,6 +5,8 @@ Never edit a released migration: add a new one. ``PRAGMA user_version`` holds th
 
 from __future__ import annotations
 
+from kiosk.store import migration_photo_approval as photo_approval
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: key/value state, ticket counters and tickets, the outbox.
     """
@@ -163,4 +165,6 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE photo ADD COLUMN confirmed_at TEXT;      -- RFC 3339 UTC of the server's ok
     ALTER TABLE photo ADD COLUMN file_deleted_at TEXT;   -- RFC 3339 UTC: the JPEG was removed
     """,
+    # 6: staff approvals of ID photos (issue 12).
+    photo_approval.SQL,
 )

@@ -13,6 +13,13 @@ thread; their outcome comes back through queued signals, like the ticket journey
 The camera's health is read from the service (the driver reports it): a lost camera shows a
 calm "not available" screen; the device health fault goes to the server through the health
 board the driver reports to.
+
+Staff review (issue 12): a photo whose only problems are person-checked rules (a head covering
+worn for religious or medical reasons) offers "Staff approval" on the result screen. A staff
+member signs in (staff card scanned, or number and PIN: the hand-over's sign-in through the
+core, :class:`~kiosk.core.photo.review.StaffVerifier`), chooses a reason and approves; the core
+refuses any photo failing a machine-checked rule, stores the approval with the photo and
+reports it (``photo.approved``).
 """
 
 # ruff: noqa: N802, N815 - Qt and QML names are camelCase
@@ -32,10 +39,13 @@ from PySide6.QtCore import Property, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickImageProvider
 
+from kiosk.core.handover.loading import StaffSignIn
 from kiosk.core.photo.detect import Image
 from kiosk.core.photo.guidance import Guidance, GuidanceSettings, GuidanceState, PhotoGuide
+from kiosk.core.photo.review import REVIEW_REASONS, StaffApproval, StaffVerifier
 from kiosk.core.photo.session import AcceptedPhoto, PhotoResult, PhotoSettings
 from kiosk.devices.health import Health, HealthState
+from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.errors import KioskError
 from kiosk.ui.kiosk_view_model import KioskViewModel
 from kiosk.ui.qr_image import qr_source
@@ -46,6 +56,8 @@ PROVIDER_ID = "camera"
 PREVIEW_WIDTH = 960  # the frame is scaled to this width for the screen (16:9 → 960x540)
 RESULT_HEIGHT = 600  # the crop is shown at this height
 NOT_OK_TOLERANCE = 3  # guidance frames that may say "not ok" before a countdown is cancelled
+STAFF_ID_MAX = 10  # digits of a staff number typed on the keypad (as the hand-over's)
+STAFF_PIN_MIN, STAFF_PIN_MAX = 4, 8  # digits of a staff PIN (as the hand-over's)
 
 
 class PhotoScreen(enum.StrEnum):
@@ -57,6 +69,8 @@ class PhotoScreen(enum.StrEnum):
     RESULT = "photo_result"
     RECEIPT = "photo_receipt"
     UNAVAILABLE = "photo_unavailable"
+    STAFF = "photo_staff"  # staff sign in to review the photo
+    REVIEW = "photo_review"  # the signed-in staff member chooses a reason and approves
 
 
 class PhotoBooth(Protocol):
@@ -88,8 +102,14 @@ class PhotoBooth(Protocol):
         """Check a still."""
         ...
 
-    def accept(self, result: PhotoResult, language: str = "ja") -> AcceptedPhoto:
-        """Store an acceptable photo and print its receipt."""
+    def approve(self, result: PhotoResult, sign_in: StaffSignIn, reason: str) -> StaffApproval:
+        """A signed-in staff member's approval (raises StaffApprovalRefusedError)."""
+        ...
+
+    def accept(
+        self, result: PhotoResult, language: str = "ja", approval: StaffApproval | None = None
+    ) -> AcceptedPhoto:
+        """Store an acceptable (or staff-approved) photo and print its receipt."""
         ...
 
 
@@ -221,12 +241,16 @@ class PhotoViewModel(QObject):
     Properties (QML): ``available``, ``screen``, ``busy``, ``frameSource``, ``guidanceKey``,
     ``guidanceOk``, ``countdown``, ``ovalX``/``ovalY``/``ovalWidth``/``ovalHeight`` (share of
     the frame), ``passed``, ``resultSource``, ``problemKeys``, ``photoCode``, ``receiptQr``,
-    ``receiptPrinted``.
+    ``receiptPrinted``; the staff review: ``staffReviewOffered``, ``staffId``,
+    ``staffPinMask``, ``staffField``, ``staffErrorKey``, ``reviewerId``, ``reviewRuleKeys``,
+    ``reviewReasons`` (and their ``reviewReasonKeys``), ``reviewReason``.
 
     Args:
         booth: the photo service, or None when the booth is not configured.
         kiosk: the ticket journey's view-model (language, inactivity).
         provider: serves the preview frames and the result image to QML.
+        staff: the staff sign-in for the staff review (the hand-over service); None: no
+            staff review is offered.
         parent: Qt parent.
     """
 
@@ -237,12 +261,16 @@ class PhotoViewModel(QObject):
     countdownChanged = Signal()
     resultChanged = Signal()
     receiptChanged = Signal()
+    staffChanged = Signal()
     photoFinished = Signal(object)  # AcceptedPhoto, on the GUI thread (tests, the app)
+    scanIgnored = Signal(str)  # why a scan on the staff screen was not used (tests, logs)
 
     _frame = Signal(int, object, object)  # preview thread -> GUI thread: (n, QImage, Guidance)
     _checked = Signal(object)  # worker -> GUI: PhotoResult
     _accepted = Signal(object)  # worker -> GUI: AcceptedPhoto
     _failed = Signal(str, str)  # worker -> GUI: (step, message)
+    _signedIn = Signal(object)  # worker -> GUI: StaffSignIn
+    _scanned = Signal(str)  # scanner thread -> GUI: a code scanned on the staff screen
 
     def __init__(
         self,
@@ -250,11 +278,21 @@ class PhotoViewModel(QObject):
         kiosk: KioskViewModel,
         provider: CameraImageProvider,
         parent: QObject | None = None,
+        *,
+        staff: StaffVerifier | None = None,
     ) -> None:
         super().__init__(parent)
         self._booth = booth
         self._kiosk = kiosk
         self._provider = provider
+        self._staff = staff
+        self._staff_id = ""  # typed on the staff keypad
+        self._staff_pin = ""
+        self._staff_field = "id"
+        self._staff_error_key = ""  # the refusal's message id (hand-over catalogue texts)
+        self._sign_in: StaffSignIn | None = None  # the staff member signed in for this photo
+        self._reason = ""
+        self._claims_scans = False  # read from the scanner thread: a plain bool
         self._settings = booth.settings if booth is not None else PhotoSettings()
         self._screen = PhotoScreen.NONE
         self._busy = False
@@ -286,6 +324,8 @@ class PhotoViewModel(QObject):
         self._checked.connect(self._on_checked, Qt.ConnectionType.QueuedConnection)
         self._accepted.connect(self._on_accepted, Qt.ConnectionType.QueuedConnection)
         self._failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self._signedIn.connect(self._on_signed_in, Qt.ConnectionType.QueuedConnection)
+        self._scanned.connect(self._on_scanned, Qt.ConnectionType.QueuedConnection)
 
         s = self._settings
         self._no_face_timer = self._timer(s.no_face_timeout_s, self._on_no_face)
@@ -344,6 +384,148 @@ class PhotoViewModel(QObject):
     def done(self) -> None:
         """ "Done", "Cancel", or a screen's time is up: back to the ticket screens."""
         self._finish()
+
+    # -- slots for QML: the staff review -------------------------------------------------------
+
+    @Slot()
+    def openStaffReview(self) -> None:
+        """ "Staff approval" on the result screen (offered for a person-checked problem only)."""
+        if (
+            self._staff is None
+            or self._busy
+            or self._screen is not PhotoScreen.RESULT
+            or self._result is None
+            or not self._result.staff_reviewable
+        ):
+            return
+        self._kiosk.noteActivity()
+        log.info("photo staff review: staff sign-in asked")
+        self._set_staff(staff_id="", pin="", field="id", error="")
+        self._set_screen(PhotoScreen.STAFF)
+
+    @Slot(str)
+    def pressStaffDigit(self, digit: str) -> None:
+        """A digit key of the staff keypad."""
+        self._kiosk.noteActivity()
+        if self._screen is not PhotoScreen.STAFF or len(digit) != 1 or not digit.isdigit():
+            return
+        if self._staff_field == "id" and len(self._staff_id) < STAFF_ID_MAX:
+            self._set_staff(staff_id=self._staff_id + digit, error="")
+        elif self._staff_field == "pin" and len(self._staff_pin) < STAFF_PIN_MAX:
+            self._set_staff(pin=self._staff_pin + digit, error="")
+
+    @Slot()
+    def deleteStaffDigit(self) -> None:
+        """The "delete" key."""
+        self._kiosk.noteActivity()
+        if self._staff_field == "id":
+            self._set_staff(staff_id=self._staff_id[:-1])
+        else:
+            self._set_staff(pin=self._staff_pin[:-1])
+
+    @Slot()
+    def clearStaffDigits(self) -> None:
+        """The "clear" key."""
+        self._kiosk.noteActivity()
+        self._set_staff(**({"staff_id": ""} if self._staff_field == "id" else {"pin": ""}))
+
+    @Slot(str)
+    def selectStaffField(self, field: str) -> None:
+        """Tap on the staff number or the PIN field."""
+        self._kiosk.noteActivity()
+        if field in ("id", "pin"):
+            self._set_staff(field=field)
+
+    @Slot()
+    def submitStaff(self) -> None:
+        """ "OK" on the staff keypad: next field, or sign in with the staff number and PIN."""
+        self._kiosk.noteActivity()
+        staff = self._staff
+        if staff is None or self._busy or self._screen is not PhotoScreen.STAFF:
+            return
+        if not self._staff_id:
+            return
+        if self._staff_field == "id" or len(self._staff_pin) < STAFF_PIN_MIN:
+            self._set_staff(field="pin")
+            return
+        staff_id, pin = self._staff_id, self._staff_pin
+        self._set_staff(pin="")  # NOTE: the PIN is not kept once it is on its way
+        self._run(self._sign_in_work, lambda: staff.verify_staff_pin(staff_id, pin))
+
+    @Slot(str)
+    def chooseReason(self, reason: str) -> None:
+        """A reason button on the review screen."""
+        self._kiosk.noteActivity()
+        chosen = self._screen is PhotoScreen.REVIEW and reason in REVIEW_REASONS
+        if chosen and reason != self._reason:
+            self._reason = reason
+            self.staffChanged.emit()
+
+    @Slot()
+    def approve(self) -> None:
+        """ "Approve" on the review screen: the core approves, stores the photo, prints."""
+        self._kiosk.noteActivity()
+        result, sign_in, reason = self._result, self._sign_in, self._reason
+        if (
+            self._booth is None
+            or self._busy
+            or self._screen is not PhotoScreen.REVIEW
+            or result is None
+            or sign_in is None
+            or not reason
+        ):
+            return
+        self._screen_timer.stop()
+        self._run(self._approve_work, result, sign_in, reason, self._kiosk.current_language)
+
+    @Slot()
+    def backToResult(self) -> None:
+        """ "Back" on the staff screens: the result again, the staff member signed out."""
+        self._kiosk.noteActivity()
+        if self._busy or self._screen not in (PhotoScreen.STAFF, PhotoScreen.REVIEW):
+            return
+        self._sign_out()
+        self._set_screen(PhotoScreen.RESULT)
+
+    # -- the staff card scanner ------------------------------------------------------------------
+
+    def wants_code(self, text: str) -> bool:
+        """Thread-safe: True while the staff sign-in screen waits for a staff card."""
+        return self._claims_scans
+
+    def on_scanned_code(self, code: ScannedCode) -> None:
+        """Thread-safe: a scanner read a code (route it here when :meth:`wants_code`)."""
+        try:
+            self._scanned.emit(code.text)
+        except RuntimeError:
+            log.debug("scan arrived after the photo screen was destroyed")
+
+    @Slot(str)
+    def _on_scanned(self, text: str) -> None:
+        staff = self._staff
+        if staff is None or self._screen is not PhotoScreen.STAFF:
+            self.scanIgnored.emit("the staff sign-in is not on screen")
+            return
+        if self._busy:
+            self.scanIgnored.emit("a sign-in is being checked")
+            return
+        self._kiosk.noteActivity()
+        self._run(self._sign_in_work, lambda: staff.verify_staff_card(text))
+
+    @Slot(object)
+    def _on_signed_in(self, sign_in: StaffSignIn) -> None:
+        self._set_busy(False)
+        if self._screen is not PhotoScreen.STAFF:
+            return  # the screen moved on (inactivity, back): nobody is signed in
+        if sign_in.refusal is not None:
+            log.info("photo staff review: sign-in refused (%s)", sign_in.refusal.code.value)
+            self._set_staff(error=sign_in.refusal.body_id)
+            return
+        log.info("photo staff review: staff %s signed in by %s", sign_in.staff_id, sign_in.how)
+        self._sign_in = sign_in
+        self._reason = ""
+        self._set_staff(staff_id="", pin="", field="id", error="")
+        self._set_screen(PhotoScreen.REVIEW)
 
     # -- preview -------------------------------------------------------------------------------
 
@@ -481,6 +663,27 @@ class PhotoViewModel(QObject):
             log.exception("photo could not be accepted")
             self._failed.emit("accept", str(exc))
 
+    def _sign_in_work(self, check: Callable[[], StaffSignIn]) -> None:
+        try:
+            sign_in = check()
+        except Exception as exc:  # NOTE: the screen must never stay busy
+            log.exception("staff sign-in failed unexpectedly")
+            self._failed.emit("sign_in", str(exc))
+            return
+        self._signedIn.emit(sign_in)
+
+    def _approve_work(
+        self, result: PhotoResult, sign_in: StaffSignIn, reason: str, language: str
+    ) -> None:
+        booth = self._booth
+        assert booth is not None
+        try:
+            approval = booth.approve(result, sign_in, reason)
+            self._accepted.emit(booth.accept(result, language, approval))
+        except Exception as exc:  # NOTE: a refusal, StoreError, OSError: the screen says so
+            log.exception("photo could not be approved and stored")
+            self._failed.emit("approve", str(exc))
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait for a running check or acceptance (tests, shutdown); True when none is left."""
         worker = self._worker
@@ -522,6 +725,7 @@ class PhotoViewModel(QObject):
     @Slot(object)
     def _on_accepted(self, photo: AcceptedPhoto) -> None:
         self._set_busy(False)
+        self._sign_out()  # the approval is stored; the staff member's sign-in ends here
         self._no_face_timer.stop()
         self._accepted_photo = photo
         self.receiptChanged.emit()
@@ -536,6 +740,9 @@ class PhotoViewModel(QObject):
     def _on_failed(self, step: str, message: str) -> None:
         self._set_busy(False)
         log.warning("photo %s failed: %s", step, message)
+        if step == "sign_in" and self._screen is PhotoScreen.STAFF:
+            self._set_staff(error="handover.store_unavailable.body")
+            return
         self._show_unavailable()
 
     def _finish(self) -> None:
@@ -551,6 +758,7 @@ class PhotoViewModel(QObject):
         if self._accepted_photo is not None:
             self._accepted_photo = None
             self.receiptChanged.emit()
+        self._sign_out()
         self._provider.clear()  # the face is not kept for the next person
         if self._frame_n:
             self._frame_n = 0
@@ -561,7 +769,36 @@ class PhotoViewModel(QObject):
 
     # -- setters -------------------------------------------------------------------------------
 
+    def _sign_out(self) -> None:
+        """Forget the staff member, their typed digits and the chosen reason."""
+        changed = self._sign_in is not None or bool(self._reason)
+        self._sign_in = None
+        self._reason = ""
+        self._set_staff(staff_id="", pin="", field="id", error="")
+        if changed:
+            self.staffChanged.emit()
+
+    def _set_staff(
+        self,
+        *,
+        staff_id: str | None = None,
+        pin: str | None = None,
+        field: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        new = (
+            self._staff_id if staff_id is None else staff_id,
+            self._staff_pin if pin is None else pin,
+            self._staff_field if field is None else field,
+            self._staff_error_key if error is None else error,
+        )
+        old = (self._staff_id, self._staff_pin, self._staff_field, self._staff_error_key)
+        if new != old:
+            self._staff_id, self._staff_pin, self._staff_field, self._staff_error_key = new
+            self.staffChanged.emit()
+
     def _set_screen(self, screen: PhotoScreen) -> None:
+        self._claims_scans = screen is PhotoScreen.STAFF and self._staff is not None
         if screen is not self._screen:
             log.debug("photo screen %r -> %r", self._screen.value, screen.value)
             self._screen = screen
@@ -646,6 +883,40 @@ class PhotoViewModel(QObject):
     def _get_receipt_printed(self) -> bool:
         return self._accepted_photo is not None and self._accepted_photo.printed
 
+    def _get_staff_review_offered(self) -> bool:
+        return (
+            self._staff is not None and self._result is not None and (self._result.staff_reviewable)
+        )
+
+    def _get_staff_id(self) -> str:
+        return self._staff_id
+
+    def _get_staff_pin_mask(self) -> str:
+        return "●" * len(self._staff_pin)
+
+    def _get_staff_field(self) -> str:
+        return self._staff_field
+
+    def _get_staff_error_key(self) -> str:
+        return self._staff_error_key
+
+    def _get_reviewer_id(self) -> str:
+        return self._sign_in.staff_id if self._sign_in is not None else ""
+
+    def _get_review_rule_keys(self) -> list[str]:
+        if self._result is None or self._sign_in is None:
+            return []
+        return [f"photo.review.rule.{rule}" for rule in self._result.rules_to_waive]
+
+    def _get_review_reasons(self) -> list[str]:
+        return [reason.value for reason in REVIEW_REASONS]
+
+    def _get_review_reason_keys(self) -> list[str]:
+        return [f"photo.review.reason.{reason.value}" for reason in REVIEW_REASONS]
+
+    def _get_review_reason(self) -> str:
+        return self._reason
+
     def _get_oval_x(self) -> float:
         return self._oval[0]
 
@@ -671,6 +942,16 @@ class PhotoViewModel(QObject):
     photoCode = Property(str, _get_photo_code, notify=receiptChanged)
     receiptQr = Property(str, _get_receipt_qr, notify=receiptChanged)
     receiptPrinted = Property(bool, _get_receipt_printed, notify=receiptChanged)
+    staffReviewOffered = Property(bool, _get_staff_review_offered, notify=resultChanged)
+    staffId = Property(str, _get_staff_id, notify=staffChanged)
+    staffPinMask = Property(str, _get_staff_pin_mask, notify=staffChanged)
+    staffField = Property(str, _get_staff_field, notify=staffChanged)
+    staffErrorKey = Property(str, _get_staff_error_key, notify=staffChanged)
+    reviewerId = Property(str, _get_reviewer_id, notify=staffChanged)
+    reviewRuleKeys = Property(list, _get_review_rule_keys, notify=staffChanged)
+    reviewReasons = Property(list, _get_review_reasons, constant=True)
+    reviewReasonKeys = Property(list, _get_review_reason_keys, constant=True)  # message ids
+    reviewReason = Property(str, _get_review_reason, notify=staffChanged)
     ovalX = Property(float, _get_oval_x, constant=True)
     ovalY = Property(float, _get_oval_y, constant=True)
     ovalWidth = Property(float, _get_oval_width, constant=True)

@@ -285,7 +285,7 @@ def build_ui(
         camera_provider = CameraImageProvider()
         engine.addImageProvider(CAMERA_PROVIDER_ID, camera_provider)
         photo = photo_model = PhotoViewModel(
-            photo_service, view_model, camera_provider, parent=engine
+            photo_service, view_model, camera_provider, parent=engine, staff=handover_service
         )
     else:
         photo_model = NoPhotoBooth(parent=engine)

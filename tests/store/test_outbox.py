@@ -126,7 +126,7 @@ def test_the_database_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
     with db.reading() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert db.schema_version == len(MIGRATIONS) == 5
+    assert db.schema_version == len(MIGRATIONS) == 6
 
 
 @settings(max_examples=60, deadline=None)

@@ -50,7 +50,7 @@ def test_migration_5_adds_the_transfer_columns_to_existing_photos(tmp_path: Path
     conn.commit()
     conn.close()
     db = Database(path)
-    assert db.schema_version == len(MIGRATIONS) == 5
+    assert db.schema_version == len(MIGRATIONS) == 6
     row = PhotoRepository(db).get("p1")
     assert row is not None
     assert (row.transfer_state, row.transfer_chunks, row.transfer_detail) == ("pending", 0, "")

@@ -32,6 +32,7 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from pytestqt.qtbot import QtBot
 from shiboken6 import Shiboken
 
+import tests.ui.test_photo_staff_review as photo_staff_review
 import tests.ui.test_screenshots as screenshots
 from kiosk.config import KioskConfig, LocalText, parse_config
 from kiosk.i18n.catalog import load_catalogs
@@ -48,6 +49,7 @@ from tests.ui.conftest import (
     UiFactory,
     ui_config_data,
 )
+from tests.ui.full_kiosk_support import make_full_kiosk  # noqa: F401 - a fixture of a walk
 from tests.ui.screen_support import find_item
 
 SCREEN_TIMEOUT_MS = 10_000
@@ -256,6 +258,10 @@ JOURNEYS: dict[str, tuple[Callable[..., None], frozenset[str]]] = {
                 "PhotoUnavailableScreen.qml",
             }
         ),
+    ),
+    "photo staff review": (
+        photo_staff_review.test_the_staff_review_screens_are_captured_in_each_language,
+        frozenset({"PhotoResultScreen.qml", "PhotoStaffScreen.qml", "PhotoReviewScreen.qml"}),
     ),
     "hand-over": (
         screenshots.test_every_handover_screen_is_captured_in_each_language,

@@ -51,6 +51,7 @@ def _at_home_with_nothing_kept(kiosk: FullKiosk) -> None:
         kiosk.handover.current_screen,
     ) == (CheckInScreen.NONE, PhotoScreen.NONE, HandoverScreen.NONE)
     loader = ui.window.findChild(QObject, "screenLoader")
+    assert loader is not None
     assert loader.property("source").toString() == "HomeScreen.qml"
     assert shown_image_sources(ui) == []
     assert not any("●" in text for text in shown_texts(ui))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kiosk.core import events
@@ -35,6 +35,29 @@ from kiosk.uuid7 import uuid7
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class StaffSignIn:
+    """A staff member's card or number and PIN, checked (nothing started).
+
+    Attributes:
+        staff_id: who signed in (the typed or the card's number, also when refused).
+        how: ``card`` or ``pin``.
+        at: when it was checked.
+        refusal: None when signed in; else what the screen shows (``staff_refused``,
+            ``staff_pin_paused``, ``clock_unset``, ``store_unavailable``).
+    """
+
+    staff_id: str
+    how: str
+    at: datetime
+    refusal: HandoverOutcome | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the staff member is signed in."""
+        return self.refusal is None
+
+
 class StaffLoading:
     """The staff's loading journey.
 
@@ -51,52 +74,81 @@ class StaffLoading:
 
     def identify_card(self, text: str) -> HandoverOutcome:
         """A staff card was scanned: start a loading hand-over (``staff_identified``)."""
+        check = self.verify_card(text)
+        if check.refusal is not None:
+            return check.refusal
+        return self._start(check.staff_id, check.how, check.at)
+
+    def identify_pin(self, staff_id: str, pin: str) -> HandoverOutcome:
+        """A staff member typed their id and PIN: start a loading hand-over (see
+        :meth:`verify_pin`)."""
+        check = self.verify_pin(staff_id, pin)
+        if check.refusal is not None:
+            return check.refusal
+        return self._start(check.staff_id, check.how, check.at)
+
+    def verify_card(self, text: str) -> StaffSignIn:
+        """Check a scanned staff card (key, office, expiry, a trusted clock); starts nothing.
+
+        The photo booth's staff review signs staff in through this too.
+        """
         engine = self._engine
         now = engine.clock.now()
         try:
             card = read_staff_card(text, self._keys)
         except HandoverTokenError as exc:
-            return engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": exc.reason})
+            refusal = engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": exc.reason})
+            return StaffSignIn("", "card", now, refusal)
         if not engine.clock_trusted():
-            return engine.refuse(OutcomeCode.CLOCK_UNSET, now, {"staff_id": card.staff_id})
+            refusal = engine.refuse(OutcomeCode.CLOCK_UNSET, now, {"staff_id": card.staff_id})
+            return StaffSignIn(card.staff_id, "card", now, refusal)
         if card.office != engine.settings.office or now >= card.expires:
-            return engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"staff_id": card.staff_id})
-        return self._start(card.staff_id, "card", now)
+            refusal = engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"staff_id": card.staff_id})
+            return StaffSignIn(card.staff_id, "card", now, refusal)
+        return StaffSignIn(card.staff_id, "card", now)
 
-    def identify_pin(self, staff_id: str, pin: str) -> HandoverOutcome:
-        """A staff member typed their id and PIN (``[handover] staff_pins``).
+    def verify_pin(self, staff_id: str, pin: str) -> StaffSignIn:
+        """Check a staff number and PIN (``[handover] staff_pins``); starts nothing.
 
         Wrong staff PINs count against the staff keypad's own budget: a spent budget pauses
         the staff keypad only (``staff_pin_paused``), never the citizens' PIN entry. An
         unknown staff id costs the same scrypt as a known one (no timing tells ids apart).
+        The photo booth's staff review signs staff in through this too (the same budget).
         """
         engine = self._engine
         now = engine.clock.now()
+
+        def refused(refusal: HandoverOutcome) -> StaffSignIn:
+            return StaffSignIn(staff_id, "pin", now, refusal)
+
         staff_pins = engine.settings.staff_pins
         if not staff_pins:
-            return engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": "no_staff_pins"})
+            return refused(
+                engine.refuse(OutcomeCode.STAFF_REFUSED, now, {"detail": "no_staff_pins"})
+            )
         verifier = staff_pins.get(staff_id)
         try:
             with engine.lock, engine.journal.transaction() as tx:
                 paused = self._budget.spent(tx, now)
             if paused:
-                return engine.refuse(OutcomeCode.STAFF_PIN_PAUSED, now, {"staff_id": staff_id})
+                return refused(
+                    engine.refuse(OutcomeCode.STAFF_PIN_PAUSED, now, {"staff_id": staff_id})
+                )
             # NOTE: an unknown id is checked against a configured verifier and refused anyway.
             reference = verifier or next(iter(staff_pins.values()))
             ok = PinVerifier.parse(reference).matches(pin) and verifier is not None
             if not ok:
                 self._pin_failed(staff_id, now)
                 log.info("staff sign-in by PIN refused for staff %s", staff_id)
-                return HandoverOutcome(OutcomeCode.STAFF_REFUSED)
+                return refused(HandoverOutcome(OutcomeCode.STAFF_REFUSED))
         except PinVerifierError:
             log.error("staff %s has a malformed PIN verifier in [handover] staff_pins", staff_id)
-            return engine.refuse(
-                OutcomeCode.STAFF_REFUSED, now, {"staff_id": staff_id, "detail": "bad_verifier"}
-            )
+            data = {"staff_id": staff_id, "detail": "bad_verifier"}
+            return refused(engine.refuse(OutcomeCode.STAFF_REFUSED, now, data))
         except StoreError:
             log.exception("staff PIN failure could not be stored")
-            return HandoverOutcome(OutcomeCode.STORE_UNAVAILABLE)
-        return self._start(staff_id, "pin", now)
+            return refused(HandoverOutcome(OutcomeCode.STORE_UNAVAILABLE))
+        return StaffSignIn(staff_id, "pin", now)
 
     def _pin_failed(self, staff_id: str, now: datetime) -> None:
         engine = self._engine
@@ -224,4 +276,4 @@ def choose_compartment(
     return None
 
 
-__all__ = ["StaffLoading", "choose_compartment"]
+__all__ = ["StaffLoading", "StaffSignIn", "choose_compartment"]

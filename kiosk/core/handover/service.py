@@ -29,7 +29,7 @@ from kiosk.core.handover.desk import HandoverDesk
 from kiosk.core.handover.engine import LOCKER, HandoverEngine
 from kiosk.core.handover.intake import IntakeSlot
 from kiosk.core.handover.journal import HandoverJournal, StepListener
-from kiosk.core.handover.loading import StaffLoading
+from kiosk.core.handover.loading import StaffLoading, StaffSignIn
 from kiosk.core.handover.machine import (
     HandoverRecord,
     HandoverState,
@@ -186,6 +186,15 @@ class HandoverService:
         unknown staff id costs the same scrypt as a known one (no timing tells ids apart).
         """
         return self.loading.identify_pin(staff_id, pin)
+
+    def verify_staff_card(self, text: str) -> StaffSignIn:
+        """Check a staff card without starting a hand-over (the photo booth's staff review)."""
+        return self.loading.verify_card(text)
+
+    def verify_staff_pin(self, staff_id: str, pin: str) -> StaffSignIn:
+        """Check a staff number and PIN without starting a hand-over (the photo booth's staff
+        review); wrong PINs count against the staff keypad's budget all the same."""
+        return self.loading.verify_pin(staff_id, pin)
 
     def continue_loading(self, handover_id: str) -> HandoverOutcome:
         """Load the next case with the same staff member, without identifying again.

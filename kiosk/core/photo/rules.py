@@ -4,7 +4,11 @@ A rule set file holds the print size and a ``rules`` table; every rule names its
 (``min`` and/or ``max``) with a unit and the document it comes from. Thresholds that no
 standard gives a number for (exposure, sharpness…) say ``lobby-kiosk default`` in their source,
 so a reviewer sees what is law and what is our engineering choice. A rule with
-``"review": true`` cannot be decided by the machine and is shown to a person.
+``"review": true`` cannot be decided by the machine and is shown to a person. A rule with
+``"person_checked": true`` (every review rule by default) has a person's last word: staff
+signed in at the kiosk may approve a photo whose only problems are on such rules (a head
+covering worn for religious or medical reasons, allowed by the Ministry on application;
+kiosk/core/photo/review.py). A machine-checked rule is never waived.
 
 The loader refuses unknown rule names, ranges the wrong way round, and print geometry that
 cannot add up (Japan: 45 mm = top margin + crown-to-chin + chin-to-bottom must be possible
@@ -63,6 +67,7 @@ class Rule:
         unit: unit of the measured value, for people.
         source: where the rule comes from (document and clause, or ``lobby-kiosk default``).
         review: True when a person decides (the machine cannot measure it).
+        person_checked: True when staff may waive it (see the module docs).
     """
 
     name: str
@@ -71,6 +76,7 @@ class Rule:
     unit: str
     source: str
     review: bool = False
+    person_checked: bool = False
 
     def allows(self, value: float) -> bool:
         """True when ``value`` lies inside the range (bounds included)."""
@@ -203,7 +209,9 @@ def parse_rule_set(data: Any, *, where: str = "rule set") -> RuleSet:
             raise ConfigError(
                 f"rules.{name}.source", None, "every rule names its source", source=where
             )
-        rules[name] = Rule(name, low, high, str(spec.get("unit", "")), str(spec["source"]), review)
+        person_checked = bool(spec.get("person_checked", review))
+        unit, source = str(spec.get("unit", "")), str(spec["source"])
+        rules[name] = Rule(name, low, high, unit, source, review, person_checked)
     rule_set = RuleSet(set_id, title, source, PrintSize(width, height, int(dpi)), rules)
     check_geometry(rule_set, where=where)
     return rule_set

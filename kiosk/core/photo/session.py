@@ -7,9 +7,11 @@ One photo's path (DESIGN §1: "a non-compliant photo accepted silently" must nev
    (:mod:`kiosk.core.photo.checks`). The :class:`PhotoResult` holds every verdict, or why the
    still could not even be cropped (no face, two faces, head too near an edge).
 2. :meth:`PhotoBoothService.accept` refuses a result with a failed or unmeasured verdict
-   (:class:`PhotoRefusedError`; a staff override is a later issue). Rules only a person can
-   decide (head covering) do not block: they are listed in the event and on the receipt for
-   the counter to check.
+   (:class:`PhotoRefusedError`). Rules only a person can decide (head covering) do not block:
+   they are listed in the event and on the receipt for the counter to check. A photo whose
+   only problems are on person-checked rules can be accepted with a staff member's approval
+   (:meth:`PhotoBoothService.approve`, :mod:`kiosk.core.photo.review`), stored with it and
+   reported as ``photo.approved``; a failed machine-checked rule is never approved.
 3. The JPEG is written under ``storage_dir`` as ``<sha256>.jpg`` (temporary file, fsync,
    rename) *before* the row and the ``photo.captured`` event are committed in one transaction
    (DESIGN §6): a row never points at a missing file; a crash between the two leaves only an
@@ -37,6 +39,7 @@ from typing import Any
 
 from kiosk.core import events
 from kiosk.core.clock import Clock
+from kiosk.core.handover.loading import StaffSignIn
 from kiosk.core.photo.checks import PhotoReport, VerdictStatus, check_photo
 from kiosk.core.photo.crop import CropRefusedError, cut_print, encode_jpeg, plan_crop
 from kiosk.core.photo.detect import (
@@ -50,6 +53,13 @@ from kiosk.core.photo.detect import (
 )
 from kiosk.core.photo.eye_level import CameraHeightGuide, EyeLevelController, EyeLevelSettings
 from kiosk.core.photo.guidance import GuidanceSettings, PhotoGuide
+from kiosk.core.photo.review import (
+    StaffApproval,
+    StaffApprovalRefusedError,
+    approve,
+    machine_problems,
+    waivable_rules,
+)
 from kiosk.core.photo.rules import RuleSet, load_rule_set
 from kiosk.devices.camera.protocol import Camera, Frame
 from kiosk.devices.camera_mount.protocol import CameraMount
@@ -60,6 +70,7 @@ from kiosk.i18n.catalog import Catalog
 from kiosk.store.database import Database, Transaction
 from kiosk.store.files import write_private
 from kiosk.store.outbox import Outbox, rfc3339
+from kiosk.store.photo_approvals import PhotoApprovalRepository, PhotoApprovalRow
 from kiosk.store.photos import PhotoRepository, PhotoRow
 from kiosk.uuid7 import uuid7
 
@@ -193,6 +204,21 @@ class PhotoResult:
             return ()
         return tuple(v.rule.name for v in self.report.needs_review)
 
+    @property
+    def rules_to_waive(self) -> tuple[str, ...]:
+        """Person-checked rules this photo did not pass (what a staff approval waives)."""
+        if self.crop is None or self.report is None or self.refusal:
+            return ()
+        return waivable_rules(self.report)
+
+    @property
+    def staff_reviewable(self) -> bool:
+        """True when staff may approve this photo: it was cropped and checked, every
+        machine-checked rule passed, and a person-checked rule is left (failed or to review)."""
+        if self.crop is None or self.report is None or self.refusal:
+            return False
+        return not machine_problems(self.report) and bool(self.rules_to_waive)
+
 
 @dataclass(frozen=True)
 class AcceptedPhoto:
@@ -224,10 +250,10 @@ class AcceptedPhoto:
         return format_photo_code(self.code)
 
 
-def _verdict_summary(result: PhotoResult) -> dict[str, Any]:
+def _verdict_summary(result: PhotoResult, approval: StaffApproval | None) -> dict[str, Any]:
     report = result.report
     assert report is not None
-    return {
+    summary: dict[str, Any] = {
         "status": {v.rule.name: v.status.value for v in report.verdicts},
         "measured": {
             v.rule.name: round(v.measured, 3)
@@ -235,8 +261,12 @@ def _verdict_summary(result: PhotoResult) -> dict[str, Any]:
             if v.measured is not None and v.status is not VerdictStatus.REVIEW
         },
         "review": list(result.to_review),
-        "failed": [],
+        # NOTE: only an approved photo is stored with failed rules, all of them person-checked.
+        "failed": list(result.problems) if approval is not None else [],
     }
+    if approval is not None:
+        summary["waived"] = list(approval.rules_waived)
+    return summary
 
 
 def _write_durably(folder: Path, name: str, data: bytes) -> Path:
@@ -298,6 +328,7 @@ class PhotoBoothService:
         self._health = health
         self.detector: FaceDetector = detector or HaarFaceDetector()
         self._repo = PhotoRepository(db)
+        self.approvals = PhotoApprovalRepository(db)
         # NOTE: one detector instance is shared by the preview worker and the still check;
         # OpenCV's CascadeClassifier is not documented as thread-safe, so calls are serialised.
         self._detect_lock = threading.Lock()
@@ -408,18 +439,62 @@ class PhotoBoothService:
             report = check_photo(crop, rule_set, self.detector, detections=[face])
         return PhotoResult(rule_set.id, size, crop, report)
 
-    # -- accept ------------------------------------------------------------------------------
+    # -- staff review ------------------------------------------------------------------------
 
-    def accept(self, result: PhotoResult, language: str = "ja") -> AcceptedPhoto:
-        """Store an acceptable photo, commit it with its event, print its receipt.
+    def approve(self, result: PhotoResult, sign_in: StaffSignIn, reason: str) -> StaffApproval:
+        """A signed-in staff member's approval of ``result`` for ``reason`` (nothing stored:
+        :meth:`accept` stores it with the photo).
 
         Raises:
-            PhotoRefusedError: a rule failed or could not be measured (nothing is stored).
+            StaffApprovalRefusedError: the photo cannot be approved (a machine-checked rule
+                failed or was not measured, no face, nothing left to approve), the staff
+                member is not signed in, or the reason is unknown.
+        """
+        if result.crop is None or result.refusal:
+            raise StaffApprovalRefusedError("not_checked", result.refusal)
+        approval = approve(result.report, sign_in, reason, self._clock.now())
+        logger.info(
+            "photo approved by staff %s (%s, %s): waives %s",
+            approval.staff_id,
+            approval.signed_in_by,
+            approval.reason.value,
+            ", ".join(approval.rules_waived),
+        )
+        return approval
+
+    # -- accept ------------------------------------------------------------------------------
+
+    def accept(
+        self, result: PhotoResult, language: str = "ja", approval: StaffApproval | None = None
+    ) -> AcceptedPhoto:
+        """Store an acceptable photo, commit it with its event, print its receipt.
+
+        With ``approval`` (:meth:`approve`), a photo whose only problems are person-checked
+        rules is stored too, with the approval and a ``photo.approved`` event in the same
+        transaction.
+
+        Raises:
+            PhotoRefusedError: a rule failed or could not be measured and no approval covers
+                it (nothing is stored).
+            StaffApprovalRefusedError: the approval does not cover this photo: a
+                machine-checked rule failed, or it waives other rules than the photo's
+                person-checked ones (nothing is stored).
             StoreError: the photo could not be committed (OutboxFullError included); nothing
                 is promised on screen.
             OSError: the JPEG could not be written.
         """
-        if not result.acceptable or result.crop is None:
+        if approval is not None:
+            # NOTE: checked again here, whatever the screen did: a failed machine-checked
+            # rule is never stored, and an approval covers exactly the rules it names.
+            if not result.staff_reviewable:
+                raise StaffApprovalRefusedError("machine_rule_failed", ", ".join(result.problems))
+            if approval.rules_waived != result.rules_to_waive:
+                raise StaffApprovalRefusedError(
+                    "rules_differ", f"{approval.rules_waived} != {result.rules_to_waive}"
+                )
+        elif not result.acceptable:
+            raise PhotoRefusedError(result.problems)
+        if result.crop is None:
             raise PhotoRefusedError(result.problems)
         dpi = self.rule_set.print_size.dpi
         jpeg = encode_jpeg(result.crop, dpi)
@@ -427,7 +502,7 @@ class PhotoBoothService:
         path = _write_durably(self.storage_dir, f"{sha256}.jpg", jpeg)
         now = self._clock.now()
         photo_id = uuid7()
-        verdicts = _verdict_summary(result)
+        verdicts = _verdict_summary(result, approval)
         height, width = result.crop.shape[:2]
         with self._db.transaction() as tx:
             code = self._free_code(tx)
@@ -469,6 +544,8 @@ class PhotoBoothService:
                 },
                 now=now,
             )
+            if approval is not None:
+                self._record_approval(tx, photo_id, code, approval, now)
         logger.info(
             "photo %s accepted (id %s, %s, %d bytes, sha256 %s…)",
             code,
@@ -478,7 +555,38 @@ class PhotoBoothService:
             sha256[:12],
         )
         accepted = AcceptedPhoto(photo_id, code, sha256, path, len(jpeg), receipt_qr, False)
-        return self._print_receipt(accepted, language, now, result.to_review)
+        return self._print_receipt(accepted, language, now, result.to_review, approval)
+
+    def _record_approval(
+        self, tx: Transaction, photo_id: str, code: str, approval: StaffApproval, now: datetime
+    ) -> None:
+        approved_at = rfc3339(approval.approved_at)
+        self.approvals.insert(
+            tx,
+            PhotoApprovalRow(
+                photo_id=photo_id,
+                staff_id=approval.staff_id,
+                signed_in_by=approval.signed_in_by,
+                reason=approval.reason.value,
+                rules_waived=approval.rules_waived,
+                approved_at=approved_at,
+            ),
+        )
+        self._outbox.append(
+            tx,
+            events.PHOTO,
+            events.PHOTO_APPROVED,
+            {
+                "photo_id": photo_id,
+                "code": code,
+                "staff_id": approval.staff_id,
+                "signed_in_by": approval.signed_in_by,
+                "reason": approval.reason.value,
+                "rules_waived": list(approval.rules_waived),
+                "approved_at": approved_at,
+            },
+            now=now,
+        )
 
     def _free_code(self, tx: Transaction) -> str:
         for _ in range(_CODE_ATTEMPTS):
@@ -496,9 +604,15 @@ class PhotoBoothService:
         return self.rule_set.title
 
     def receipt_layout(
-        self, photo: AcceptedPhoto, language: str, at: datetime, to_review: tuple[str, ...] = ()
+        self,
+        photo: AcceptedPhoto,
+        language: str,
+        at: datetime,
+        to_review: tuple[str, ...] = (),
+        approval: StaffApproval | None = None,
     ) -> Ticket:
-        """The receipt's paper layout in ``language`` (the ticket layout)."""
+        """The receipt's paper layout in ``language`` (the ticket layout); an approved photo
+        says that staff checked it, and why, instead of asking the counter to check."""
         catalog = self._catalogs.get(language)
         text = catalog.text if catalog is not None else _plain_text
         local = at.astimezone(self.settings.timezone)
@@ -506,7 +620,10 @@ class PhotoBoothService:
             text("photo.receipt.taken_at", local.strftime("%Y-%m-%d %H:%M")),
             text("photo.receipt.rules", self._rule_set_name(catalog)),
         ]
-        if to_review:
+        if approval is not None:
+            reason = text(f"photo.review.reason.{approval.reason.value}")
+            lines.append(text("photo.receipt.approved", reason, approval.staff_id))
+        elif to_review:
             lines.append(text("photo.receipt.review"))
         return Ticket(
             header=self.settings.office_name.get(language, ""),
@@ -515,15 +632,21 @@ class PhotoBoothService:
             lines=tuple(lines),
             qr=photo.receipt_qr,
             footer=(text("photo.receipt.footer"),),
+            language=language,  # the printer draws scripts its fonts lack
         )
 
     def _print_receipt(
-        self, photo: AcceptedPhoto, language: str, at: datetime, to_review: tuple[str, ...]
+        self,
+        photo: AcceptedPhoto,
+        language: str,
+        at: datetime,
+        to_review: tuple[str, ...],
+        approval: StaffApproval | None,
     ) -> AcceptedPhoto:
         if self._printer is None:
             self._record_receipt(photo, printed=False, reason="no_printer")
             return photo
-        layout = self.receipt_layout(photo, language, at, to_review)
+        layout = self.receipt_layout(photo, language, at, to_review, approval)
         try:
             with self._printer_lock:
                 status = self._printer.print_ticket(layout)

@@ -33,6 +33,8 @@ ApplicationWindow {
         "photo_result": "PhotoResultScreen.qml",
         "photo_receipt": "PhotoReceiptScreen.qml",
         "photo_unavailable": "PhotoUnavailableScreen.qml",
+        "photo_staff": "PhotoStaffScreen.qml",
+        "photo_review": "PhotoReviewScreen.qml",
         "handover_scan": "HandoverScanScreen.qml",
         "handover_pin": "HandoverPinScreen.qml",
         "handover_door": "HandoverDoorScreen.qml",

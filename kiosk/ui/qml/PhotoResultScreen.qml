@@ -1,4 +1,5 @@
 // ID photo: the checked photo; pass: accept or retake; fail: what to change, and retake.
+// A photo whose only problems are person-checked rules (a head covering) offers staff approval.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -86,9 +87,28 @@ Item {
                         Layout.fillWidth: true
                     }
                 }
+                KioskLabel {
+                    objectName: "photoStaffNote"
+                    visible: photoModel.staffReviewOffered && !photoModel.passed
+                    text: qsTr("photo.result.staff_note")
+                    font.pixelSize: theme.fontBody
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
             }
         }
         Item { Layout.fillHeight: true }
+        KioskButton {
+            objectName: "photoStaffReviewButton"
+            visible: photoModel.staffReviewOffered
+            primary: false
+            text: qsTr("photo.result.staff_review")
+            enabled: !photoModel.busy
+            Layout.fillWidth: true
+            Layout.preferredHeight: theme.minTouchHeight
+            onClicked: photoModel.openStaffReview()
+        }
         // A way out on a passed photo too: "Cancel" discards the photo and goes home, as the
         // preview's cancel does (accepting used to be the only way forward but waiting).
         KioskButton {
