@@ -51,6 +51,7 @@ class IdleReturn(QObject):
     """
 
     returned = Signal()  # every journey was cleared (tests, logs)
+    deferred = Signal()  # the limit passed while a journey held its screen (tests, logs)
 
     def __init__(self, limit_s: float, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +92,7 @@ class IdleReturn(QObject):
         if holding:
             log.debug("inactivity limit passed; %s keeps its screen", ", ".join(holding))
             self._timer.start()
+            self.deferred.emit()
             return False
         log.info(
             "no touch for %.0f s: back home, the previous person's entries cleared", self._limit_s

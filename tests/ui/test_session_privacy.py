@@ -211,6 +211,46 @@ def test_the_staff_case_lists_are_emptied_at_the_inactivity_limit(
     _at_home_with_nothing_kept(kiosk)
 
 
+def test_the_camera_s_last_frame_is_forgotten_when_an_empty_preview_goes_home_at_the_limit(
+    qtbot: QtBot, make_full_kiosk: FullKioskFactory
+) -> None:
+    kiosk = make_full_kiosk(inactivity_s=LIMIT_S, no_face_timeout_s=60.0)
+    vm = kiosk.photo
+    vm.open()  # nobody steps in front of the camera
+    qtbot.waitUntil(lambda: vm.property("frameSource") != "", timeout=STEP_MS)
+    assert vm.keeps_images is True
+
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.NONE, timeout=GONE_MS)
+
+    assert (vm.property("frameSource"), vm.keeps_images) == ("", False)
+    _at_home_with_nothing_kept(kiosk)
+
+
+def test_an_open_locker_door_keeps_its_screen_past_the_limit_and_goes_home_after(
+    qtbot: QtBot, make_full_kiosk: FullKioskFactory
+) -> None:
+    kiosk = make_full_kiosk(inactivity_s=LIMIT_S)
+    vm, idle = kiosk.handover, kiosk.ui.view_model.idle
+    kiosk.assign("case-81", "S", old=False)
+    vm.submit_scan(kiosk.staff_card("s-12"))
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.CASES, timeout=STEP_MS)
+    vm.selectCase("case-81")
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.DOOR, timeout=STEP_MS)
+    door = vm.property("door")
+
+    with qtbot.waitSignal(idle.deferred, timeout=GONE_MS):
+        pass  # the limit passed with the door open
+
+    assert vm.current_screen is HandoverScreen.DOOR
+    assert vm.property("door") == door
+    kiosk.locker_sim.put_item(door)
+    kiosk.locker_sim.push(door)
+    qtbot.waitUntil(lambda: vm.property("code") == "loaded", timeout=STEP_MS)
+    qtbot.waitUntil(lambda: vm.current_screen is HandoverScreen.NONE, timeout=GONE_MS)
+    assert (vm.cases.case_ids(), vm.property("staffSession")) == ([], False)
+    _at_home_with_nothing_kept(kiosk)
+
+
 # -- the mechanism itself (no screen: a fake journey, the limit acted out) ---------------------
 
 
