@@ -13,6 +13,16 @@ QR version 10 at error correction M) placed in a scene, under one named conditio
 ``dark_mode``      light modules on a dark screen (inverted)
 ``busy_frame``     a small code in a cluttered scene (text, lines, shapes, texture)
 
+and the phone-like ones, where the conditions come together as a phone held up to a camera
+does (the perspective, slight blur, stronger sensor noise and low contrast, all at once), each
+with a code of 250-390 characters (QR version 11-15), modules of 3-6 px and any turn:
+
+``phone_like``       tilted 0.12-0.35, blur sigma 0.6-1.3, noise sigma 4-8, dark 55-100 on
+                     light 145-200
+``phone_like_dark``  the same in dark mode (light modules on a dark screen)
+``phone_like_far``   the same, further away: modules of 2.6-3.4 px
+``phone_like_glare`` the same with a reflection over part of the screen
+
 Frames are reproducible from the seed. Import :func:`generate_frames` in tests; run
 ``python -m bench.qr_decoders`` for the decoder table.
 """
@@ -41,7 +51,12 @@ CONDITIONS = (
     "glare",
     "dark_mode",
     "busy_frame",
+    "phone_like",
+    "phone_like_dark",
+    "phone_like_far",
+    "phone_like_glare",
 )
+PHONE_LIKE = tuple(c for c in CONDITIONS if c.startswith("phone_like"))
 _DRAW_MODULE = 8  # pixels per module when drawing the screen, before it is scaled into the scene
 
 Gray = npt.NDArray[np.uint8]
@@ -74,10 +89,15 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def booking_jws(rng: np.random.Generator) -> str:
-    """A compact JWS shaped like a booking token (random signature; not verifiable)."""
+def booking_jws(rng: np.random.Generator, *, note_chars: int = 0) -> str:
+    """A compact JWS shaped like a booking token (random signature; not verifiable).
+
+    Args:
+        rng: the source of the booking's numbers and the signature.
+        note_chars: length of an extra free-text claim (a longer token, a bigger code).
+    """
     header = {"alg": "EdDSA", "kid": "k2025"}
-    claims = {
+    claims: dict[str, object] = {
         "typ": "bk",
         "bid": f"B{int(rng.integers(10**7, 10**8))}",
         "off": "shisui",
@@ -85,6 +105,9 @@ def booking_jws(rng: np.random.Generator) -> str:
         "slot": 1_760_000_000 + int(rng.integers(0, 10_000_000)),
         "win": [30, 10],
     }
+    if note_chars:
+        letters = rng.integers(97, 123, note_chars)
+        claims["note"] = "".join(chr(int(c)) for c in letters)
     signature = rng.integers(0, 256, 64, dtype=np.uint8).tobytes()
     return ".".join(
         (
@@ -222,6 +245,8 @@ def make_frame(condition: str, index: int, *, seed: int = 2025) -> QrFrame:
     if condition not in CONDITIONS:
         raise ValueError(f"unknown condition {condition!r}; known: {', '.join(CONDITIONS)}")
     rng = np.random.default_rng([seed, CONDITIONS.index(condition), index])
+    if condition in PHONE_LIKE:
+        return _phone_like_frame(condition, index, rng)
     payload = booking_jws(rng)
     modules = qr_modules(payload)
     dark, light = 25, 235
@@ -253,6 +278,40 @@ def make_frame(condition: str, index: int, *, seed: int = 2025) -> QrFrame:
     noise = rng.normal(0, 3.0, frame.shape)
     frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     return QrFrame(condition, index, payload, frame, module_px)
+
+
+def _phone_like_frame(condition: str, index: int, rng: np.random.Generator) -> QrFrame:
+    """A phone-like frame: perspective, slight blur, noise and low contrast together."""
+    payload = booking_jws(rng, note_chars=int(rng.integers(0, 91)))
+    modules = qr_modules(payload)
+    dark, light = int(rng.integers(55, 101)), int(rng.integers(145, 201))
+    if condition == "phone_like_dark":
+        dark, light = light, dark
+    far = condition == "phone_like_far"
+    module_px = float(rng.uniform(2.6, 3.4) if far else rng.uniform(3.0, 6.0))
+    angle = float(rng.uniform(-180, 180))
+    tilt = float(rng.uniform(0.12, 0.35))
+    screen, qr_box = _screen(modules, rng, dark=dark, light=light)
+    scene = _background(rng, busy=False)
+    frame = _place(scene, screen, qr_box, rng, module_px=module_px, angle_deg=angle, tilt=tilt)
+    frame = _u8(cv2.GaussianBlur(frame, (0, 0), float(rng.uniform(0.6, 1.3))))
+    if condition == "phone_like_glare":
+        frame = _glare(frame, rng)
+    noise = rng.normal(0, float(rng.uniform(4.0, 8.0)), frame.shape)
+    frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    return QrFrame(condition, index, payload, frame, module_px)
+
+
+def make_empty_frame(index: int, *, seed: int = 2025) -> Gray:
+    """A frame with no code (nobody at the scanner): a plain or, every other one, busy scene.
+
+    The decoder spends its whole budget on such frames (every pass finds nothing), and they are
+    most of what a kiosk's camera sees.
+    """
+    rng = np.random.default_rng([seed, len(CONDITIONS), index])
+    scene = _background(rng, busy=index % 2 == 1)
+    noise = rng.normal(0, float(rng.uniform(3.0, 8.0)), scene.shape)
+    return np.clip(scene.astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
 
 def generate_frames(

@@ -8,11 +8,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from bench.qr_frames import CONDITIONS, make_frame
+from bench.qr_frames import CONDITIONS, PHONE_LIKE, make_empty_frame, make_frame
 from kiosk.devices.scanner.camera_scanner import CameraScanner, Frame, to_gray
 from kiosk.devices.scanner.decoders import (
     DEFAULT_DECODER,
+    ZxingDecoder,
     available_decoders,
+    code_region,
     make_decoder,
 )
 from kiosk.devices.scanner.factory import open_scanner
@@ -55,6 +57,50 @@ def test_the_default_decoder_reads_generated_phone_frames(condition: str) -> Non
     frame = make_frame(condition, 0)
     assert frame.image.shape == (720, 1280)
     assert make_decoder().decode(frame.image) == [frame.payload]
+
+
+@pytest.mark.parametrize(
+    ("condition", "index"), [("phone_like", 3), ("phone_like_dark", 0), ("phone_like_far", 1)]
+)
+def test_the_default_decoder_reads_phone_like_frames_a_single_zxing_pass_misses(
+    condition: str, index: int
+) -> None:
+    # Perspective, slight blur, noise and low contrast together; the old decoder was one pass.
+    frame = make_frame(condition, index)
+    assert ZxingDecoder(closer_looks=()).decode(frame.image) == []
+    assert make_decoder().decode(frame.image) == [frame.payload]
+
+
+@pytest.mark.parametrize("condition", ["clean", "perspective", "busy_frame"])
+def test_the_code_region_of_a_frame_holds_the_whole_code(condition: str) -> None:
+    frame = make_frame(condition, 0)
+    box = code_region(frame.image)
+    assert box is not None
+    x0, y0, x1, y1 = box
+    region = np.ascontiguousarray(frame.image[y0:y1, x0:x1])
+    assert ZxingDecoder(closer_looks=()).decode(region) == [frame.payload]
+
+
+def test_a_frame_with_nothing_in_it_has_no_code_region_and_decodes_to_nothing() -> None:
+    blank = np.full((720, 1280), 128, dtype=np.uint8)
+    assert code_region(blank) is None
+    assert make_decoder().decode(blank) == []
+    assert make_decoder().decode(make_empty_frame(1)) == []
+
+
+def test_dark_mode_codes_in_cluttered_scenes_are_read_by_the_last_inverted_pass() -> None:
+    # The checkered texture, not the code, is the most textured region in several of these: the
+    # last pass (the whole frame inverted) reads them.
+    frames = [make_frame("busy_frame", index) for index in range(10)]
+    decoder = make_decoder()
+    read = [decoder.decode(np.invert(frame.image)) for frame in frames]
+    assert read == [[frame.payload] for frame in frames]
+
+
+def test_a_single_zxing_pass_still_reads_dark_mode_codes_by_itself() -> None:
+    # Without closer looks the first pass keeps zxing-cpp's inverted pass.
+    frame = make_frame("dark_mode", 0)
+    assert ZxingDecoder(closer_looks=()).decode(frame.image) == [frame.payload]
 
 
 def test_zxing_is_the_default_decoder_and_all_four_adapters_are_available() -> None:
@@ -120,8 +166,12 @@ def test_colour_frames_are_turned_to_gray() -> None:
 
 
 def test_the_frame_generator_covers_every_condition_reproducibly() -> None:
-    assert len(CONDITIONS) == 9
+    assert len(CONDITIONS) == 13
+    assert PHONE_LIKE == ("phone_like", "phone_like_dark", "phone_like_far", "phone_like_glare")
     a, b = make_frame("perspective", 5), make_frame("perspective", 5)
     assert a.payload == b.payload
     assert np.array_equal(a.image, b.image)
     assert 240 <= len(a.payload) <= 260
+    c, d = make_frame("phone_like_far", 5), make_frame("phone_like_far", 5, seed=7)
+    assert c.payload != d.payload
+    assert 240 <= len(c.payload) <= 400
