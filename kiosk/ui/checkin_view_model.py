@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.booking_codes import CODE_LENGTH, format_booking_code
 from kiosk.core.checkin import CheckInOutcome, CheckInResult, OutcomeListener
 from kiosk.devices.scanner.protocol import ScannedCode
+from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
+from kiosk.ui.qml_property import changed, reads
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,6 @@ class CheckInViewModel(QObject):
     checkinFinished = Signal(object)  # CheckInOutcome, on the GUI thread (tests, the app)
     scanIgnored = Signal(str)  # why a scan was not checked in (tests, logs)
 
-    _scanned = Signal(str)  # scanner thread -> GUI thread
-    _decided = Signal(object)  # worker thread -> GUI thread: CheckInOutcome
-    _idle = Signal()  # worker thread -> GUI thread: the check-in (and its slip) finished
-    _answered = Signal(object)  # any thread -> GUI thread: CheckInOutcome from a server answer
-
     def __init__(
         self,
         config: KioskConfig,
@@ -111,15 +107,14 @@ class CheckInViewModel(QObject):
         self._entered = ""
         self._keypad_error = False
         self._busy = False
-        self._worker: threading.Thread | None = None
+        self._worker = GuiWorker("check-in", self)
 
-        self._scanned.connect(self._on_scanned, Qt.ConnectionType.QueuedConnection)
-        self._decided.connect(self._on_decided, Qt.ConnectionType.QueuedConnection)
-        self._idle.connect(self._on_idle, Qt.ConnectionType.QueuedConnection)
-        self._answered.connect(self._on_answered, Qt.ConnectionType.QueuedConnection)
+        self._scans = GuiInbox(self._on_scanned, "scan", self)  # from the scanner's thread
+        self._decisions = GuiInbox(self._on_decided, "check-in outcome", self)  # its slip next
+        self._answers = GuiInbox(self._on_answered, "server answer", self)  # from the link
         kiosk.languageChanged.connect(self.resultChanged)
         if desk is not None:
-            desk.subscribe(self._on_server_answer)
+            desk.subscribe(self._answers.post)
 
         self._result_timer = QTimer(self)
         self._result_timer.setSingleShot(True)
@@ -130,22 +125,12 @@ class CheckInViewModel(QObject):
     # -- entry points from other threads -------------------------------------------------------
 
     def on_scanned_code(self, code: ScannedCode) -> None:
-        """Thread-safe: a scanner read a code (use as the scanner's ``on_code`` listener)."""
-        self.submit_scan(code.text)
+        """Thread-safe: check a scanned code in (the scanner's ``on_code`` listener)."""
+        self._scans.post(code.text)
 
     def submit_scan(self, text: str) -> None:
         """Thread-safe: check ``text`` in, as if scanned."""
-        try:
-            self._scanned.emit(text)
-        except RuntimeError:
-            # NOTE: the scanner may outlive the screen at shutdown.
-            log.debug("scan arrived after the check-in screen was destroyed")
-
-    def _on_server_answer(self, outcome: CheckInOutcome) -> None:
-        try:
-            self._answered.emit(outcome)
-        except RuntimeError:
-            log.debug("server answer for %s after the screen was destroyed", outcome.ref)
+        self._scans.post(text)
 
     # -- slots for QML ---------------------------------------------------------------------------
 
@@ -213,31 +198,22 @@ class CheckInViewModel(QObject):
     def _start(self, action: Callable[[str], CheckInOutcome], text: str) -> None:
         self._set_busy(True)
         language = self._kiosk.current_language
-        self._worker = threading.Thread(
-            target=self._work, args=(action, text, language), name="check-in", daemon=True
-        )
-        self._worker.start()
-
-    def _work(self, action: Callable[[str], CheckInOutcome], text: str, language: str) -> None:
         desk = self._desk
-        try:
+
+        def work() -> None:
             outcome = action(text)
-            self._decided.emit(outcome)
+            # NOTE: shown at once; the slip prints meanwhile, and the screen stays busy (no
+            # second check-in) until it is out.
+            self._decisions.post(outcome)
             wants_slip = outcome.result is CheckInResult.ACCEPTED and not outcome.repeated
             if desk is not None and wants_slip and desk.prints_slips:
                 desk.print_slip(outcome, language)
-        except Exception:  # NOTE: the screen must never stay busy
-            log.exception("check-in failed unexpectedly")
-        finally:
-            self._idle.emit()
+
+        self._worker.submit("check-in", work, self._on_idle)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait for a running check-in worker (tests and shutdown); True when none is left."""
-        worker = self._worker
-        if worker is None:
-            return True
-        worker.join(timeout)
-        return not worker.is_alive()
+        """Wait for a running check-in and its slip (tests and shutdown); True when done."""
+        return self._worker.wait_idle(timeout)
 
     @Slot(object)
     def _on_decided(self, outcome: CheckInOutcome) -> None:
@@ -253,10 +229,8 @@ class CheckInViewModel(QObject):
         log.info("check-in %s shown (%s)", outcome.ref or "-", outcome.result)
         self.checkinFinished.emit(outcome)
 
-    @Slot()
-    def _on_idle(self) -> None:
-        self._worker = None
-        self._set_busy(False)
+    def _on_idle(self, _failure: Exception | None) -> None:
+        self._set_busy(False)  # NOTE: also after a failure (logged): never stays busy
 
     @Slot(object)
     def _on_answered(self, outcome: CheckInOutcome) -> None:
@@ -300,15 +274,12 @@ class CheckInViewModel(QObject):
         self._finish()
 
     def _set_screen(self, screen: CheckInScreen) -> None:
-        if screen is not self._screen:
+        if screen != self._screen:
             log.debug("check-in screen %r -> %r", self._screen.value, screen.value)
-            self._screen = screen
-            self.screenChanged.emit()
+        changed(self, "_screen", screen, self.screenChanged)
 
     def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy:
-            self._busy = busy
-            self.busyChanged.emit()
+        changed(self, "_busy", busy, self.busyChanged)
 
     def _set_entered(self, entered: str, *, error: bool) -> None:
         if entered != self._entered or error != self._keypad_error:
@@ -326,12 +297,6 @@ class CheckInViewModel(QObject):
 
     def _get_available(self) -> bool:
         return self._desk is not None
-
-    def _get_screen(self) -> str:
-        return self._screen.value
-
-    def _get_busy(self) -> bool:
-        return self._busy
 
     def _get_result_code(self) -> str:
         return self._outcome.result.value if self._outcome else ""
@@ -354,15 +319,12 @@ class CheckInViewModel(QObject):
     def _get_code_complete(self) -> bool:
         return len(self._entered) == CODE_LENGTH
 
-    def _get_keypad_error(self) -> bool:
-        return self._keypad_error
-
     def _get_screen_seconds(self) -> int:
         return round(self._config.checkin.screen_s)
 
     available = Property(bool, _get_available, constant=True)
-    screen = Property(str, _get_screen, notify=screenChanged)
-    busy = Property(bool, _get_busy, notify=busyChanged)
+    screen = reads(str, "_screen", notify=screenChanged)
+    busy = reads(bool, "_busy", notify=busyChanged)
     resultCode = Property(str, _get_result_code, notify=resultChanged)
     family = Property(str, _get_family, notify=resultChanged)
     title = Property(str, _get_title, notify=resultChanged)
@@ -370,10 +332,10 @@ class CheckInViewModel(QObject):
     detail = Property(str, _get_detail, notify=resultChanged)
     enteredCode = Property(str, _get_entered_code, notify=keypadChanged)
     codeComplete = Property(bool, _get_code_complete, notify=keypadChanged)
-    keypadError = Property(bool, _get_keypad_error, notify=keypadChanged)
+    keypadError = reads(bool, "_keypad_error", notify=keypadChanged)
     screenSeconds = Property(int, _get_screen_seconds, constant=True)
 
-    # -- Python-side read access (tests, the app) ---------------------------------------------
+    # -- read from Python (tests, the app) ------------------------------------------------------
 
     @property
     def current_screen(self) -> CheckInScreen:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.diagnostics.model import (
@@ -45,10 +45,10 @@ from kiosk.core.diagnostics.model import (
 from kiosk.core.diagnostics.technician import CloseReason, SignIn, TechnicianAccess
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.diagnostics_rows import DiagnosticsRows, error_text
-from kiosk.ui.gui_worker import GuiWorker
+from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.keypad import NumberPinKeypad
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
-from kiosk.ui.qml_property import reads
+from kiosk.ui.qml_property import changed, reads
 from kiosk.ui.qr_image import qr_source
 from kiosk.ui.row_model import RowListModel
 
@@ -132,8 +132,6 @@ class DiagnosticsViewModel(QObject):
 
     promptChanged = Signal()
 
-    _prompted = Signal(object)  # self-test thread -> GUI thread: SelfTestPrompt | None
-
     def __init__(
         self,
         config: KioskConfig,
@@ -194,10 +192,10 @@ class DiagnosticsViewModel(QObject):
             self,
         )
 
-        self._prompted.connect(self._on_prompt, Qt.ConnectionType.QueuedConnection)
+        self._prompts = GuiInbox(self._on_prompt, "self-test prompt", self)  # from a test
         subscribe = getattr(diagnostics, "subscribe_prompts", None)
         if callable(subscribe):
-            subscribe(self._prompt_from_test)
+            subscribe(self._prompts.post)  # a prompt, or None: no longer waiting
         self._tests_take_actor = diagnostics is not None and _takes(
             diagnostics.run_self_test, "via", "actor"
         )
@@ -444,13 +442,6 @@ class DiagnosticsViewModel(QObject):
         self._worker.close()
         self._test_worker.close()
 
-    def _prompt_from_test(self, prompt: SelfTestPrompt | None) -> None:
-        """The self-test's thread: a prompt (None: no longer waiting), to the GUI thread."""
-        try:
-            self._prompted.emit(prompt)
-        except RuntimeError:
-            log.debug("self-test prompt after the diagnostics screen was destroyed")
-
     # -- GUI thread ----------------------------------------------------------------------------
 
     @Slot(object)
@@ -467,9 +458,7 @@ class DiagnosticsViewModel(QObject):
                 self.sectionChanged.emit()
 
     def _set_prompt(self, prompt: SelfTestPrompt | None) -> None:
-        if prompt is not self._prompt:
-            self._prompt = prompt
-            self.promptChanged.emit()
+        changed(self, "_prompt", prompt, self.promptChanged)
 
     def _cancel_running(self, why: str) -> None:
         cancel = getattr(self._diagnostics, "cancel_self_test", None)
@@ -543,15 +532,12 @@ class DiagnosticsViewModel(QObject):
         return all(not journey.property("screen") for journey in self._journeys)
 
     def _set_screen(self, screen: DiagnosticsScreen) -> None:
-        if screen is not self._screen:
+        if screen != self._screen:
             log.debug("diagnostics screen %r -> %r", self._screen.value, screen.value)
-            self._screen = screen
-            self.screenChanged.emit()
+        changed(self, "_screen", screen, self.screenChanged)
 
     def _set_signing_in(self, busy: bool) -> None:
-        if busy != self._signing_in:
-            self._signing_in = busy
-            self.busyChanged.emit()
+        changed(self, "_signing_in", busy, self.busyChanged)
 
     # -- the rows ------------------------------------------------------------------------------
 

@@ -93,4 +93,31 @@ class GuiWorker(QObject):
         self._executor.shutdown(wait=True)
 
 
-__all__ = ["GuiWorker"]
+class GuiInbox(QObject):
+    """Hands values from any thread (a scanner's, the link's) to a callback on the GUI thread.
+
+    Args:
+        deliver: called on the GUI thread with each value posted, in order.
+        what: the log's word for the values (``scan``, ``server answer``).
+        parent: Qt parent (the view-model: once it is deleted, posts are dropped).
+    """
+
+    _arrived = Signal(object)  # any thread -> GUI thread
+
+    def __init__(
+        self, deliver: Callable[[Any], None], what: str, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._what = what
+        self._arrived.connect(deliver, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, value: object) -> None:
+        """Thread-safe: queue ``value`` for the callback."""
+        try:
+            self._arrived.emit(value)
+        except RuntimeError:
+            # NOTE: a scanner or the link may outlive the screen at shutdown.
+            log.debug("%s arrived after its screen was destroyed", self._what)
+
+
+__all__ = ["GuiInbox", "GuiWorker"]

@@ -26,17 +26,17 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.handover.machine import HandoverState, OutcomeCode
 from kiosk.core.handover.outcome import CaseListing, HandoverOutcome, StaffLists
 from kiosk.i18n.catalog import Catalog
-from kiosk.ui.gui_worker import GuiWorker
+from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.handover_routing import is_handover_code, token_type
 from kiosk.ui.keypad import MASK, NumberPinKeypad
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
-from kiosk.ui.qml_property import reads
+from kiosk.ui.qml_property import changed, reads
 from kiosk.ui.row_model import RowListModel
 
 if TYPE_CHECKING:
@@ -137,8 +137,6 @@ class HandoverViewModel(QObject):
     handoverFinished = Signal(object)  # HandoverOutcome of a finished call (GUI thread)
     scanIgnored = Signal(str)
 
-    _scanned = Signal(str)  # scanner thread -> GUI thread
-
     def __init__(
         self,
         config: KioskConfig,
@@ -181,7 +179,7 @@ class HandoverViewModel(QObject):
         self._columns = max(1, math.ceil(max(doors) / LOCKS_PER_BOARD))
         self._locker_rows = LOCKS_PER_BOARD
 
-        self._scanned.connect(self._on_scanned, Qt.ConnectionType.QueuedConnection)
+        self._scans = GuiInbox(self._on_scanned, "scan", self)  # from the scanner's thread
         kiosk.languageChanged.connect(self.outcomeChanged)
 
         self._poll_timer = QTimer(self)
@@ -212,14 +210,11 @@ class HandoverViewModel(QObject):
 
     def on_scanned_code(self, code: ScannedCode) -> None:
         """Thread-safe: a scanner read a code (route it here when :meth:`wants_code`)."""
-        self.submit_scan(code.text)
+        self._scans.post(code.text)
 
     def submit_scan(self, text: str) -> None:
         """Thread-safe: handle ``text`` as if scanned."""
-        try:
-            self._scanned.emit(text)
-        except RuntimeError:
-            log.debug("scan arrived after the hand-over screen was destroyed")
+        self._scans.post(text)
 
     # -- slots for QML: citizen pickup -----------------------------------------------------------
 
@@ -607,15 +602,12 @@ class HandoverViewModel(QObject):
 
     def _set_screen(self, screen: HandoverScreen) -> None:
         self._claims_all_scans = screen is HandoverScreen.SCAN
-        if screen is not self._screen:
+        if screen != self._screen:
             log.debug("hand-over screen %r -> %r", self._screen.value, screen.value)
-            self._screen = screen
-            self.screenChanged.emit()
+        changed(self, "_screen", screen, self.screenChanged)
 
     def _set_pin(self, pin: str) -> None:
-        if pin != self._pin:
-            self._pin = pin
-            self.pinChanged.emit()
+        changed(self, "_pin", pin, self.pinChanged)
 
     # -- properties ----------------------------------------------------------------------------
 

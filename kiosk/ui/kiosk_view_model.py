@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -23,8 +22,10 @@ from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, OutboxFullError, StoreError
 from kiosk.i18n.languages import language as language_info
+from kiosk.ui.gui_worker import GuiWorker
 from kiosk.ui.idle_return import IdleReturn
 from kiosk.ui.office_hours_text import OfficeHoursText
+from kiosk.ui.qml_property import changed, reads
 from kiosk.ui.qr_image import qr_source
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,6 @@ class KioskViewModel(QObject):
     hoursChanged = Signal()
     ticketFinished = Signal(object)  # TicketOutcome, on the GUI thread (for the app and tests)
 
-    _issued = Signal(object)  # worker thread -> GUI thread: TicketOutcome
-    _failed = Signal(str, str)  # worker thread -> GUI thread: (kind, message)
     _leaveRequested = Signal(str)  # any thread -> GUI thread: leave out of service if reason
     _outOfServiceRequested = Signal(bool, str)  # any thread -> GUI thread
     _modesReported = Signal()  # any thread -> GUI thread: the service modes changed
@@ -130,15 +129,13 @@ class KioskViewModel(QObject):
         self._language = self._languages[0]
         self._screen = Screen.HOME
         self._busy = False
-        self._worker: threading.Thread | None = None
+        self._worker = GuiWorker("ticket-issue", self)
         self._outcome: TicketOutcome | None = None
         self._pending_service = ""
         self._problem_key = ""
         self._oos_reason = ""
         self._screen_seconds = 0
 
-        self._issued.connect(self._on_issued, Qt.ConnectionType.QueuedConnection)
-        self._failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
         self._outOfServiceRequested.connect(
             self._apply_out_of_service, Qt.ConnectionType.QueuedConnection
         )
@@ -184,10 +181,11 @@ class KioskViewModel(QObject):
         self.ticketChanged.emit()
         self._set_busy(True)
         self._set_screen(Screen.PRINTING)
-        self._worker = threading.Thread(
-            target=self._issue, args=(service_id, language), name="ticket-issue", daemon=True
+        self._worker.submit(
+            "issue",
+            lambda: self._tickets.issue(service_id, language),
+            lambda answer: self._on_answer(service_id, answer),
         )
-        self._worker.start()
 
     @Slot(str)
     def setLanguage(self, language: str) -> None:
@@ -283,36 +281,26 @@ class KioskViewModel(QObject):
         self.noteActivity()
         self._set_notice("")
 
-    # -- worker thread -------------------------------------------------------------------------
-
-    def _issue(self, service_id: str, language: str) -> None:
-        try:
-            outcome = self._tickets.issue(service_id, language)
-        except OutboxFullError as exc:
-            log.exception("ticket for %s refused: the outbox is full", service_id)
-            self._failed.emit("error", str(exc))
-        except StoreError as exc:
-            log.exception("ticket for %s could not be committed", service_id)
-            self._failed.emit("store", str(exc))
-        except Exception as exc:  # NOTE: the screen must never stay on "printing"
-            log.exception("ticket for %s failed unexpectedly", service_id)
-            self._failed.emit("error", f"{type(exc).__name__}: {exc}")
-        else:
-            self._issued.emit(outcome)
-
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait for a running ticket worker (tests and shutdown); True when none is left."""
-        worker = self._worker
-        if worker is None:
-            return True
-        worker.join(timeout)
-        return not worker.is_alive()
+        """Wait for a ticket being issued (tests and shutdown); True when none is left."""
+        return self._worker.wait_idle(timeout)
 
     # -- GUI thread ----------------------------------------------------------------------------
 
-    @Slot(object)
+    def _on_answer(self, service_id: str, answer: TicketOutcome | Exception) -> None:
+        """The worker's answer: the ticket, or why none was issued (its trace is logged)."""
+        if isinstance(answer, OutboxFullError):
+            log.error("ticket for %s refused: the outbox is full", service_id)
+            self._on_failed("error", str(answer))
+        elif isinstance(answer, StoreError):
+            log.error("ticket for %s could not be committed", service_id)
+            self._on_failed("store", str(answer))
+        elif isinstance(answer, Exception):  # NOTE: the screen must never stay on "printing"
+            self._on_failed("error", f"{type(answer).__name__}: {answer}")
+        else:
+            self._on_issued(answer)
+
     def _on_issued(self, outcome: TicketOutcome) -> None:
-        self._worker = None
         self._outcome = outcome
         self._pending_service = outcome.ticket.service_id
         self._set_busy(False)
@@ -332,9 +320,7 @@ class KioskViewModel(QObject):
             self._on_ticket()
         self.ticketFinished.emit(outcome)
 
-    @Slot(str, str)
     def _on_failed(self, kind: str, message: str) -> None:
-        self._worker = None
         self._set_busy(False)
         self._pending_service = ""
         self.ticketChanged.emit()
@@ -431,9 +417,7 @@ class KioskViewModel(QObject):
                 self._set_screen(self._resting_screen())
 
     def _set_notice(self, key: str) -> None:
-        if key != self._notice_key:
-            self._notice_key = key
-            self.noticeChanged.emit()
+        changed(self, "_notice_key", key, self.noticeChanged)
 
     @Slot()
     def _refresh_hours(self) -> None:
@@ -441,28 +425,17 @@ class KioskViewModel(QObject):
             self.hoursChanged.emit()
 
     def _set_screen(self, screen: Screen) -> None:
-        if screen is not self._screen:
+        if screen != self._screen:
             log.debug("screen %s -> %s", self._screen, screen)
-            self._screen = screen
-            self.screenChanged.emit()
+        changed(self, "_screen", screen, self.screenChanged)
 
     def _set_busy(self, busy: bool) -> None:
-        if busy != self._busy:
-            self._busy = busy
-            self.busyChanged.emit()
+        changed(self, "_busy", busy, self.busyChanged)
 
     def _set_problem_key(self, key: str) -> None:
-        if key != self._problem_key:
-            self._problem_key = key
-            self.problemChanged.emit()
+        changed(self, "_problem_key", key, self.problemChanged)
 
     # -- properties ----------------------------------------------------------------------------
-
-    def _get_screen(self) -> str:
-        return self._screen.value
-
-    def _get_language(self) -> str:
-        return self._language
 
     def _get_languages(self) -> list[str]:
         return list(self._languages)
@@ -483,14 +456,8 @@ class KioskViewModel(QObject):
     def _get_office_name(self) -> str:
         return self._config.office_name.get(self._language)
 
-    def _get_busy(self) -> bool:
-        return self._busy
-
     def _get_ticket_number(self) -> str:
         return self._outcome.ticket.number if self._outcome else ""
-
-    def _get_ticket_service_id(self) -> str:
-        return self._pending_service
 
     def _get_ticket_service(self) -> str:
         if not self._pending_service:
@@ -511,9 +478,6 @@ class KioskViewModel(QObject):
 
     def _get_wait_estimated(self) -> bool:
         return self._outcome.ticket.wait_estimated if self._outcome else False
-
-    def _get_problem_key(self) -> str:
-        return self._problem_key
 
     def _get_out_of_service(self) -> bool:
         return self._out_of_service()
@@ -536,9 +500,6 @@ class KioskViewModel(QObject):
     def _get_pickup_offered(self) -> bool:
         return not self._has(Mode.PICKUP_REFUSED)
 
-    def _get_notice_key(self) -> str:
-        return self._notice_key
-
     def _get_has_opening_hours(self) -> bool:
         return self._hours.configured
 
@@ -548,38 +509,35 @@ class KioskViewModel(QObject):
     def _get_opening_now(self) -> str:
         return self._hours.now_text()
 
-    def _get_screen_seconds(self) -> int:
-        return self._screen_seconds
-
-    screen = Property(str, _get_screen, notify=screenChanged)
-    language = Property(str, _get_language, notify=languageChanged)
+    screen = reads(str, "_screen", notify=screenChanged)
+    language = reads(str, "_language", notify=languageChanged)
     languages = Property(list, _get_languages, constant=True)
     languageChoices = Property(list, _get_language_choices, constant=True)  # code, name, font
     fontFamily = Property(str, _get_font_family, notify=languageChanged)
     officeName = Property(str, _get_office_name, notify=languageChanged)
-    busy = Property(bool, _get_busy, notify=busyChanged)
+    busy = reads(bool, "_busy", notify=busyChanged)
     ticketNumber = Property(str, _get_ticket_number, notify=ticketChanged)
-    ticketServiceId = Property(str, _get_ticket_service_id, notify=ticketChanged)
+    ticketServiceId = reads(str, "_pending_service", notify=ticketChanged)
     ticketService = Property(str, _get_ticket_service, notify=ticketChanged)
     ticketQr = Property(str, _get_ticket_qr, notify=ticketChanged)
     ticketQrSource = Property(str, _get_ticket_qr_source, notify=ticketChanged)
     peopleAhead = Property(int, _get_people_ahead, notify=ticketChanged)
     waitMinutes = Property(int, _get_wait_minutes, notify=ticketChanged)
     waitEstimated = Property(bool, _get_wait_estimated, notify=ticketChanged)
-    problemKey = Property(str, _get_problem_key, notify=problemChanged)
+    problemKey = reads(str, "_problem_key", notify=problemChanged)
     outOfService = Property(bool, _get_out_of_service, notify=outOfServiceChanged)
     outOfServiceKey = Property(str, _get_out_of_service_key, notify=outOfServiceChanged)
-    screenSeconds = Property(int, _get_screen_seconds, notify=screenChanged)
+    screenSeconds = reads(int, "_screen_seconds", notify=screenChanged)
     scanOffered = Property(bool, _get_scan_offered, notify=modesChanged)
     checkinKeypadOnly = Property(bool, _get_checkin_keypad_only, notify=modesChanged)
     photoOffered = Property(bool, _get_photo_offered, notify=modesChanged)
     pickupOffered = Property(bool, _get_pickup_offered, notify=modesChanged)
-    noticeKey = Property(str, _get_notice_key, notify=noticeChanged)
+    noticeKey = reads(str, "_notice_key", notify=noticeChanged)
     hasOpeningHours = Property(bool, _get_has_opening_hours, constant=True)
     openingHours = Property(list, _get_opening_hours, notify=hoursChanged)
     openingNow = Property(str, _get_opening_now, notify=hoursChanged)
 
-    # -- Python-side read access (tests, the app) ---------------------------------------------
+    # -- for Python: the app and tests ---------------------------------------------------------
 
     @property
     def current_screen(self) -> Screen:
