@@ -16,12 +16,7 @@ from kiosk.core.call_staff import ACKNOWLEDGE_COMMAND, CallStaffService
 from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.core.clock_guard import ClockGuard
-from kiosk.core.command_handlers import (
-    register_handover_handlers,
-    register_maintenance_open,
-    register_standard_handlers,
-)
-from kiosk.core.commands import CommandError, CommandProcessor
+from kiosk.core.commands import CommandError
 from kiosk.core.desired_config import DesiredConfigService
 from kiosk.core.health_events import HealthEventRecorder
 from kiosk.core.paper import FAST_POLL_S, MeteredPrinter, PaperForecast, PaperSettings
@@ -175,6 +170,15 @@ class KioskServices:
 
     def _wire_commands(self, link: MqttLink) -> None:
         """Signed server commands and the desired configuration (DESIGN §5)."""
+        # NOTE: imported here, once the first screen is up: the handlers reach into every
+        # journey's service and the diagnostics (issue 14, cold start).
+        from kiosk.core.command_handlers import (
+            register_handover_handlers,
+            register_maintenance_open,
+            register_standard_handlers,
+        )
+        from kiosk.core.commands import CommandProcessor
+
         processor = CommandProcessor.from_config(
             self.config.mqtt,
             self.trust[KeyPurpose.COMMANDS],
