@@ -58,6 +58,7 @@ from simulators.camera_mount.mechanism import MountMechanism
 from simulators.demo_keys import demo_key, demo_public_keys
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
+from tests.kiosk_config import config_data
 from tests.ui.diagnostics_support import make_diagnostics_ui  # noqa: F401 - a fixture
 
 PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
@@ -70,45 +71,19 @@ def demo_trust(purpose: KeyPurpose) -> TrustList:
 
 
 def ui_config_data(state_dir: Path) -> dict[str, Any]:
-    """The kiosk config of the screen tests, as the parsed TOML document."""
-    return {
-        "kiosk": {
-            "id": "ui-test-kiosk",
-            "office": "chuo",
-            "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
-            "timezone": "Asia/Tokyo",
-            "state_dir": str(state_dir),
-        },
-        "ui": {
-            "languages": ["ja", "en"],
-            "fullscreen": False,
-            "take_ticket_s": TAKE_TICKET_S,
-            "inactivity_s": 30,
-        },
-        "tickets": {"status_url": "https://queue.example.jp/{office}/t/{ticket_id}?n={number}"},
-        "services": [
-            {
-                "id": "certificates",
-                "prefix": "A",
-                "name": {"ja": "住民票・証明書", "en": "Certificates"},
-                "average_service_min": 5,
-            },
-            {
-                "id": "pension",
-                "prefix": "B",
-                "name": {"ja": "保険・年金", "en": "Insurance and pension"},
-                "average_service_min": 10,
-            },
-            {
-                "id": "childcare",
-                "prefix": "C",
-                "name": {"ja": "子育て支援", "en": "Childcare support"},
-                "average_service_min": 12,
-            },
-        ],
-        "printer": {"url": "sim://", "text_mode": "kanji", "status_timeout_s": 0.5},
-        "mqtt": {"broker": "mqtt://127.0.0.1:1883"},
-    }
+    """The kiosk config of the screen tests, as the parsed TOML document: the tests' own
+    (``tests/kiosk_config.py``) with the screens' timings, a broker named (the status bar
+    shows the link) and the service names the screenshots show."""
+    data = config_data(state_dir)
+    data["kiosk"]["id"] = "ui-test-kiosk"
+    data["ui"].update(take_ticket_s=TAKE_TICKET_S, inactivity_s=30)
+    # NOTE: the numbering resets at midnight (the default), not at 03:00.
+    data["tickets"] = {"status_url": "https://queue.example.jp/{office}/t/{ticket_id}?n={number}"}
+    certificates, insurance, _childcare = data["services"]
+    certificates.update(name={"ja": "住民票・証明書", "en": "Certificates"}, average_service_min=5)
+    insurance["id"] = "pension"
+    data["mqtt"]["broker"] = "mqtt://127.0.0.1:1883"
+    return data
 
 
 @dataclass
