@@ -20,6 +20,8 @@ DEB_PACKAGES=(
   fonts-noto-cjk fonts-lohit-deva
   # the MQTT broker the demo and the tests start; a virtual screen for screenshots
   mosquitto xvfb
+  # mosquitto_sub/_pub: bench.fleet measures the central simulator against a raw subscriber
+  mosquitto-clients
   # NATS with JetStream and its MQTT interface: the contract tests run against it too
   nats-server
   # the ZBar library behind pyzbar (one of the QR decoders the benchmark compares)

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
@@ -140,6 +140,28 @@ class Session:
     tls_context: ssl.SSLContext | None
     will_topic: str
     will_payload: bytes
+
+
+class ConnectorLike(Protocol):
+    """What the link needs of its connector (:class:`Connector`, or one loop's share)."""
+
+    def start(self) -> None:
+        """Begin connecting."""
+
+    def stop_reconnecting(self) -> None:
+        """Make no further attempt (the current connection stays for the goodbye)."""
+
+    def end(self) -> None:
+        """End the current connection too (after the goodbye)."""
+
+    def join(self, timeout_s: float) -> threading.Thread | None:
+        """Wait for its thread, if any; returns it if it is still alive."""
+
+
+ConnectorFactory = Callable[
+    [Session, LinkTuning, random.Random, Callable[[ConnectionRecord], None]], ConnectorLike
+]
+"""Builds the connector of a link: ``(session, tuning, rng, report)``."""
 
 
 class Connector:
@@ -363,6 +385,8 @@ __all__ = [
     "Connected",
     "ConnectionRecord",
     "Connector",
+    "ConnectorFactory",
+    "ConnectorLike",
     "Disconnected",
     "Message",
     "Published",

@@ -62,6 +62,7 @@ from kiosk.link.connection import (
     ConnectFailed,
     ConnectionRecord,
     Connector,
+    ConnectorFactory,
     Disconnected,
     Message,
     Published,
@@ -129,6 +130,8 @@ class MqttLink:
         tuning: windows and timings.
         rng: random source for the back-off jitter (tests pass a seeded one).
         blobs: sends the images of ID photos (a kiosk with a photo booth); None: no images.
+        connector: builds what connects (default :class:`Connector`, its own network
+            thread); the simulated fleet drives many links' sockets from one loop.
 
     Raises:
         LinkError: empty or bad broker URL, bad kiosk or office id, or a kiosk id or
@@ -152,6 +155,7 @@ class MqttLink:
         tuning: LinkTuning | None = None,
         rng: random.Random | None = None,
         blobs: BlobSender | None = None,
+        connector: ConnectorFactory = Connector,
     ):
         if not mqtt_config.broker:
             raise LinkError("[mqtt] broker is empty: the kiosk runs without a central server")
@@ -201,7 +205,7 @@ class MqttLink:
             tuning=self._t,
             blobs=blobs,
         )
-        self._connector = Connector(
+        self._connector = connector(
             Session(
                 kiosk_id=kiosk_id,
                 broker=self.broker,
@@ -303,8 +307,12 @@ class MqttLink:
         """Wait until the birth is published on a connection; False on timeout."""
         return self._ready.wait(timeout)
 
-    def start(self) -> None:
+    def start(self, *, worker: bool = True) -> None:
         """Start the network and worker threads; connecting happens in the background.
+
+        Args:
+            worker: False: no worker thread; the caller runs the link's work with
+                :meth:`run_pending` (one thread for many simulated kiosks).
 
         Raises:
             LinkError: the link was already started.
@@ -313,10 +321,11 @@ class MqttLink:
             if self._running or self._stopped:
                 raise LinkError(f"MQTT link of {self.kiosk_id} was already started")
             self._running = True
-        self._worker_thread = threading.Thread(
-            target=self._work, name=f"mqtt-worker-{self.kiosk_id}", daemon=True
-        )
-        self._worker_thread.start()
+        if worker:
+            self._worker_thread = threading.Thread(
+                target=self._work, name=f"mqtt-worker-{self.kiosk_id}", daemon=True
+            )
+            self._worker_thread.start()
         self._queue.put(_Wake.CONNECTING)
         self._connector.start()
         log.info(
@@ -358,23 +367,43 @@ class MqttLink:
 
     # ---- worker thread ------------------------------------------------------------------
 
+    def run_pending(self) -> float | None:
+        """For a link started with ``worker=False``: do its queued work and due timers now,
+        on the caller's thread, without waiting; returns the seconds until its next timer
+        (None: none, or the link said goodbye)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if not self._step(item):
+                return None
+        self._step(None)
+        return self._next_timer_in()
+
     def _work(self) -> None:
         while True:
             try:
                 item = self._queue.get(timeout=self._next_timer_in())
             except queue.Empty:
                 item = None
-            try:
-                if item is _Wake.STOP:
-                    self._goodbye()
-                    return
-                if item is not None:
-                    self._handle(item)
-                self._run_timers()
-            except Exception:
-                # NOTE: the worker must survive anything a message, a handler or the store
-                # throws; the outbox keeps the events and the next wake retries.
-                log.exception("MQTT link worker of %s failed handling %r", self.kiosk_id, item)
+            if not self._step(item):
+                return
+
+    def _step(self, item: _Item | None) -> bool:
+        """Handle one item (None: only the timers); False once the link said goodbye."""
+        try:
+            if item is _Wake.STOP:
+                self._goodbye()
+                return False
+            if item is not None:
+                self._handle(item)
+            self._run_timers()
+        except Exception:
+            # NOTE: the worker must survive anything a message, a handler or the store
+            # throws; the outbox keeps the events and the next wake retries.
+            log.exception("MQTT link worker of %s failed handling %r", self.kiosk_id, item)
+        return True
 
     def _handle(self, item: _Item) -> None:
         if isinstance(item, _Wake):

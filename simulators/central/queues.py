@@ -32,15 +32,26 @@ class OfficeQueues:
     Args:
         services_avg_min: average service minutes per service id (the counter's pace).
         default_avg_min: average for services not named in ``services_avg_min``.
+        min_interval_s: an office's figures are published at most this often (the first
+            change at once, later ones together): a lobby screen needs no more, and a fleet
+            of simulated kiosks issuing a ticket every few milliseconds would otherwise get
+            one message per ticket on every kiosk of the office.
     """
 
-    def __init__(self, services_avg_min: dict[str, float], default_avg_min: float):
+    def __init__(
+        self,
+        services_avg_min: dict[str, float],
+        default_avg_min: float,
+        min_interval_s: float = 1.0,
+    ):
         self.services_avg_min = services_avg_min
         self.default_avg_min = default_avg_min
+        self.min_interval_s = min_interval_s
         self.published: dict[str, dict[str, Any]] = {}  # office -> last payload published
         self._queues: dict[str, dict[str, _ServiceQueue]] = {}
         self._day: dict[str, str] = {}
         self._dirty: set[str] = set()
+        self._published_at: dict[str, float] = {}  # office -> monotonic time
 
     def avg_min(self, service: str) -> float:
         """The average service minutes of ``service``."""
@@ -98,11 +109,22 @@ class OfficeQueues:
         ]
         return min(times) if times else None
 
-    def take_changed(self) -> list[tuple[str, dict[str, Any]]]:
-        """``(office, payload)`` of every office whose figures changed since last taken."""
-        changed = [(office, self._payload(office)) for office in sorted(self._dirty)]
-        self._dirty.clear()
-        return changed
+    def take_changed(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+        """``(office, payload)`` of every office whose figures changed since last taken and
+        were last published ``min_interval_s`` ago or earlier."""
+        due = [office for office in sorted(self._dirty) if self._may_publish_at(office) <= now]
+        for office in due:
+            self._dirty.discard(office)
+            self._published_at[office] = now
+        return [(office, self._payload(office)) for office in due]
+
+    def next_publish_at(self) -> float | None:
+        """The monotonic time changed figures may be published, if any changed."""
+        return min((self._may_publish_at(office) for office in self._dirty), default=None)
+
+    def _may_publish_at(self, office: str) -> float:
+        last = self._published_at.get(office)
+        return -math.inf if last is None else last + self.min_interval_s
 
     def _payload(self, office: str) -> dict[str, Any]:
         services = {

@@ -116,6 +116,7 @@ class CentralSimulator(StartStop):
         answer_checkins: answer each check-in with a ``checkin.answer`` command (a queue
             position), as the city's server would.
         demo_cases: ``handover.assign`` arguments sent to every kiosk when it comes online.
+        queue_interval_s: an office's queue figures are published at most this often.
         booking_book: the simulated booking system's book: a typed code's service comes
             from it (an unknown code is refused) and a meeting's host name.
         on_host_notified: called with each meeting host told of an arrival (worker thread).
@@ -140,6 +141,7 @@ class CentralSimulator(StartStop):
         tls_context: ssl.SSLContext | None = None,
         answer_checkins: bool = True,
         demo_cases: Sequence[Mapping[str, Any]] = (),
+        queue_interval_s: float = 1.0,
         booking_book: BookingBook | None = None,
         on_host_notified: Callable[[HostNotification], None] | None = None,
     ):
@@ -160,7 +162,7 @@ class CentralSimulator(StartStop):
         # The parts' state is guarded by the session's lock (self._cond).
         self._ledger = EventLedger(None, self._arrivals, ack_interval_s)
         self._blobs = BlobAssembler(None, self._arrivals)
-        self._queues = OfficeQueues(dict(services_avg_min or {}), default_avg_min)
+        self._queues = OfficeQueues(dict(services_avg_min or {}), default_avg_min, queue_interval_s)
         self._kiosk_states = KioskStates()
         self._relearn_answers: list[tuple[str, str, int, int]] = []
         self._commands = CommandSigner(command_key or demo_command_private_key(), command_kid)
@@ -496,15 +498,18 @@ class CentralSimulator(StartStop):
                 self._publish_ack(kiosk, incarnation, acked)
         self._queues.call_due(now)
         if self._ready.is_set():
-            for office, payload in self._queues.take_changed():
+            for office, payload in self._queues.take_changed(now):
                 self._session.publish(office_queue(office), to_json(payload), retain=True)
 
     def next_deadline(self) -> float | None:
-        """The next ack or counter call (acks wait while disconnected: the reconnect's
-        SUBACK wakes the worker; only the simulated counters keep their own time)."""
+        """The next ack, queue figures or counter call (acks and figures wait while
+        disconnected: the reconnect's SUBACK wakes the worker; only the simulated counters
+        keep their own time)."""
         deadlines = [t for t in (self._queues.next_call_at(),) if t is not None]
-        if self._ledger.ack_due_at is not None and self._ready.is_set():
-            deadlines.append(self._ledger.ack_due_at)
+        if self._ready.is_set():
+            for due in (self._ledger.ack_due_at, self._queues.next_publish_at()):
+                if due is not None:
+                    deadlines.append(due)
         return min(deadlines) if deadlines else None
 
     def on_stop(self) -> None:

@@ -2,9 +2,9 @@
 
 Runs N simulated kiosks (each with its own SQLite outbox and a real MqttLink) against one
 broker until SIGTERM or Ctrl-C, across broker restarts; then stops making events, waits
-up to ``--drain`` seconds for the server's acks and prints a summary. The kiosks run in
-worker processes of at most ``--per-process`` (150) kiosks: paho's ``select()`` cannot
-watch more sockets in one process (see ``simulators.fleet.group``).
+up to ``--drain`` seconds for the server's acks and prints a summary. All kiosks of a
+process share one loop thread (``simulators.fleet.loop``); ``--per-process`` splits a very
+large fleet over worker processes.
 Run ``kiosk sim central --broker URL`` (the server side) next to it.
 """
 

@@ -1,30 +1,33 @@
-"""Many simulated kiosks in one process, each running the real link code.
+"""Many simulated kiosks in one process, each running the real link code, on one thread.
 
-Every kiosk has its own SQLite file (WAL + FULL), its own ``Outbox`` (gapless ``seq``,
-envelope, bounded), its own session (``begin_session``), its own ``HealthBoard`` and its
-own ``MqttLink`` (MQTT 5, Will, birth, retained health, acks, jittered back-off). The
-retained health snapshot, re-published every ``heartbeat_s``, is the heartbeat.
+Every kiosk has its own SQLite file (WAL), its own ``Outbox`` (gapless ``seq``, envelope,
+bounded), its own session (``begin_session``), its own ``HealthBoard`` and its own
+``MqttLink`` (MQTT 5, Will, birth, retained health, acks, jittered back-off). The retained
+health snapshot, re-published every ``heartbeat_s``, is the heartbeat.
 
 Events follow a day in a lobby: most are tickets (issued, then printed, sometimes a print
 failure), some are device health changes (telemetry, which also re-publishes the health
 snapshot). Arrivals are a Poisson process over the whole fleet at ``rate`` events per
 second; each event goes to a kiosk chosen at random.
 
-Cost: one ``MqttLink`` is two threads (network and worker), its socket and paho's wake-up
-socket pair; the kiosk's database is one connection and three files (db, WAL, shared
-memory). paho's ``select()`` limits one process to about 150 kiosks: see
-``simulators.fleet.group`` for the fleet split over processes.
+Cost: one :class:`~simulators.fleet.loop.KioskLoop` thread runs every kiosk's link (its
+socket in one epoll selector, its work and timers), the event generator included; a kiosk
+is its socket, its database connection and its three files (db, WAL, shared memory). The
+kiosks' databases use ``synchronous=NORMAL`` by default: the fleet tests the link and the
+server, not a kiosk's power loss, and a ``FULL`` commit waits for the disk (about 3 ms here,
+twice per event).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import resource
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,11 +39,13 @@ from kiosk.link.mqtt_link import LinkTuning, MqttLink, MqttVersion
 from kiosk.store.database import Database
 from kiosk.store.kv import begin_session
 from kiosk.store.outbox import Outbox, OutboxFullError, Priority
+from simulators.fleet.loop import KioskLoop, LinkSlot
 
 log = logging.getLogger(__name__)
 
 SERVICES = ("resident", "tax", "pension", "certificates")
 PRINT_FAILURES = ("paper_out", "cover_open", "no_answer")
+FILES_PER_KIOSK = 4  # its socket, SQLite file, WAL and shared memory
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,9 @@ class FleetSettings:
         seed: random seed of the event mix (None: a fresh one).
         start_spread_s: kiosks start spread over this long (a city's kiosks do not boot
             in the same second).
-        tuning: the links' windows and back-off.
+        tuning: the links' windows and back-off (``stop_timeout_s`` is not waited for: the
+            goodbye's PUBACK arrives on the same loop thread that would wait for it).
+        synchronous: the kiosks' SQLite ``synchronous`` (``NORMAL``; ``FULL`` as a kiosk).
     """
 
     kiosks: int
@@ -74,6 +81,7 @@ class FleetSettings:
     seed: int | None = None
     start_spread_s: float = 5.0
     tuning: LinkTuning = field(default_factory=lambda: LinkTuning(backoff_min_s=1.0))
+    synchronous: str = "NORMAL"
 
 
 @dataclass
@@ -88,12 +96,16 @@ class KioskStats:
 
 
 class SimulatedKiosk:
-    """One kiosk: its own database, outbox, session, health board and real ``MqttLink``."""
+    """One kiosk: its own database, outbox, session, health board and real ``MqttLink``,
+    whose connections and work run on ``loop``."""
 
-    def __init__(self, kiosk_id: str, office: str, settings: FleetSettings):
+    def __init__(self, kiosk_id: str, office: str, settings: FleetSettings, loop: KioskLoop):
         self.kiosk_id = kiosk_id
         self.office = office
-        self.db = Database(settings.state_dir / kiosk_id / "kiosk.sqlite3")
+        self.slot = LinkSlot(kiosk_id)
+        self.db = Database(
+            settings.state_dir / kiosk_id / "kiosk.sqlite3", synchronous=settings.synchronous
+        )
         self.session = begin_session(self.db)
         self.outbox = Outbox(self.db, kiosk_id=kiosk_id, session=self.session)
         self.first_seq = self.outbox.last_seq() + 1
@@ -118,8 +130,10 @@ class SimulatedKiosk:
             protocol=settings.protocol,
             boot_id=f"fleet-{kiosk_id}",
             version="fleet",
-            tuning=settings.tuning,
+            tuning=replace(settings.tuning, stop_timeout_s=0.0),
+            connector=loop.connector(self.slot),
         )
+        self.slot.link = self.link
         self.db.add_commit_listener(self.link.notify_outbox)
         self.link.subscribe_status(self._on_status)
 
@@ -189,8 +203,7 @@ class SimulatedKiosk:
             self.stats.made += 1
 
     def close(self) -> None:
-        """Stop the link (publishes the shutdown state) and close the database."""
-        self.link.stop()
+        """Close the database (after the link said goodbye)."""
         self.db.close()
 
 
@@ -250,49 +263,73 @@ class Fleet:
         self.settings = settings
         self.first_number = first_number
         self.kiosks: list[SimulatedKiosk] = []
+        self.loop = KioskLoop()
         self._rng = random.Random(settings.seed)
-        self._stop = threading.Event()
-        self._generator: threading.Thread | None = None
+        self._making = False
+        self._next_event_at = 0.0
 
     def open(self, progress: Callable[[int], None] | None = None) -> None:
         """Create (or reopen) every kiosk's store and link; nothing connects yet."""
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        _allow_descriptors(self.settings.kiosks * FILES_PER_KIOSK + 64)
         first = self.first_number
         for number in range(first, first + self.settings.kiosks):
             kiosk_id = f"fleet-{number:04d}"
             office = f"office-{(number - 1) % self.settings.offices + 1:02d}"
-            self.kiosks.append(SimulatedKiosk(kiosk_id, office, self.settings))
+            self.kiosks.append(SimulatedKiosk(kiosk_id, office, self.settings, self.loop))
             if progress is not None:
                 progress(number - first + 1)
 
     def start(self) -> None:
-        """Start the links, spread over ``start_spread_s``, then the event generator."""
-        spread = self.settings.start_spread_s / max(len(self.kiosks), 1)
-        for kiosk in self.kiosks:
-            kiosk.link.start()
-            if spread and self._stop.wait(spread):
-                return
-        self._generator = threading.Thread(target=self._generate, name="fleet-events")
-        self._generator.daemon = True
-        self._generator.start()
+        """Start the loop, the links (spread over ``start_spread_s``) and the events."""
+        self.loop.start()
+        self.loop.run(self._start_links)
 
-    def _generate(self) -> None:
-        rate = self.settings.rate
-        if rate <= 0:
-            return
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            next_at += self._rng.expovariate(rate)
-            delay = next_at - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
-                return
-            self._rng.choice(self.kiosks).make_event(self._rng)
+    def _start_links(self) -> None:
+        spread = self.settings.start_spread_s / max(len(self.kiosks), 1)
+        for index, kiosk in enumerate(self.kiosks):
+            self.loop.call_later(index * spread, functools.partial(self._start_link, kiosk))
+        self._making = self.settings.rate > 0
+        self._next_event_at = time.monotonic()
+        self._make_event()
+
+    def _start_link(self, kiosk: SimulatedKiosk) -> None:
+        kiosk.link.start(worker=False)
+        self.loop.mark(kiosk.slot)
+
+    def _make_event(self) -> None:
+        """Make the events that are due (Poisson arrivals on a fixed schedule: a pass that
+        came late makes the events it missed), then wait for the next one."""
+        now = time.monotonic()
+        while self._making and self._next_event_at <= now:
+            kiosk = self._rng.choice(self.kiosks)
+            kiosk.make_event(self._rng)
+            self.loop.mark(kiosk.slot)
+            self._next_event_at += self._rng.expovariate(self.settings.rate)
+        if self._making:
+            self.loop.call_later(self._next_event_at - now, self._make_event)
+
+    def make_event(self, kiosk: SimulatedKiosk) -> None:
+        """One event of the lobby mix on ``kiosk`` now (from any thread; for tests)."""
+
+        def make() -> None:
+            kiosk.make_event(self._rng)
+            self.loop.mark(kiosk.slot)
+
+        self.loop.run(make)
+
+    def reset_reconnect_delays(self) -> None:
+        """Forget the reconnect delays seen so far."""
+        for kiosk in self.kiosks:
+            kiosk.stats.reconnect_delays.clear()
 
     def stop_events(self) -> None:
         """Stop making events (the links keep sending what is pending)."""
-        self._stop.set()
-        if self._generator is not None:
-            self._generator.join(10)
+        if self.loop.running:
+            self.loop.run(self._stop_making)
+
+    def _stop_making(self) -> None:
+        self._making = False
 
     def wait_drained(self, timeout: float) -> bool:
         """Wait until every outbox is empty (all acked); False on timeout.
@@ -324,11 +361,34 @@ class Fleet:
             len(self.kiosks), online, made, acked, pending, refused, dropped, delays
         )
 
-    def close(self) -> None:
-        """Stop events and every link (in parallel: each says goodbye), close the stores."""
-        self.stop_events()
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            list(pool.map(lambda k: k.close(), self.kiosks))
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop events; every link says goodbye (its retained shutdown state) and
+        disconnects; then the loop ends and the stores close."""
+        if self.loop.running:
+            self.loop.run(self._say_goodbye)
+            deadline = time.monotonic() + timeout_s
+            idle = threading.Event()
+            while self.loop.open_sockets and time.monotonic() < deadline:
+                idle.wait(0.05)
+            self.loop.stop()
+        for kiosk in self.kiosks:
+            kiosk.close()
+
+    def _say_goodbye(self) -> None:
+        self._making = False
+        for kiosk in self.kiosks:
+            kiosk.link.stop()
+            self.loop.mark(kiosk.slot)
+
+
+def _allow_descriptors(needed: int) -> None:
+    """Raise the soft limit of open files towards ``needed`` (up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    if wanted < needed:
+        log.warning("only %d open files allowed; the fleet needs about %d", wanted, needed)
 
 
 __all__ = ["Fleet", "FleetSettings", "FleetSummary", "KioskStats", "SimulatedKiosk"]

@@ -1,11 +1,10 @@
-"""A fleet split over a few worker processes of at most ``MAX_PER_PROCESS`` kiosks each.
+"""A fleet split over worker processes of at most ``per_process`` kiosks each.
 
-NOTE: the limit is paho's, not ours: ``Client.loop()`` waits with ``select.select()``,
-which cannot watch a file descriptor numbered 1024 or more. Each kiosk holds about six
-descriptors (its socket and paho's wake-up socket pair, its SQLite file, WAL and shared
-memory), so one process runs at most about 150 real links before paho's sockets get
-numbers that ``select()`` refuses (measured: at 1000 kiosks in one process every connect
-ended before its CONNACK). Threads are not the limit (1000 kiosks = 2000 threads, fine).
+One process runs a thousand kiosks on one loop thread (``simulators.fleet.loop``: epoll has
+no descriptor limit, unlike the ``select()`` of paho's own loop, which capped a process at
+about 150 kiosks). More processes only help when one core is not enough for the events
+asked; each kiosk holds four descriptors (socket, SQLite file, WAL, shared memory), and
+``Fleet.open`` raises the process's soft limit for them.
 
 Workers are forked before any thread starts and obey commands sent over a pipe.
 """
@@ -23,7 +22,7 @@ from simulators.fleet.fleet import Fleet, FleetSettings, FleetSummary
 
 log = logging.getLogger(__name__)
 
-MAX_PER_PROCESS = 150
+MAX_PER_PROCESS = 2000
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,7 @@ def _worker(
         elif command == "summary":
             conn.send(fleet.summary())
         elif command == "reset_delays":
-            for kiosk in fleet.kiosks:
-                kiosk.stats.reconnect_delays.clear()
+            fleet.reset_reconnect_delays()
             conn.send("ok")
         elif command == "stop_events":
             fleet.stop_events()
