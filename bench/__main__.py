@@ -15,8 +15,8 @@ BENCHMARKS = (
     "blob_transfer",
     "pin_verifier",
     "json_schema",
+    "fleet",
 )
-# bench.fleet (1,000 kiosks, minutes) runs on its own: python -m bench.fleet
 # bench.idle_soak (the kiosk idle on every simulator for an hour: RSS, file descriptors and
 # threads must stay flat) runs on its own: python -m bench.idle_soak [--minutes N]
 
