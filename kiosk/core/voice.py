@@ -46,6 +46,9 @@ SCREEN_SPEECH: dict[str, tuple[str, ...]] = {
 }
 """The citizens' screens (``Main.qml`` screen names) and what is said on each."""
 
+# NOTE: the screens' texts carry invisible line-break hints (word joiners, zero-width spaces,
+# soft hyphens: kiosk/i18n/linebreak.py); a voice has no use for them.
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _NUMBER_RE = re.compile(r"([A-Za-z]*)[-\s]*0*(\d+)")
 
 
@@ -70,7 +73,7 @@ def compose(parts: tuple[str, ...], catalog: Catalog, facts: Mapping[str, str]) 
     """Join the parts (see the module docstring) into one utterance."""
     sentences: list[str] = []
     for part in parts:
-        text = _part(part, catalog, facts).strip()
+        text = _INVISIBLE_RE.sub("", _part(part, catalog, facts)).strip()
         if text:
             sentences.append(text)
     return _join(sentences, catalog.language)

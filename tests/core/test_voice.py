@@ -56,3 +56,11 @@ def test_every_catalogue_text_a_screen_says_exists_in_every_catalogue(language: 
     missing = sorted(k for k in keys if k not in CATALOGS[language].messages)
 
     assert missing == []
+
+
+def test_line_break_hints_in_a_screen_text_are_not_spoken() -> None:
+    facts = {"ticket_service": "住\u2060民\u2060票\u200b・証\u2060明\u2060書"}
+
+    text = screen_speech("printing", CATALOGS["ja"], facts)
+
+    assert text == "整理券を発券しています。住民票・証明書。しばらくお待ちください。"

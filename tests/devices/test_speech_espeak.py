@@ -43,8 +43,16 @@ def test_the_engine_renders_a_ticket_sentence_to_a_wav_that_is_not_silent(
 
 def test_japanese_reaches_the_engine_as_kana_since_its_japanese_voice_cannot_read_kanji() -> None:
     assert engine_text("整理券をお取りください", "ja") == "せいりけんをおとりください"
-    assert engine_text("住民票・証明書", "ja-easy") == "じゅうみんひょう・しょうめいしょ"
+    assert engine_text("住民票・証明書", "ja-easy") == "じゅうみんひょう、しょうめいしょ"
     assert engine_text("Your number is A 12.", "en") == "Your number is A 12."
+
+
+def test_latin_letters_in_japanese_reach_the_engine_by_their_japanese_names() -> None:
+    # NOTE: after one Latin letter eSpeak NG's Japanese voice spells every voiced kana after it.
+    assert engine_text("QRコードで確認", "ja") == "きゅーあーるこーどでかくにん"
+    assert engine_text("番号は A 12 番です", "ja") == "ばんごうは えー 12 ばんです"
+    assert engine_text("約15cm・静止", "ja") == "やく15せんち、せいし"
+    assert engine_text("8:30〜17:15", "ja") == "8:30から17:15"
 
 
 def test_each_catalogue_language_has_its_voice() -> None:

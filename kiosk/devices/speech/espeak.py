@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import subprocess
 import threading
@@ -57,8 +58,61 @@ def _kakasi() -> Any:
     return pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 
+_LETTER_NAMES = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (
+            "エー",
+            "ビー",
+            "シー",
+            "ディー",
+            "イー",
+            "エフ",
+            "ジー",
+            "エイチ",
+            "アイ",
+            "ジェー",
+            "ケー",
+            "エル",
+            "エム",
+            "エヌ",
+            "オー",
+            "ピー",
+            "キュー",
+            "アール",
+            "エス",
+            "ティー",
+            "ユー",
+            "ブイ",
+            "ダブリュー",
+            "エックス",
+            "ワイ",
+            "ゼット",
+        ),
+        strict=True,
+    )
+)
+_UNITS = {"cm": "センチ", "mm": "ミリ", "kg": "キロ", "km": "キロ"}
+_LATIN_RE = re.compile(r"[A-Za-z]+")
+
+
+def _latin_in_kana(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word in _UNITS:
+        return _UNITS[word]
+    return "".join(_LETTER_NAMES[c] for c in word.upper())
+
+
 def kana_reading(text: str) -> str:
-    """``text`` with every kanji replaced by its hiragana reading (other characters kept)."""
+    """``text`` as eSpeak NG's Japanese voice can read it: every kanji as its hiragana
+    reading, Latin letters by their Japanese names (QR -> キューアール), ``・`` as a pause,
+    ``〜`` as から.
+
+    NOTE: after a single Latin letter the Japanese voice reads the rest of the sentence kana
+    by kana and says "Japanese letter" for each voiced kana (で, ど…), so none may reach it.
+    """
+    text = _LATIN_RE.sub(_latin_in_kana, text).replace("・", "、")
+    text = text.replace("〜", "から").replace("～", "から")  # 8:30〜17:15
     return "".join(str(part["hira"]) for part in _kakasi().convert(text))
 
 

@@ -7,6 +7,7 @@ import QtQuick.Layouts
 
 RowLayout {
     spacing: 12
+    visible: !theme.staffScreen
 
     component ToggleButton: KioskButton {
         property bool on: false

@@ -69,15 +69,17 @@ Item {
         ColumnLayout {
             spacing: 16
             Layout.fillHeight: true
-            Layout.preferredWidth: 380
+            Layout.preferredWidth: Math.max(380, doorNumber.implicitWidth + 40)  // large text
 
             Rectangle {
                 Layout.fillWidth: true
-                Layout.preferredHeight: 200
+                Layout.preferredHeight: Math.max(200, doorLabel.implicitHeight
+                                                      + doorNumber.implicitHeight + 16)
                 radius: theme.radius
                 color: warning ? theme.warningBorder : theme.primary
 
                 KioskLabel {
+                    id: doorLabel
                     anchors.top: parent.top
                     anchors.topMargin: 8
                     anchors.horizontalCenter: parent.horizontalCenter
@@ -87,9 +89,10 @@ Item {
                     color: theme.textOnPrimary
                 }
                 KioskLabel {
+                    id: doorNumber
                     objectName: "handoverDoorNumber"
                     anchors.centerIn: parent
-                    anchors.verticalCenterOffset: 18
+                    anchors.verticalCenterOffset: doorLabel.implicitHeight / 2
                     text: handoverModel.door > 0 ? handoverModel.door : ""
                     font.pixelSize: theme.fontNumber
                     font.bold: true

@@ -90,6 +90,11 @@ Item {
             clip: true
             boundsBehavior: Flickable.StopAtBounds
             interactive: contentHeight > height
+            ScrollBar.vertical: ScrollBar {
+                objectName: "serviceScrollBar"
+                policy: serviceList.interactive ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff
+                width: 16
+            }
 
             delegate: Button {
                 id: serviceButton
@@ -104,7 +109,9 @@ Item {
                 objectName: "service_" + serviceId
                 width: ListView.view.width
                 // As tall as fits (never under the 120 px touch minimum, never over touchHeight).
-                height: Math.max(theme.minTouchHeight,
+                // Large text: as tall as its text needs (the list then scrolls, with its bar).
+                height: Math.max(contentItem.implicitHeight + topPadding + bottomPadding,
+                                 theme.minTouchHeight,
                                  Math.min(theme.touchHeight,
                                           (ListView.view.height - ListView.view.spacing * (ListView.view.count - 1))
                                           / Math.max(1, ListView.view.count)))
@@ -117,32 +124,47 @@ Item {
                     border.color: theme.primaryPressed
                     border.width: 2
                 }
-                contentItem: RowLayout {
-                    spacing: 28
+                // One row; with large text the waiting figures go under the name, so a name
+                // keeps the width to show its words whole.
+                contentItem: GridLayout {
+                    columns: 3
+                    columnSpacing: 28
+                    rowSpacing: 4
 
                     Rectangle {
-                        Layout.preferredWidth: 92
-                        Layout.preferredHeight: 92
+                        Layout.row: 0
+                        Layout.column: 0
+                        Layout.rowSpan: theme.largeText ? 2 : 1
+                        Layout.preferredWidth: Math.round(92 * theme.textScale)
+                        Layout.preferredHeight: Math.round(92 * theme.textScale)
                         Layout.leftMargin: 8
-                        radius: 46
+                        radius: Math.round(46 * theme.textScale)
                         color: theme.textOnPrimary
                         KioskLabel {
                             anchors.centerIn: parent
                             text: serviceButton.prefix
-                            font.pixelSize: 52
+                            font.pixelSize: Math.round(52 * theme.textScale)
                             font.bold: true
                             color: theme.primary
                         }
                     }
                     KioskLabel {
+                        Layout.row: 0
+                        Layout.column: 1
+                        Layout.columnSpan: theme.largeText ? 2 : 1
                         text: serviceButton.name
-                        font.pixelSize: 44
+                        font.pixelSize: Math.round(44 * theme.textScale)
                         font.bold: true
                         color: theme.textOnPrimary
+                        wrapMode: Text.Wrap  // large text: a long name takes two lines
                         elide: Text.ElideRight
                         Layout.fillWidth: true
                     }
                     ColumnLayout {
+                        Layout.row: theme.largeText ? 1 : 0
+                        Layout.column: theme.largeText ? 1 : 2
+                        Layout.columnSpan: theme.largeText ? 2 : 1
+                        Layout.alignment: Qt.AlignRight
                         spacing: 6
                         Layout.rightMargin: 12
                         KioskLabel {

@@ -25,6 +25,11 @@ Button {
         color: control.primary ? theme.textOnPrimary : theme.primary
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
+        // NOTE: a label too long for a button of fixed size (a keypad key at 200 % text,
+        // issue 13) wraps, then shrinks to fit rather than being cut off.
+        wrapMode: Text.Wrap
+        fontSizeMode: Text.Fit
+        minimumPixelSize: 18
         elide: Text.ElideRight
     }
 }

@@ -28,7 +28,7 @@ ToolBar {
             visible: statusModel.linkConfigured && !statusModel.online
                      && kioskModel.screen !== "out_of_service"
             text: qsTr("status.offline")
-            font.pixelSize: theme.fontSmall
+            font.pixelSize: theme.fontStatus  // fixed, like the header (Theme.qml)
             color: theme.text
             elide: Text.ElideRight
             Layout.fillWidth: true
@@ -40,7 +40,7 @@ ToolBar {
         KioskLabel {
             objectName: "clockLabel"
             text: statusModel.clock
-            font.pixelSize: theme.fontSmall
+            font.pixelSize: theme.fontStatus  // fixed, like the header (Theme.qml)
             font.bold: true
             color: theme.text
 

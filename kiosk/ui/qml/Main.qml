@@ -101,6 +101,7 @@ ApplicationWindow {
                 readonly property bool chooses: kioskModel.languages.length > 2
                 text: chooses ? qsTr("language.choose") : qsTr("language.switch")
                 implicitHeight: 80
+                font.pixelSize: theme.fontHeaderButton  // the header keeps its size (Theme.qml)
                 implicitWidth: chooses ? Math.max(220, contentItem.implicitWidth + 48) : 220
                 onClicked: chooses ? languageChooser.open() : kioskModel.toggleLanguage()
             }
@@ -114,16 +115,56 @@ ApplicationWindow {
     // that someone reading the new screen never notices it.
     readonly property int tapGuardMs: 600
 
-    Loader {
-        id: screenLoader
-        objectName: "screenLoader"
+    // NOTE: the screen scrolls when its content needs more than the window (large text,
+    // issue 13): the screen is made as tall as its layout asks, never shorter than the window,
+    // and a scroll bar shows that there is more. At ordinary sizes nothing scrolls.
+    Flickable {
+        id: screenFlick
+        objectName: "screenFlick"
         anchors.fill: parent
-        // A hand-over, check-in or photo screen shows over the ticket journey while it lasts;
-        // the technicians' diagnostics over any of them (it closes when a journey starts).
-        source: window.screenFiles[diagnosticsModel.screen || handoverModel.screen
-                                   || checkinModel.screen || photoModel.screen
-                                   || kioskModel.screen]
-        onLoaded: tapGuardTimer.restart()
+        contentWidth: width
+        contentHeight: screenLoader.height
+        interactive: contentHeight > height + 1
+        boundsBehavior: Flickable.StopAtBounds
+        clip: true
+        ScrollBar.vertical: ScrollBar {
+            objectName: "screenScrollBar"
+            policy: screenFlick.interactive ? ScrollBar.AlwaysOn : ScrollBar.AlwaysOff
+            width: 16
+        }
+
+        Loader {
+            id: screenLoader
+            objectName: "screenLoader"
+            width: screenFlick.width
+            height: Math.max(screenFlick.height, window.neededHeight(item))
+            // A hand-over, check-in or photo screen shows over the ticket journey while it lasts;
+            // the technicians' diagnostics over any of them (it closes when a journey starts).
+            source: window.screenFiles[diagnosticsModel.screen || handoverModel.screen
+                                       || checkinModel.screen || photoModel.screen
+                                       || kioskModel.screen]
+            onLoaded: {
+                screenFlick.contentY = 0
+                tapGuardTimer.restart()
+            }
+        }
+    }
+
+    // The height a screen's layout asks for: its children fill it with margins, so the
+    // tallest child's implicit height plus its vertical margins.
+    function neededHeight(screen) {
+        if (!screen)
+            return 0
+        let needed = 0
+        for (let i = 0; i < screen.children.length; ++i) {
+            const child = screen.children[i]
+            if (!child.visible || child.implicitHeight === undefined)
+                continue
+            const margins = (child.anchors.topMargin || child.anchors.margins || 0)
+                            + (child.anchors.bottomMargin || child.anchors.margins || 0)
+            needed = Math.max(needed, child.implicitHeight + margins)
+        }
+        return needed
     }
 
     Timer {
@@ -134,7 +175,7 @@ ApplicationWindow {
     // Swallows every press on the screen while the guard runs (one mechanism for all screens).
     MouseArea {
         objectName: "tapGuard"
-        anchors.fill: screenLoader
+        anchors.fill: screenFlick
         z: 1
         enabled: tapGuardTimer.running
         visible: enabled

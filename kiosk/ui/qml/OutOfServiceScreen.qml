@@ -80,14 +80,14 @@ Item {
                             font.pixelSize: theme.fontBody
                             font.bold: modelData.today
                             color: modelData.today ? theme.text : theme.textMuted
-                            Layout.preferredWidth: 320
+                            Layout.preferredWidth: Math.max(320, implicitWidth)  // large text
                         }
                         KioskLabel {
                             text: modelData.hours
                             font.pixelSize: theme.fontBody
                             font.bold: modelData.today
                             color: modelData.today ? theme.text : theme.textMuted
-                            Layout.preferredWidth: 320
+                            Layout.preferredWidth: Math.max(320, implicitWidth)  // large text
                         }
                     }
                 }

@@ -15,7 +15,9 @@ Item {
         anchors.leftMargin: theme.margin
         anchors.topMargin: 24
         anchors.bottomMargin: 24
-        width: photoModel.resultSource !== "" ? height * 35 / 45 : 0
+        // At most a third of the width: with large text the screen grows taller (it scrolls)
+        // and the texts beside the photo keep their room (issue 13).
+        width: photoModel.resultSource !== "" ? Math.min(height * 35 / 45, parent.width / 3) : 0
         color: theme.surface
         border.color: theme.border
         border.width: 2

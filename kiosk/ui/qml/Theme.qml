@@ -5,8 +5,20 @@
 import QtQuick
 
 QtObject {
+    // Staff and technicians' screens keep the ordinary look (they are not on a citizen's path,
+    // and their dense tables are laid out for it); the toolbar is hidden there.
+    readonly property bool staffScreen: (typeof diagnosticsModel !== "undefined"
+                                         && diagnosticsModel.screen !== "")
+                                        || (typeof handoverModel !== "undefined"
+                                            && (handoverModel.staffSession
+                                                || ["handover_staff", "handover_cases",
+                                                    "handover_review"].indexOf(handoverModel.screen) >= 0))
+                                        || (typeof photoModel !== "undefined"
+                                            && photoModel.screen === "photo_review")
     readonly property bool largeText: typeof a11yModel !== "undefined" && a11yModel.largeText
+                                      && !staffScreen
     readonly property bool highContrast: typeof a11yModel !== "undefined" && a11yModel.highContrast
+                                         && !staffScreen
     readonly property real textScale: largeText ? 2.0 : 1.0
 
     readonly property color background: highContrast ? "#000000" : "#F5F7FA"
@@ -30,11 +42,15 @@ QtObject {
     readonly property int fontSmall: Math.round(26 * textScale)
     readonly property int fontLarge: Math.round(40 * textScale)
     readonly property int fontTitle: Math.round(46 * textScale)
-    readonly property int fontNumber: Math.round(150 * textScale)
+    // NOTE: the ticket number is already 150 px: at 300 px "A-012" would not fit beside its
+    // QR code; 1.3x (195 px) is plenty for anyone who can read the rest at 200 %.
+    readonly property int fontNumber: Math.round(150 * Math.min(textScale, 1.3))
     // The header (office name, language, the accessibility buttons) keeps its size: it must
     // fit on one line whatever the mode, and its buttons are found where they were.
     readonly property int fontHeader: 40
     readonly property int fontToolbar: 24
+    readonly property int fontHeaderButton: 30
+    readonly property int fontStatus: 26  // the status bar, like the header, keeps its size
     readonly property int touchHeight: 136
     readonly property int minTouchHeight: 120  // 15 mm on a 10" 1280x800 panel (~96 dpi)
     readonly property int margin: 40
