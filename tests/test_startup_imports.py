@@ -19,6 +19,9 @@ DEFERRED = (
     "kiosk.core.handover.service",
     "kiosk.core.handover.journal",
     "kiosk.link.mqtt_link",
+    "kiosk.ui.handover_view_model",
+    "kiosk.ui.diagnostics_view_model",
+    "kiosk.core.diagnostics.technician",
 )
 
 
@@ -40,6 +43,10 @@ def loaded_after(*modules: str, then: str = "") -> list[str]:
 
 def test_the_composition_root_and_the_cli_load_no_journey_heavy_module() -> None:
     assert loaded_after("kiosk.app", "kiosk.cli", "kiosk.services") == []
+
+
+def test_the_screens_load_a_journey_s_view_model_only_when_the_kiosk_has_the_journey() -> None:
+    assert loaded_after("kiosk.ui.window") == []
 
 
 def test_the_diagnostics_self_tests_load_opencv_only_when_a_camera_is_measured() -> None:

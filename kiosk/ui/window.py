@@ -23,29 +23,29 @@ from PySide6.QtQuick import QQuickWindow
 from shiboken6 import Shiboken
 
 from kiosk.config import KioskConfig
-from kiosk.core.checkin import CheckInService
 from kiosk.core.clock import Clock, SystemClock
-from kiosk.core.diagnostics.model import Diagnostics
-from kiosk.core.diagnostics.technician import TechnicianAccess
-from kiosk.core.handover.service import HandoverService
-from kiosk.core.tickets import TicketService
-from kiosk.core.waiting import WaitingBoard
-from kiosk.devices.health import HealthBoard
 from kiosk.devices.speech.protocol import Speaker
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.accessibility_view_model import AccessibilityViewModel
 from kiosk.ui.checkin_view_model import CheckInViewModel
-from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
-from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.kiosk_view_model import KioskViewModel
-from kiosk.ui.photo_absent import NoPhotoBooth
+from kiosk.ui.photo_absent import AbsentJourney
 from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
 from kiosk.ui.service_list import ServiceListModel
 from kiosk.ui.status import StatusViewModel
 from kiosk.ui.translator import CatalogTranslator
 
 if TYPE_CHECKING:
+    from kiosk.core.checkin import CheckInService
+    from kiosk.core.diagnostics.model import Diagnostics
+    from kiosk.core.diagnostics.technician import TechnicianAccess
+    from kiosk.core.handover.service import HandoverService
     from kiosk.core.photo.session import PhotoBoothService
+    from kiosk.core.tickets import TicketService
+    from kiosk.core.waiting import WaitingBoard
+    from kiosk.devices.health import HealthBoard
+    from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
+    from kiosk.ui.handover_view_model import HandoverViewModel
     from kiosk.ui.photo_view_model import PhotoViewModel
 
 log = logging.getLogger(__name__)
@@ -288,24 +288,42 @@ def build_ui(
             photo_service, view_model, camera_provider, parent=engine, staff=handover_service
         )
     else:
-        photo_model = NoPhotoBooth(parent=engine)
-    handover = HandoverViewModel(config, handover_service, view_model, catalogs, parent=engine)
-    diagnostics_model = DiagnosticsViewModel(
-        config,
-        diagnostics,
-        technician_access,
-        view_model,
-        catalogs,
-        journeys=(checkin, photo_model, handover),
-        parent=engine,
-    )
+        photo_model = AbsentJourney(parent=engine)
+    # NOTE: a journey the kiosk does not have is a stand-in: its view-model and everything
+    # under it are never imported (issue 14: cold start and idle memory).
+    handover: HandoverViewModel | None = None
+    handover_model: QObject
+    if handover_service is not None:
+        from kiosk.ui.handover_view_model import HandoverViewModel
+
+        handover = handover_model = HandoverViewModel(
+            config, handover_service, view_model, catalogs, parent=engine
+        )
+    else:
+        handover_model = AbsentJourney(parent=engine)
+    diagnostics_vm: DiagnosticsViewModel | None = None
+    diagnostics_model: QObject
+    if diagnostics is not None and technician_access is not None:
+        from kiosk.ui.diagnostics_view_model import DiagnosticsViewModel
+
+        diagnostics_vm = diagnostics_model = DiagnosticsViewModel(
+            config,
+            diagnostics,
+            technician_access,
+            view_model,
+            catalogs,
+            journeys=(checkin, photo_model, handover_model),
+            parent=engine,
+        )
+    else:
+        diagnostics_model = AbsentJourney(parent=engine)
     context = engine.rootContext()
     context.setContextProperty("kioskModel", view_model)
     context.setContextProperty("statusModel", status)
     context.setContextProperty("serviceModel", services)
     context.setContextProperty("checkinModel", checkin)
     context.setContextProperty("photoModel", photo_model)
-    context.setContextProperty("handoverModel", handover)
+    context.setContextProperty("handoverModel", handover_model)
     context.setContextProperty("diagnosticsModel", diagnostics_model)
     a11y = AccessibilityViewModel(
         speaker,
@@ -314,7 +332,7 @@ def build_ui(
             "kioskModel": view_model,
             "checkinModel": checkin,
             "photoModel": photo_model,
-            "handoverModel": handover,
+            "handoverModel": handover_model,
         },
         parent=engine,
     )
@@ -327,7 +345,11 @@ def build_ui(
     window = roots[0]
     window.setObjectName("kioskWindow")
     a11y.attach(window)
-    activity_filter = ActivityFilter(view_model, parent=window, also=diagnostics_model.noteActivity)
+    activity_filter = ActivityFilter(
+        view_model,
+        parent=window,
+        also=diagnostics_vm.noteActivity if diagnostics_vm is not None else None,
+    )
     window.installEventFilter(activity_filter)
     view_model.noteActivity()
 
@@ -345,7 +367,7 @@ def build_ui(
         checkin=checkin,
         photo=photo,
         handover=handover,
-        diagnostics=diagnostics_model,
+        diagnostics=diagnostics_vm,
     )
     ui.accessibility = a11y
     if show:
