@@ -20,24 +20,32 @@ like every service call; the Qt main thread only shows "busy".
 
 from __future__ import annotations
 
-import enum
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.handover.machine import HandoverState, OutcomeCode
-from kiosk.core.handover.outcome import CaseListing, HandoverOutcome, StaffLists
+from kiosk.core.handover.outcome import HandoverOutcome, StaffLists
 from kiosk.i18n.catalog import Catalog
 from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.handover_routing import is_handover_code, token_type
+from kiosk.ui.handover_screens import (
+    DOOR_CODES,
+    LOCKS_PER_BOARD,
+    WAITING_STATES,
+    WARNING_CODES,
+    CaseListModel,
+    HandoverScreen,
+    door_place,
+    tone_of,
+)
 from kiosk.ui.keypad import MASK, NumberPinKeypad
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
 from kiosk.ui.qml_property import changed, reads
-from kiosk.ui.row_model import RowListModel
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,58 +65,6 @@ PIN_MIN, PIN_MAX = 4, 8
 """Digits a pickup or staff PIN may have."""
 STAFF_ID_MAX = 10
 """Digits of a staff number typed on the keypad."""
-LOCKS_PER_BOARD = 16
-"""Doors per lock board (one column of the locker map)."""
-
-
-class HandoverScreen(enum.StrEnum):
-    """The hand-over screens (``HandoverViewModel.screen``); NONE shows the other journeys."""
-
-    NONE = ""
-    SCAN = "handover_scan"
-    PIN = "handover_pin"
-    DOOR = "handover_door"
-    RESULT = "handover_result"
-    STAFF = "handover_staff"
-    CASES = "handover_cases"
-    REVIEW = "handover_review"
-
-
-DOOR_CODES = frozenset(
-    {
-        OutcomeCode.OPENING,
-        OutcomeCode.PUT_DOCUMENT,
-        OutcomeCode.PUT_OLD_PASSPORT,
-        OutcomeCode.INSERT_OLD_PASSPORT,
-        OutcomeCode.TAKE_PASSPORT,
-        OutcomeCode.CLOSE_DOOR,
-        OutcomeCode.DOOR_ALARM,
-    }
-)
-SUCCESS_CODES = frozenset({OutcomeCode.COLLECTED, OutcomeCode.LOADED})
-WARNING_CODES = frozenset({OutcomeCode.CLOSE_DOOR, OutcomeCode.DOOR_ALARM})
-WAITING_STATES = frozenset({HandoverState.TOKEN_VERIFIED, HandoverState.STAFF_IDENTIFIED})
-"""States a person may walk away from: inactivity cancels them."""
-
-
-class CaseListModel(RowListModel):
-    """Cases for a staff list (to load, or returned passports to review).
-
-    Roles: ``caseId``, ``size``, ``returnDoor`` (0 when not in a return compartment).
-    """
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(("caseId", "size", "returnDoor"), parent)
-
-    def set_cases(self, cases: Sequence[CaseListing]) -> None:
-        """Replace the list."""
-        self.set_rows(
-            [{"caseId": c.case_id, "size": c.size, "returnDoor": c.return_door} for c in cases]
-        )
-
-    def case_ids(self) -> list[str]:
-        """The listed case ids (tests)."""
-        return self.column("caseId")
 
 
 class HandoverViewModel(QObject):
@@ -627,16 +583,7 @@ class HandoverViewModel(QObject):
         return self._outcome.code.value if self._outcome else ""
 
     def _get_tone(self) -> str:
-        if self._outcome is None:
-            return ""
-        code = self._outcome.code
-        if code in SUCCESS_CODES:
-            return "success"
-        if code in WARNING_CODES:
-            return "warning"
-        if code in DOOR_CODES or code in (OutcomeCode.ENTER_PIN, OutcomeCode.STAFF_IDENTIFIED):
-            return "info"
-        return "problem"
+        return tone_of(self._outcome.code) if self._outcome is not None else ""
 
     def _get_title(self) -> str:
         return self._text(self._outcome, "title")
@@ -649,12 +596,10 @@ class HandoverViewModel(QObject):
         return door or 0
 
     def _get_door_column(self) -> int:
-        door = self._get_door()
-        return (door - 1) // LOCKS_PER_BOARD + 1 if door else 0
+        return door_place(self._get_door())[0]
 
     def _get_door_row(self) -> int:
-        door = self._get_door()
-        return (door - 1) % LOCKS_PER_BOARD + 1 if door else 0
+        return door_place(self._get_door())[1]
 
     def _get_available(self) -> bool:
         return self._service is not None
