@@ -242,8 +242,8 @@ class PhotoViewModel(QObject):
     ``guidanceOk``, ``countdown``, ``ovalX``/``ovalY``/``ovalWidth``/``ovalHeight`` (share of
     the frame), ``passed``, ``resultSource``, ``problemKeys``, ``photoCode``, ``receiptQr``,
     ``receiptPrinted``; the staff review: ``staffReviewOffered``, ``staffId``,
-    ``staffPinMask``, ``staffField``, ``staffErrorKey``, ``reviewerId``, ``reviewRuleKeys``,
-    ``reviewReasons`` (and their ``reviewReasonKeys``), ``reviewReason``.
+    ``staffPinMask``, ``staffField``, ``staffKeypad``, ``staffErrorKey``, ``reviewerId``,
+    ``reviewRuleKeys``, ``reviewReasons`` (and their ``reviewReasonKeys``), ``reviewReason``.
 
     Args:
         booth: the photo service, or None when the booth is not configured.
@@ -443,7 +443,7 @@ class PhotoViewModel(QObject):
         staff = self._staff
         if staff is None or self._busy or self._screen is not PhotoScreen.STAFF:
             return
-        if not self._staff_id:
+        if not self._staff_id or not staff.accepts_staff_pins:
             return
         if self._staff_field == "id" or len(self._staff_pin) < STAFF_PIN_MIN:
             self._set_staff(field="pin")
@@ -891,6 +891,9 @@ class PhotoViewModel(QObject):
     def _get_staff_id(self) -> str:
         return self._staff_id
 
+    def _get_staff_keypad(self) -> bool:
+        return self._staff is not None and self._staff.accepts_staff_pins
+
     def _get_staff_pin_mask(self) -> str:
         return "●" * len(self._staff_pin)
 
@@ -944,6 +947,7 @@ class PhotoViewModel(QObject):
     receiptPrinted = Property(bool, _get_receipt_printed, notify=receiptChanged)
     staffReviewOffered = Property(bool, _get_staff_review_offered, notify=resultChanged)
     staffId = Property(str, _get_staff_id, notify=staffChanged)
+    staffKeypad = Property(bool, _get_staff_keypad, constant=True)  # False: staff card only
     staffPinMask = Property(str, _get_staff_pin_mask, notify=staffChanged)
     staffField = Property(str, _get_staff_field, notify=staffChanged)
     staffErrorKey = Property(str, _get_staff_error_key, notify=staffChanged)

@@ -116,6 +116,7 @@ def make_full_kiosk(
 
     ``inactivity_s`` replaces ``[ui] inactivity_s`` (bypassing validation: shorter than a
     person needs); ``booth_class`` is the photo service's class (a test's subclass);
+    ``card_only`` configures no staff PINs (staff sign in with their card only);
     ``photo`` replaces :class:`PhotoSettings` values.
     """
     built: list[FullKiosk] = []
@@ -125,6 +126,7 @@ def make_full_kiosk(
         *,
         inactivity_s: float | None = None,
         booth_class: PhotoServiceClass = PhotoBoothService,
+        card_only: bool = False,
         **photo: Any,
     ) -> FullKiosk:
         config = replace(parts.config, checkin=CheckInConfig())
@@ -181,7 +183,9 @@ def make_full_kiosk(
                 office="chuo",
                 compartments={d: "S" if d <= 16 else "M" if d <= 32 else "L" for d in range(1, 41)},
                 return_doors=(41, 42, 43, 44),
-                staff_pins={
+                staff_pins={}
+                if card_only
+                else {
                     HANDOVER_STAFF_ID: make_pin_verifier(
                         HANDOVER_STAFF_PIN, log2n=HANDOVER_CHEAP_LOG2N
                     )

@@ -177,6 +177,30 @@ def test_a_staff_card_scanned_on_the_sign_in_screen_signs_in_for_the_photo_not_a
     assert kiosk.handover.current_screen.value == ""  # the hand-over never saw the card
 
 
+def test_without_staff_pins_the_sign_in_asks_for_the_card_and_shows_no_keypad(
+    qtbot: QtBot, make_full_kiosk: FullKioskFactory
+) -> None:
+    kiosk = make_full_kiosk(booth_class=CoveredHeadBooth, card_only=True)
+    vm, ui = kiosk.photo, kiosk.ui
+    _covered_result(qtbot, kiosk)
+    tap(qtbot, ui, "photoStaffReviewButton")
+
+    assert vm.property("staffKeypad") is False
+    assert "Scan your staff card." in shown_texts(ui)
+    assert not find_item(ui, "photoStaffKey_1").isVisible()
+    assert not find_item(ui, "photoStaffOk").isVisible()
+    vm.pressStaffDigit("1")
+    vm.selectStaffField("pin")
+    vm.pressStaffDigit("2")
+    vm.submitStaff()  # nothing to sign in with
+    assert (vm.current_screen, vm.property("busy")) == (PhotoScreen.STAFF, False)
+    vm.on_scanned_code(
+        ScannedCode(text=kiosk.staff_card("s-12"), source="scanner", received_mono=0.0)
+    )
+    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.REVIEW, timeout=STEP_MS)
+    assert vm.property("reviewerId") == "s-12"
+
+
 def test_a_photo_failing_a_machine_checked_rule_offers_no_staff_approval(
     qtbot: QtBot, make_full_kiosk: FullKioskFactory
 ) -> None:

@@ -196,6 +196,12 @@ class HandoverService:
         review); wrong PINs count against the staff keypad's budget all the same."""
         return self.loading.verify_pin(staff_id, pin)
 
+    @property
+    def accepts_staff_pins(self) -> bool:
+        """True when staff may sign in by number and PIN (``[handover] staff_pins``), not
+        only with their card (the photo booth's staff keypad shows only then)."""
+        return bool(self.settings.staff_pins)
+
     def continue_loading(self, handover_id: str) -> HandoverOutcome:
         """Load the next case with the same staff member, without identifying again.
 

@@ -50,6 +50,11 @@ class StaffApprovalRefusedError(KioskError, ValueError):
 class StaffVerifier(Protocol):
     """The staff sign-in (``HandoverService`` fits: the same cards, PINs and PIN budget)."""
 
+    @property
+    def accepts_staff_pins(self) -> bool:
+        """True when staff may sign in by number and PIN (else with their card only)."""
+        ...
+
     def verify_staff_card(self, text: str) -> StaffSignIn:
         """Check a scanned staff card."""
         ...

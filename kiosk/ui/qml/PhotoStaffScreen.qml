@@ -29,7 +29,8 @@ Item {
                 Layout.fillWidth: true
             }
             KioskLabel {
-                text: qsTr("handover.staff.body")
+                text: photoModel.staffKeypad ? qsTr("handover.staff.body")
+                                             : qsTr("handover.staff.body_card_only")
                 font.pixelSize: theme.fontBody
                 color: theme.textMuted
                 wrapMode: Text.Wrap
@@ -43,6 +44,7 @@ Item {
                 delegate: Button {
                     id: fieldButton
                     required property var modelData
+                    visible: photoModel.staffKeypad
                     objectName: "photoStaffField_" + modelData.field
                     Layout.fillWidth: true
                     Layout.preferredHeight: theme.minTouchHeight
@@ -100,6 +102,7 @@ Item {
                 }
                 KioskButton {
                     objectName: "photoStaffOk"
+                    visible: photoModel.staffKeypad
                     text: qsTr("keypad.ok")
                     enabled: photoModel.staffId !== "" && !photoModel.busy
                     opacity: enabled ? 1.0 : 0.4
@@ -112,6 +115,7 @@ Item {
 
         GridLayout {
             id: keypad
+            visible: photoModel.staffKeypad
             readonly property int keyWidth: 150
             readonly property int keyHeight: theme.minTouchHeight
             columns: 3
