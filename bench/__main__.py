@@ -14,6 +14,8 @@ BENCHMARKS = (
     "outbox_rates",
     "blob_transfer",
     "pin_verifier",
+    "config_models",
+    "jws_libraries",
     "json_schema",
     "fleet",
 )
