@@ -93,8 +93,11 @@ LANGUAGES: tuple[Language, ...] = (
     Language("pt", "Português", "pt-BR", _one_for_0_and_1, font_family=_NOTO_LATIN),
     Language("ne", "नेपाली", "ne-NP", _one_for_1, font_family="Lohit Devanagari"),
     # NOTE: easy Japanese is written with spaces between phrases (分かち書き), as the guidelines
-    # for やさしい日本語 ask; its lines break at those spaces only.
-    Language("ja-easy", "やさしい にほんご", "ja-JP", _one_form, Breaks.WORDS, reads_as="ja"),
+    # for やさしい日本語 ask, and readings after kanji; its lines break between BudouX's
+    # phrases (which the spaces also separate), never between a kanji and its reading.
+    Language(
+        "ja-easy", "やさしい にほんご", "ja-JP", _one_form, Breaks.PHRASES, "ja", reads_as="ja"
+    ),
 )
 """Every language the kiosk knows, in the order the chooser lists them; the first is the default."""
 

@@ -9,8 +9,10 @@ and they keep the kinsoku rules (no line starts with 。、」ー or a small kan
 
 - ``ja``, ``zh``: phrases from BudouX, its ``ja`` and ``zh-hans`` models
   (「ご用件を｜選んでください」).
-- ``ko`` and easy Japanese: words are written with spaces between them, so each word is kept
-  whole (Korean's "keep-all"), and lines break at the spaces.
+- easy Japanese: BudouX's phrases too, each kanji's reading （よみ） kept with its kanji, and
+  the spaces written between its phrases.
+- ``ko``: words are written with spaces between them, so each word is kept whole (Korean's
+  "keep-all"), and lines break at the spaces.
 - Latin and Devanagari scripts: Qt already breaks at spaces only; the text is left as it is.
 
 A phrase wider than its label still breaks (QML's ``Text.Wrap`` falls back to breaking
@@ -36,6 +38,8 @@ ZERO_WIDTH_SPACE = "\u200b"
 BREAK_CONTROLS = (WORD_JOINER, ZERO_WIDTH_SPACE)
 _ATOM_RE = re.compile(r"%\d|.", re.DOTALL)
 _SPACE_RE = re.compile(r"(\s+)")
+# A kanji's reading in easy Japanese: 番号（ばんごう）
+_READING_RE = re.compile(r"（[\u3041-\u309f\u30a0-\u30ffー]+）")
 
 
 @functools.cache
@@ -79,11 +83,36 @@ def segments(text: str, code: str) -> list[str]:
             chunk
             for part in re.split(r"(\n)", text)
             if part
-            for chunk in ([part] if part == "\n" else parser.parse(part))
+            for chunk in ([part] if part == "\n" else _phrases(part, parser))
         ]
     if lang.breaks is Breaks.WORDS:
         return [part for part in _SPACE_RE.split(text) if part]
     return [text]
+
+
+def _phrases(text: str, parser: budoux.Parser) -> list[str]:
+    """BudouX's phrases of ``text``, each kanji's reading kept with it: 「番号（ばんごう）を」.
+
+    NOTE: BudouX reads 「住民票（じゅう｜みんひょう）」 as if the reading were running text,
+    so the phrases are found on the text without its readings and the cuts mapped back.
+    """
+    kept: list[int] = []  # where each character of the text without readings came from
+    position = 0
+    for match in _READING_RE.finditer(text):
+        kept.extend(range(position, match.start()))
+        position = match.end()
+    kept.extend(range(position, len(text)))
+    base = "".join(text[index] for index in kept)
+    cuts: list[int] = []
+    offset = 0
+    for chunk in parser.parse(base):
+        offset += len(chunk)
+        if offset < len(base):
+            cuts.append(kept[offset])
+    # A line may also end after a middle dot between two words: 「住民票・｜証明書」.
+    cuts.extend(match.end() for match in re.finditer("・", text) if 0 < match.end() < len(text))
+    cuts = sorted(set(cuts))
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
 @functools.lru_cache(maxsize=4096)

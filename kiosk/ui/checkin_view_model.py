@@ -21,6 +21,7 @@ from kiosk.config import KioskConfig
 from kiosk.core.booking_codes import CODE_LENGTH, format_booking_code
 from kiosk.core.checkin import CheckInOutcome, CheckInResult, OutcomeListener
 from kiosk.devices.scanner.protocol import ScannedCode
+from kiosk.i18n.linebreak import phrased
 from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
 from kiosk.ui.qml_property import changed, reads
@@ -292,8 +293,9 @@ class CheckInViewModel(QObject):
     def _text(self, part: str) -> str:
         if self._outcome is None:
             return ""
-        text = self._outcome.text(self._kiosk.current_language)
-        return str(getattr(text, part))
+        language = self._kiosk.current_language
+        text = self._outcome.text(language)
+        return phrased(str(getattr(text, part)), language)  # each phrase kept on one line
 
     def _get_available(self) -> bool:
         return self._desk is not None

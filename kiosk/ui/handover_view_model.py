@@ -31,6 +31,7 @@ from kiosk.config import KioskConfig
 from kiosk.core.handover.machine import HandoverState, OutcomeCode
 from kiosk.core.handover.outcome import HandoverOutcome, StaffLists
 from kiosk.i18n.catalog import Catalog
+from kiosk.i18n.linebreak import phrased
 from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.handover_routing import is_handover_code, token_type
 from kiosk.ui.handover_screens import (
@@ -574,7 +575,8 @@ class HandoverViewModel(QObject):
         if catalog is None:
             return ""
         message_id = outcome.title_id if part == "title" else outcome.body_id
-        return catalog.text(message_id, *outcome.args)
+        # Word joiners keep each phrase on one line (kiosk/i18n/linebreak.py).
+        return phrased(catalog.text(message_id, *outcome.args), catalog.language)
 
     def _get_busy(self) -> bool:
         return self._user_jobs > 0

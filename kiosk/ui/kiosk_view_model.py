@@ -22,6 +22,7 @@ from kiosk.core.service_modes import Mode, ServiceModeBoard, ServiceModes
 from kiosk.core.tickets import TicketOutcome
 from kiosk.errors import ConfigError, OutboxFullError, StoreError
 from kiosk.i18n.languages import language as language_info
+from kiosk.i18n.linebreak import phrased
 from kiosk.ui.gui_worker import GuiWorker
 from kiosk.ui.idle_return import IdleReturn
 from kiosk.ui.office_hours_text import OfficeHoursText
@@ -462,7 +463,8 @@ class KioskViewModel(QObject):
     def _get_ticket_service(self) -> str:
         if not self._pending_service:
             return ""
-        return self._config.service(self._pending_service).name.get(self._language)
+        name = self._config.service(self._pending_service).name.get(self._language)
+        return phrased(name, self._language)  # each phrase kept on one line
 
     def _get_ticket_qr(self) -> str:
         return self._outcome.ticket.status_url if self._outcome else ""

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 
 from kiosk.config import KioskConfig
 from kiosk.core.waiting import WaitFigure
+from kiosk.i18n.linebreak import phrased, plain
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ class ServiceListModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, self.NameRole):
-            return row.name
+            # Word joiners keep each phrase of the name on one line (kiosk/i18n/linebreak.py).
+            return phrased(row.name, self._language)
         if role == self.IdRole:
             return row.id
         if role == self.PrefixRole:
@@ -190,9 +192,10 @@ class ServiceListModel(QAbstractListModel):
         for number in range(len(self._rows)):
             index = self.index(number, 0)
             if self.data(index, self.IdRole) == service_id:
-                return {
+                row = {
                     name.decode(): self.data(index, role) for role, name in self._ROLE_NAMES.items()
                 }
+                return row | {"name": plain(row["name"])}  # as a person reads it
         raise KeyError(service_id)
 
     def _update(self, number: int, new: _Row) -> None:

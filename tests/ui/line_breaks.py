@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QFont, QTextLayout, QTextOption
+from PySide6.QtQml import QQmlEngine, QQmlExpression
 from PySide6.QtQuick import QQuickItem
 
 from kiosk.i18n.linebreak import BREAK_CONTROLS, allowed_breaks, plain
@@ -30,12 +31,17 @@ _WRAP_MODES = {
 class SplitWord:
     """A line that starts inside a word or phrase."""
 
+    language: str
     item: str
     text: str
     line: str
+    lines: tuple[str, ...]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.text!r} has a line starting {self.line!r}"
+        return (
+            f"{self.language} {self.item}: {self.text!r} has a line starting {self.line!r} "
+            f"(lines {self.lines})"
+        )
 
 
 def _texts(item: QQuickItem) -> list[QQuickItem]:
@@ -66,6 +72,13 @@ def _line_starts(text: str, font: QFont, width: float, mode: QTextOption.WrapMod
     return starts
 
 
+def _wrap_mode(ui: KioskUi, item: QQuickItem) -> int:
+    # NOTE: PySide6 cannot convert QQuickText::WrapMode from item.property(); QML reads it.
+    context = QQmlEngine.contextForObject(item) or ui.engine.rootContext()
+    value = QQmlExpression(context, item, "wrapMode").evaluate()
+    return int(value[0] if isinstance(value, tuple) else value)
+
+
 def _plain_offset(text: str, offset: int) -> int:
     return sum(1 for char in text[:offset] if char not in BREAK_CONTROLS)
 
@@ -74,7 +87,7 @@ def split_words(ui: KioskUi, language: str) -> list[SplitWord]:
     """Every wrapped line on the window (and its popups) that starts inside a word."""
     found: list[SplitWord] = []
     for item in _texts(ui.window.contentItem()):
-        mode = _WRAP_MODES.get(int(item.property("wrapMode")))
+        mode = _WRAP_MODES.get(_wrap_mode(ui, item))
         if mode is None or mode is QTextOption.WrapMode.WrapAnywhere:
             continue  # NoWrap never breaks; WrapAnywhere labels are codes, breaking anywhere
         text = str(item.property("text"))
@@ -87,8 +100,11 @@ def split_words(ui: KioskUi, language: str) -> list[SplitWord]:
         )
         shown = plain(text)
         allowed = allowed_breaks(shown, language)
+        lines = tuple(
+            plain(text[a:b]) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)
+        )
         for start in starts[1:]:
             offset = _plain_offset(text, start)
             if offset not in allowed:
-                found.append(SplitWord(name, shown, shown[offset : offset + 12]))
+                found.append(SplitWord(language, name, shown, shown[offset : offset + 8], lines))
     return found
