@@ -86,3 +86,17 @@ def test_placeholders_survive_so_qml_can_still_fill_them() -> None:
     assert "%1" in marked
     assert marked.replace("%1", "15") == f"約{WORD_JOINER}15{WORD_JOINER}分"
     assert phrased("about %1 min", "en") == "about %1 min"  # Qt already breaks English well
+
+
+def test_easy_japanese_keeps_each_reading_with_its_kanji() -> None:
+    # BudouX alone cut 「住民票（じゅう｜みんひょう）」 and 「入｜（い）れて」.
+    assert segments("住民票（じゅうみんひょう）・証明書（しょうめいしょ）", "ja-easy") == [
+        "住民票（じゅうみんひょう）・",
+        "証明書（しょうめいしょ）",
+    ]
+    assert segments("予約（よやく）の 番号（ばんごう）を 入（い）れて ください", "ja-easy") == [
+        "予約（よやく）の",
+        " 番号（ばんごう）を",
+        " 入（い）れて",
+        " ください",
+    ]
