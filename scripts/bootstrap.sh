@@ -65,6 +65,28 @@ if [ ! -f "$STAMP" ] || ! cmp -s requirements.lock "$STAMP"; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-warn-script-location --no-deps --no-build-isolation -e .
   cp requirements.lock "$STAMP"
 fi
+# The AsyncAPI initiative's parser (tests/contract/test_asyncapi_parser.py parses and lints
+# docs/asyncapi.yaml with it) in a project-local tools/asyncapi/node_modules, never global,
+# exactly as tools/asyncapi/package-lock.json pins it. Node and npm from Debian when missing.
+# Not fatal: without it the test falls back to our own schema check (and fails under CI=true).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "bootstrap: installing Debian packages: nodejs npm"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null ||
+    echo "bootstrap: WARNING: nodejs/npm not installed; the AsyncAPI parser test uses its fallback"
+fi
+NODE_STAMP=tools/asyncapi/node_modules/.lock-stamp
+if command -v npm >/dev/null 2>&1 &&
+  { [ ! -f "$NODE_STAMP" ] || ! cmp -s tools/asyncapi/package-lock.json "$NODE_STAMP"; }; then
+  echo "bootstrap: installing the AsyncAPI parser into tools/asyncapi/node_modules"
+  if (cd tools/asyncapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    cp tools/asyncapi/package-lock.json "$NODE_STAMP"
+  else
+    echo "bootstrap: WARNING: npm ci failed; the AsyncAPI parser test uses its fallback"
+  fi
+fi
 # Real portraits for the photo tests and benches (kept out of git): one PyPI source archive,
 # SHA-256 checked, unpacked into ~/.cache/lobby-kiosk/faces (simulators/camera/real_faces.py).
 .venv/bin/python -m simulators.camera.real_faces >/dev/null

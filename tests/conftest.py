@@ -9,6 +9,9 @@ import pytest
 
 from tests.mosquitto import BrokerError, MosquittoBroker
 
+# Every event the kiosk's code emits in any test must keep its message of the MQTT contract.
+pytest_plugins = ("tests.contract.event_check",)
+
 # ---- MQTT broker for tests (kiosk/link, simulators/central) ------------------------------
 # A real Mosquitto per test: the `mosquitto` fixture. Its log is attached to the report of a
 # test that fails while using it. A missing mosquitto FAILS the test (CI installs it).

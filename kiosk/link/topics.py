@@ -24,7 +24,9 @@ SERVER_STATE = f"{PREFIX}/server/state"
 RESERVED_LEVELS = frozenset({"server", "office"})
 """Second-level names used by the server's topics; no kiosk may be called so."""
 
-EVENT_CATEGORIES = frozenset({"ticket", "checkin", "handover", "photo", "device", "cmd", "audit"})
+EVENT_CATEGORIES = frozenset(
+    {"ticket", "checkin", "handover", "photo", "device", "cmd", "audit", "assist"}
+)
 """The event categories the contract names (``evt/{category}``)."""
 
 _ID_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")

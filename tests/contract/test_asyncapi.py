@@ -56,7 +56,9 @@ def test_every_channel_has_the_retain_flag_qos_direction_and_schema_of_the_contr
         message = body[operation]["message"]
         refs = [m["$ref"] for m in message["oneOf"]] if "oneOf" in message else [message["$ref"]]
         for ref in refs:
-            payload_ref = resolve(doc, ref)["payload"]["$ref"]
+            payload = resolve(doc, ref)["payload"]
+            # An event's payload is the envelope narrowed to its own type and data schema.
+            payload_ref = payload["allOf"][0]["$ref"] if "allOf" in payload else payload["$ref"]
             assert payload_ref == f"schemas/{rule.schema}", channel
 
 
@@ -73,6 +75,41 @@ def test_every_event_message_names_a_data_schema_that_exists() -> None:
         assert found is not None and found.group(1) == resolve(doc, ref["$ref"])["name"]
 
 
+def test_every_event_type_has_its_own_message_whose_payload_pins_its_type_and_data() -> None:
+    doc = load()
+    messages = doc["channels"]["kiosk/v1/{kiosk_id}/evt/{category}"]["publish"]["message"]
+    for ref in messages["oneOf"]:
+        message = resolve(doc, ref["$ref"])
+        name = message["name"]
+        assert message["messageId"] == ref["$ref"].rpartition("/")[2], name
+        narrowed = message["payload"]["allOf"][1]["properties"]
+        assert narrowed == {
+            "type": {"const": name},
+            "data": {"$ref": f"schemas/events/{name}.json"},
+        }, name
+        assert len(message["examples"]) >= 1, name
+
+
+def test_every_message_has_a_unique_message_id() -> None:
+    messages = load()["components"]["messages"]
+    ids = [message.get("messageId") for message in messages.values()]
+    assert ids == list(messages)
+
+
+def test_hand_over_events_have_one_message_each_and_no_catch_all() -> None:
+    names = {message["name"] for message in load()["components"]["messages"].values()}
+    assert "handover.any" not in names
+    assert {
+        "handover.token_verified",
+        "handover.pin_verified",
+        "handover.unlock_sent",
+        "handover.door_opened",
+        "handover.collected",
+        "handover.staff_alert",
+        "handover.recovered",
+    } <= names
+
+
 def test_every_schema_loads_and_its_examples_are_valid() -> None:
     contract = Contract.load()
     checked = 0
@@ -83,8 +120,14 @@ def test_every_schema_loads_and_its_examples_are_valid() -> None:
             checked += 1
     doc = load()
     for message in doc["components"]["messages"].values():
-        schema = message["payload"]["$ref"].removeprefix("schemas/")
+        payload = message["payload"]
+        schema = (payload["allOf"][0] if "allOf" in payload else payload)["$ref"]
         for example in message.get("examples", []):
-            assert contract.schemas.validate(schema, example["payload"]) == [], schema
+            value = example["payload"]
+            assert contract.schemas.validate(schema.removeprefix("schemas/"), value) == []
+            if "allOf" in payload:  # an event: its own type and data schema too
+                assert value["type"] == message["name"]
+                data_schema = f"events/{message['name']}.json"
+                assert contract.schemas.validate(data_schema, value["data"]) == [], data_schema
             checked += 1
-    assert checked == 13
+    assert checked == 79

@@ -74,7 +74,7 @@ def add_photo(store: KioskStore, size: int = PHOTO_SIZE, seed: int = 1) -> tuple
         height_px=1063,
         dpi=600,
         rule_set="jp-passport",
-        verdicts={"failed": [], "review": []},
+        verdicts={"status": {}, "measured": {}, "review": [], "failed": []},
         file=f"{sha256}.jpg",
         language="ja",
         accepted_at=rfc3339(datetime.now(UTC)),
@@ -85,7 +85,20 @@ def add_photo(store: KioskStore, size: int = PHOTO_SIZE, seed: int = 1) -> tuple
             tx,
             "photo",
             "photo.captured",
-            {"photo_id": row.id, "code": row.code, "sha256": sha256, "size_bytes": size},
+            {
+                "photo_id": row.id,
+                "code": row.code,
+                "sha256": sha256,
+                "size_bytes": size,
+                "content_type": "image/jpeg",
+                "width_px": row.width_px,
+                "height_px": row.height_px,
+                "dpi": row.dpi,
+                "rule_set": row.rule_set,
+                "verdicts": row.verdicts,
+                "language": row.language,
+                "transfer": "pending",
+            },
         )
     return row, data
 
