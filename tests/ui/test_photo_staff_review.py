@@ -14,10 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-import tests.ui.test_screenshots as screenshots
 from kiosk.core import events
 from kiosk.core.photo.checks import VerdictStatus
 from kiosk.core.photo.detect import Image
@@ -256,34 +254,3 @@ def test_the_inactivity_limit_on_the_review_signs_the_staff_member_out_and_goes_
     assert vm.keeps_images is False
     assert not any("s-12" in text for text in shown_texts(ui))
     assert _photo_events(kiosk) == []
-
-
-# ---- the screenshot walk (tests/ui/test_plain_text.py runs it again, checking each screen) ---
-
-
-@pytest.mark.parametrize("language", ["ja", "en"])
-def test_the_staff_review_screens_are_captured_in_each_language(
-    qtbot: QtBot, make_full_kiosk: FullKioskFactory, language: str
-) -> None:
-    kiosk = make_full_kiosk(booth_class=CoveredHeadBooth)
-    vm, ui = kiosk.photo, kiosk.ui
-    _covered_result(qtbot, kiosk)
-    ui.view_model.setLanguage(language)
-    qtbot.waitUntil(
-        lambda: find_item(ui, "photoResultImage").property("paintedWidth") > 0, timeout=STEP_MS
-    )
-    screenshots._shot(ui, language, "p10-result-head-covering")
-
-    tap(qtbot, ui, "photoStaffReviewButton")
-    _type(qtbot, kiosk, HANDOVER_STAFF_ID)
-    tap(qtbot, ui, "photoStaffOk")
-    _type(qtbot, kiosk, "00")
-    screenshots._shot(ui, language, "p11-staff-sign-in")
-
-    vm.on_scanned_code(
-        ScannedCode(text=kiosk.staff_card("s-12"), source="scanner", received_mono=0.0)
-    )
-    qtbot.waitUntil(lambda: vm.current_screen is PhotoScreen.REVIEW, timeout=STEP_MS)
-    tap(qtbot, ui, "photoReviewReason_religious")
-    screenshots._shot(ui, language, "p12-staff-review")
-    tap(qtbot, ui, "photoReviewBack")

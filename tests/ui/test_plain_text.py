@@ -32,7 +32,7 @@ from PySide6.QtQuick import QQuickItem, QQuickWindow
 from pytestqt.qtbot import QtBot
 from shiboken6 import Shiboken
 
-import tests.ui.test_photo_staff_review as photo_staff_review
+import tests.ui.test_photo_staff_review_screenshots as photo_staff_review
 import tests.ui.test_screenshots as screenshots
 from kiosk.config import KioskConfig, LocalText, parse_config
 from kiosk.i18n.catalog import load_catalogs
