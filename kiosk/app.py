@@ -19,6 +19,9 @@ from kiosk.store.health import STORE
 from kiosk.systemd_notify import SystemdNotifier, install_test_freeze_hook
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
     from kiosk.core.diagnostics.technician import TechnicianAccess
     from kiosk.devices.scanner.protocol import ScannedCode
     from kiosk.ui.kiosk_view_model import KioskViewModel
@@ -113,6 +116,31 @@ def technician_access(config: KioskConfig, services: KioskServices) -> Technicia
     )
 
 
+def _run_under_systemd(app: QGuiApplication, notifier: SystemdNotifier) -> list[QTimer]:
+    """The watchdog pings, and SIGTERM/SIGINT quitting the Qt loop; keep the timers returned.
+
+    NOTE: pinged from the Qt main loop: if the GUI thread hangs, the pings stop and systemd
+    restarts the kiosk. Python handles a signal only when the interpreter runs: a cheap timer
+    gives it a turn.
+    """
+    from PySide6.QtCore import QTimer
+
+    timers: list[QTimer] = []
+    if notifier.watchdog_interval_s:
+        watchdog = QTimer()
+        watchdog.setInterval(int(notifier.watchdog_interval_s * 1000))
+        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
+        watchdog.start()
+        timers.append(watchdog)
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    tick = QTimer()
+    tick.start(500)
+    tick.timeout.connect(lambda: None)
+    timers.append(tick)
+    return timers
+
+
 def run_store_failure(
     config: KioskConfig,
     error: StoreError | ConfigError,
@@ -147,19 +175,7 @@ def run_store_failure(
     else:
         ui = build_store_failure_ui(app, config, catalogs, str(error), key=key)
     notifier = SystemdNotifier()
-    keep: list[object] = [ui]
-    if notifier.watchdog_interval_s:
-        watchdog = QTimer()
-        watchdog.setInterval(int(notifier.watchdog_interval_s * 1000))
-        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
-        watchdog.start()
-        keep.append(watchdog)
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    tick = QTimer()
-    tick.start(500)
-    tick.timeout.connect(lambda: None)
-    keep.append(tick)
+    keep: list[object] = [ui, *_run_under_systemd(app, notifier)]
     notifier.notify("READY=1")
     if options.on_ready is not None:
         QTimer.singleShot(0, options.on_ready)
@@ -223,29 +239,14 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     panel = options.demo_panel(ui) if options.demo_panel is not None else None
 
     notifier = SystemdNotifier()
-    keep: list[object] = [ui, panel, relearn_wait]
-    if notifier.watchdog_interval_s:
-        # NOTE: pinged from the Qt main loop: if the GUI thread hangs, the pings stop and
-        # systemd restarts the kiosk.
-        watchdog = QTimer()
-        watchdog.setInterval(int(notifier.watchdog_interval_s * 1000))
-        watchdog.timeout.connect(lambda: notifier.notify("WATCHDOG=1"))
-        watchdog.start()
-        keep.append(watchdog)
+    keep: list[object] = [ui, panel, relearn_wait, *_run_under_systemd(app, notifier)]
     install_test_freeze_hook()  # tests only: does nothing unless its variable is set
 
-    # Python handles SIGTERM only when the interpreter runs: a cheap timer gives it a turn.
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
     # NOTE: closing the kiosk window ends the run even while the demo's panel is open (Qt
     # quits on its own only when the last window closes).
     # (QQuickWindow.closing carries a QQuickCloseEvent that PySide cannot convert: a closed
     # window is a hidden one.)
     ui.window.visibleChanged.connect(lambda visible: None if visible else app.quit())
-    tick = QTimer()
-    tick.start(500)
-    tick.timeout.connect(lambda: None)
-    keep.append(tick)
 
     def route_code(code: ScannedCode) -> None:
         """A scanned code goes to the hand-over (pickup notices, staff cards) or check-in."""
@@ -258,11 +259,13 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
 
     def ready() -> None:
         # NOTE: the link and the printer poll start once the first screen is up: a citizen
-        # sees the kiosk sooner, and nothing they can tap needs the network.
-        services.start(on_link_status=ui.status.setLinkStatus, on_code=route_code)
-        notifier.notify("READY=1")
+        # sees the kiosk sooner, and nothing they can tap needs the network. on_ready is told
+        # first: the screen is up now (bench.startup_idle times the cold start to here, like
+        # its empty window's first frame); systemd's READY=1 waits for the services.
         if options.on_ready is not None:
             options.on_ready()
+        services.start(on_link_status=ui.status.setLinkStatus, on_code=route_code)
+        notifier.notify("READY=1")
 
     ui.window.frameSwapped.connect(ready, type=Qt.ConnectionType.SingleShotConnection)
     if options.quit_after_s is not None:
