@@ -107,8 +107,8 @@ def build(spec: str) -> Validator:
 
 
 def event_examples() -> list[tuple[str, dict[str, Any]]]:
-    """``(data schema, envelope)`` for every example of an event's data, and the
-    envelope's own example."""
+    """``(data schema, envelope)`` for the envelope's own example, every example of an
+    event's data schema and every example of an event's message in docs/asyncapi.yaml."""
     import yaml
 
     envelope = json.loads((SCHEMAS / "envelope.json").read_text())["examples"][0]
@@ -120,7 +120,7 @@ def event_examples() -> list[tuple[str, dict[str, Any]]]:
     for message in asyncapi["components"]["messages"].values():
         for example in message.get("examples", []):
             payload = example["payload"]
-            if message["payload"]["$ref"] == "schemas/envelope.json":
+            if "allOf" in message["payload"]:  # an event's message: envelope + its data
                 events.append((f"events/{payload['type']}.json", payload))
     return events
 
