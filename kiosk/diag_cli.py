@@ -258,33 +258,15 @@ def run_diag(args: argparse.Namespace) -> int:
 
 
 def _printer(config: KioskConfig, url: str) -> Any:
-    from kiosk.devices.printer.factory import PrinterSettings, open_printer
+    from kiosk.device_opening import open_configured_printer
 
-    return open_printer(
-        PrinterSettings(
-            url=url,
-            text_mode=config.printer.text_mode,
-            paper_width_dots=config.printer.paper_width_dots,
-            status_timeout_s=config.printer.status_timeout_s,
-            connect_timeout_s=config.printer.connect_timeout_s,
-            raster_font=config.printer.raster_font,
-        )
-    )
+    return open_configured_printer(config, url)
 
 
 def _locker_device(config: KioskConfig, url: str) -> Any:
-    from kiosk.devices.locker.factory import LockerSettings, open_locker
+    from kiosk.device_opening import open_configured_locker
 
-    return open_locker(
-        url,
-        LockerSettings(
-            boards=config.locker.boards,
-            locks_per_board=config.locker.locks_per_board,
-            pulse_ms=config.locker.pulse_ms,
-            locked_bit=config.locker.locked_bit,
-            reply_timeout_s=config.locker.reply_timeout_s,
-        ),
-    )
+    return open_configured_locker(config, url)
 
 
 def _scanner(config: KioskConfig, url: str) -> Any:

@@ -25,10 +25,10 @@ from kiosk.core.service_modes import CAMERA, Journeys, ServiceModeBoard
 from kiosk.core.tickets import PRINTER, TicketService
 from kiosk.core.trust import KeyPurpose, TrustError, TrustLists
 from kiosk.core.waiting import WaitingBoard
+from kiosk.device_opening import open_configured_locker, open_configured_printer
 from kiosk.devices.clock.adjtimex import AdjtimexClockSync
 from kiosk.devices.clock.protocol import ClockSync
 from kiosk.devices.health import HealthBoard
-from kiosk.devices.printer.factory import PrinterSettings, open_printer
 from kiosk.devices.printer.protocol import TicketPrinter
 from kiosk.devices.scanner.protocol import CodeListener, CodeScanner
 from kiosk.errors import ConfigError, StoreError
@@ -380,16 +380,7 @@ def build_services(
         relearn.report()
     except StoreError:
         log.exception("store.replaced could not be stored; it is reported at the next start")
-    printer = open_printer(
-        PrinterSettings(
-            url=printer_url or config.printer.url,
-            text_mode=config.printer.text_mode,
-            paper_width_dots=config.printer.paper_width_dots,
-            status_timeout_s=config.printer.status_timeout_s,
-            connect_timeout_s=config.printer.connect_timeout_s,
-            raster_font=config.printer.raster_font,
-        )
-    )
+    printer = open_configured_printer(config, printer_url or config.printer.url)
     catalogs = load_catalogs(config.ui.languages)
     waiting = WaitingBoard(config, TicketRepository(db), clock)
     paper = PaperForecast(
@@ -604,18 +595,8 @@ def _handover(
     from kiosk.core.handover.service import HandoverService
     from kiosk.core.handover.settings import HandoverSettings, ReturnMode
     from kiosk.core.handover.tokens import HandoverTrust
-    from kiosk.devices.locker.factory import LockerSettings, open_locker
 
-    locker: Locker = open_locker(
-        url,
-        LockerSettings(
-            boards=config.locker.boards,
-            locks_per_board=config.locker.locks_per_board,
-            pulse_ms=config.locker.pulse_ms,
-            locked_bit=config.locker.locked_bit,
-            reply_timeout_s=config.locker.reply_timeout_s,
-        ),
-    )
+    locker = open_configured_locker(config, url)
     if counters is not None:
         from kiosk.core.diagnostics.counting import CountingLocker
 

@@ -7,19 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    Property,
-    QAbstractListModel,
-    QByteArray,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6 import QtCore
+from PySide6.QtCore import Property, QByteArray, QObject, Qt, Signal
+
+Index = QtCore.QModelIndex | QtCore.QPersistentModelIndex
 
 
-class RowListModel(QAbstractListModel):
+class RowListModel(QtCore.QAbstractListModel):
     """Rows of named values; the first role is also the display role.
 
     Args:
@@ -55,13 +49,13 @@ class RowListModel(QAbstractListModel):
         """One role's values, in order."""
         return [row[role] for row in self._rows]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+    def rowCount(self, parent: Index | None = None) -> int:
         """Number of rows (0 under any parent: a flat list)."""
         if parent is not None and parent.isValid():
             return 0
         return len(self._rows)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+    def data(self, index: Index, role: int = 0) -> Any:
         """The role's value of one row."""
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
