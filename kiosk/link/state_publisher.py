@@ -154,7 +154,7 @@ class StatePublisher:
 
     def goodbye(self, client: mqtt.Client) -> None:
         """The retained ``online: false, reason: shutdown``; waits up to ``stop_timeout_s``
-        for its PUBACK (logged if it does not come)."""
+        for its PUBACK (logged if it does not come; 0: not waited for)."""
         goodbye = {
             "online": False,
             "session": self._session,
@@ -162,6 +162,8 @@ class StatePublisher:
             "reason": "shutdown",
         }
         info = client.publish(self._topics.state, compact_json(goodbye), qos=1, retain=True)
+        if self._t.stop_timeout_s <= 0:
+            return  # NOTE: a simulated fleet reads the PUBACK on this same thread, later
         try:
             info.wait_for_publish(self._t.stop_timeout_s)
         except (RuntimeError, ValueError) as exc:

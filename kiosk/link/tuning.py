@@ -30,7 +30,8 @@ class LinkTuning:
         ack_timeout_s: without a new ``acked_seq`` for this long (and nothing in flight),
             resend from ``acked_seq``: the broker may have dropped what it acknowledged.
         health_interval_s: re-publish the health snapshot at least this often while online.
-        stop_timeout_s: how long ``stop()`` waits for the PUBACK of the shutdown state.
+        stop_timeout_s: how long ``stop()`` waits for the PUBACK of the shutdown state (0:
+            it does not wait).
     """
 
     inflight_window: int = 100

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from kiosk.link.tuning import LinkTuning
 from simulators.central.server import CentralSimulator
@@ -44,7 +47,7 @@ def stored_seqs(sim: CentralSimulator) -> dict[str, list[int]]:
 
 
 def test_twenty_kiosks_on_one_loop_thread_deliver_every_event_once_and_say_goodbye(
-    mosquitto: MosquittoBroker, tmp_path: Path
+    mosquitto: MosquittoBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with CentralSimulator(mosquitto.host, mosquitto.port) as sim:
         fleet = Fleet(settings(mosquitto, tmp_path / "kiosks", rate=100.0))
@@ -71,6 +74,7 @@ def test_twenty_kiosks_on_one_loop_thread_deliver_every_event_once_and_say_goodb
     assert stored == expected
     assert len(states) == KIOSKS
     assert not any(name.startswith(("mqtt-net-", "mqtt-worker-")) for name in threads)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_the_fleet_comes_back_after_a_broker_restart_and_sends_what_it_held(
