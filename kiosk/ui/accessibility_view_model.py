@@ -196,13 +196,18 @@ class AccessibilityViewModel(QObject):
 
     def speak_screen(self) -> None:
         """Say the screen shown now (a screen without speech stops the voice)."""
-        screen = self.current_screen()
-        catalog = self._catalog()
-        text = screen_speech(screen, catalog, self._facts())
+        screen, language, text = self.utterance()
         if text:
-            self._say(screen, text, catalog.language)
+            self._say(screen, text, language)
         else:
             self._speaker.stop()
+
+    def utterance(self) -> tuple[str, str, str]:
+        """What the voice says on the screen shown now: (screen, language, text); the text is
+        empty on a screen that says nothing (staff and technicians' screens)."""
+        screen = self.current_screen()
+        catalog = self._catalog()
+        return screen, catalog.language, screen_speech(screen, catalog, self._facts())
 
     def _say(self, screen: str, text: str, language: str) -> None:
         try:

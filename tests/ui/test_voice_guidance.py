@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+import tests.ui.test_screenshots as screenshots
 from kiosk.core.voice import spoken_ticket_number
 from kiosk.ui.kiosk_view_model import Screen
+from kiosk.ui.window import KioskUi
 from tests.ui.a11y_support import VoiceUi, voice_ui_fixture  # noqa: F401 - a fixture
 from tests.ui.screen_support import find_item, tap
+from tests.ui.test_accessibility_modes import splits  # noqa: F401 - a fixture
+from tests.ui.test_plain_text import JOURNEYS, screen_file
+
+# NOTE: each walk asks for the fixtures of its own module (see test_accessibility_modes).
+for _walk, _ in JOURNEYS.values():
+    for _name, _obj in vars(sys.modules[_walk.__module__]).items():
+        if type(_obj).__name__ == "FixtureFunctionDefinition":
+            globals().setdefault(_name, _obj)
 
 TIMEOUT_MS = 10_000
 HOME_JA = ("ja", "ご用件を選んでください。")
@@ -110,3 +125,60 @@ def test_the_session_end_turns_voice_large_text_and_high_contrast_off(
 
     assert (v.a11y.voice_on, v.a11y.large_text, v.a11y.high_contrast) == (False, False, False)
     assert find_item(v.ui, "a11yLargeText").property("primary") is False
+
+
+# ---- every screen of the screenshot walks --------------------------------------------------
+
+SILENT_SCREENS = frozenset(
+    {
+        "HandoverStaffScreen.qml",
+        "HandoverCasesScreen.qml",
+        "HandoverReviewScreen.qml",
+        "PhotoStaffScreen.qml",
+        "PhotoReviewScreen.qml",
+        "DiagnosticsSignInScreen.qml",
+        "DiagnosticsScreen.qml",
+    }
+)
+"""Staff and technicians' screens: voice guidance is for citizens."""
+
+
+@pytest.mark.parametrize("journey", list(JOURNEYS))
+def test_every_citizen_screen_of_the_walks_has_its_words_in_the_language_shown(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, journey: str
+) -> None:
+    walk, _ = JOURNEYS[journey]
+    said: dict[str, str] = {}
+    wrong: list[str] = []
+
+    def check(ui: KioskUi, *args: object) -> Path:
+        name = str(args[-1])
+        assert ui.accessibility is not None
+        file = screen_file(ui)
+        walking_in = ui.view_model.current_language
+        for language in ("ja", "en"):
+            ui.view_model.setLanguage(language)
+            screen, spoken_in, text = ui.accessibility.utterance()
+            said[f"{language}-{name}"] = text
+            if file in SILENT_SCREENS:
+                if text:
+                    wrong.append(f"{name}: a staff screen says {text!r}")
+            elif not text or spoken_in != language:
+                wrong.append(f"{name} ({screen}): says {text!r} in {spoken_in}")
+            elif re.search(r"%\d|\b[a-z_]+\.[a-z_.]+\b", text):  # a placeholder or message id
+                wrong.append(f"{language}-{name}: {text!r}")
+        ui.view_model.setLanguage(walking_in)
+        return Path(name)
+
+    monkeypatch.setattr(screenshots, "_shot", check)
+    fixtures = {
+        name: request.getfixturevalue(name)
+        for name in inspect.signature(walk).parameters
+        if name != "language"
+    }
+    if "language" in inspect.signature(walk).parameters:
+        fixtures["language"] = "ja"
+    walk(**fixtures)
+
+    assert wrong == []
+    assert said  # the walk reached its screens

@@ -14,7 +14,7 @@ QtObject {
                                                 || ["handover_staff", "handover_cases",
                                                     "handover_review"].indexOf(handoverModel.screen) >= 0))
                                         || (typeof photoModel !== "undefined"
-                                            && photoModel.screen === "photo_review")
+                                            && ["photo_staff", "photo_review"].indexOf(photoModel.screen) >= 0)
     readonly property bool largeText: typeof a11yModel !== "undefined" && a11yModel.largeText
                                       && !staffScreen
     readonly property bool highContrast: typeof a11yModel !== "undefined" && a11yModel.highContrast
