@@ -35,9 +35,6 @@ from tests.ui.language_support import every_language_config_data
 from tests.ui.screen_support import find_item, item_text, tap
 
 CATALOGUES = Path(kiosk.i18n.__file__).parent
-WRITTEN_BY_THE_LEAD = {"vi", "pt", "ne"}
-"""Languages whose catalogue the lead writes (issue 13); until each lands it is not offered.
-NOTE: remove a language here when its catalogue is committed: the test below then fails."""
 
 
 def language_chooser(ui: KioskUi) -> QObject:
@@ -67,10 +64,10 @@ def test_the_kiosk_knows_eight_languages_each_named_in_itself() -> None:
     ]
 
 
-def test_every_language_has_a_catalogue_except_those_the_lead_still_writes() -> None:
-    expected = tuple(code for code in LANGUAGE_CODES if code not in WRITTEN_BY_THE_LEAD)
-    assert available_languages() == expected
-    assert sorted(path.stem for path in CATALOGUES.glob("*.json")) == sorted(expected)
+def test_every_language_has_a_catalogue_and_every_catalogue_a_language() -> None:
+    assert available_languages() == LANGUAGE_CODES
+    assert LANGUAGE_CODES == ("ja", "en", "zh", "ko", "vi", "pt", "ne", "ja-easy")
+    assert sorted(path.stem for path in CATALOGUES.glob("*.json")) == sorted(LANGUAGE_CODES)
 
 
 def test_every_installed_catalogue_has_every_japanese_key_with_the_same_placeholders() -> None:
