@@ -25,9 +25,12 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 import wave
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from kiosk.devices.speech.espeak import EspeakSpeaker, engine_text, voice_for
@@ -107,6 +110,32 @@ def latency(language: str) -> dict[str, float]:
     }
 
 
+_MEMORY_PROBE = """
+import sys, time
+from pathlib import Path
+def rss():
+    return int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
+import kiosk.devices.speech.espeak as espeak
+if sys.argv[1] != '-':
+    espeak.use_kana_index(Path(sys.argv[1]))
+before, start = rss(), time.perf_counter()
+espeak.kana_reading('整理券をお取りください')
+print(rss() - before, time.perf_counter() - start)
+"""
+
+
+def reading_memory(index: Path | None) -> dict[str, float]:
+    """Resident memory and time the first Japanese sentence adds, in a fresh process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(index) if index is not None else "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mb, seconds = (float(x) for x in done.stdout.split())
+    return {"rss_mb": round(mb, 1), "first_s": round(seconds, 2)}
+
+
 def measure() -> dict[str, Any]:
     """Every figure of the module docstring."""
     if shutil.which("espeak-ng") is None:
@@ -122,6 +151,13 @@ def measure() -> dict[str, Any]:
             entry["still_spelled"] = spelled_k[:5]
         rows["languages"][language] = entry
     rows["latency"] = {lang: latency(lang) for lang in ("ja", "en")}
+    with tempfile.TemporaryDirectory() as folder:
+        index = Path(folder) / "kana.sqlite3"
+        rows["reading_memory"] = {
+            "whole dictionary (pykakasi as it is)": reading_memory(None),
+            "SQLite index, first use ever (built by a child process)": reading_memory(index),
+            "SQLite index, built before": reading_memory(index),
+        }
     rows["size_kb"] = {
         "espeak-ng (Debian: espeak-ng, libespeak-ng1, espeak-ng-data)": installed_kb(
             "espeak-ng", "libespeak-ng1", "espeak-ng-data"
@@ -161,6 +197,9 @@ def main() -> None:
             f"  {language:8} {entry['render_ms']} ms for {entry['audio_s']} s of speech"
             f" ({entry['realtime_x']}x real time)"
         )
+    print("first Japanese sentence read into kana, in a fresh process:")
+    for name, entry in rows["reading_memory"].items():
+        print(f"  {name}: +{entry['rss_mb']} MB resident, {entry['first_s']} s")
     print("size:")
     for name, kb in rows["size_kb"].items():
         print(f"  {name}: {'not installed' if kb is None else f'{kb / 1024:.1f} MB'}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import KioskConfig
@@ -30,7 +31,11 @@ def open_voice(config: KioskConfig) -> Speaker | None:
     from kiosk.devices.speech.factory import open_speaker
 
     try:
-        return open_speaker(settings.voice, rate_wpm=settings.voice_rate_wpm)
+        return open_speaker(
+            settings.voice,
+            rate_wpm=settings.voice_rate_wpm,
+            cache_dir=Path(config.state_dir) / "cache",
+        )
     except SpeechError:
         log.exception("no voice guidance: the speech engine %r cannot start", settings.voice)
         return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 import io
 import wave
 from array import array
+from pathlib import Path
 
 import pytest
 
-from kiosk.devices.speech.espeak import EspeakSpeaker, engine_text, voice_for
+from kiosk.devices.speech import kana_index
+from kiosk.devices.speech.espeak import EspeakSpeaker, engine_text, kana_reading, voice_for
 from kiosk.devices.speech.factory import open_speaker
 from kiosk.devices.speech.protocol import SpeechError
+from kiosk.i18n.catalog import load_catalogs
 
 
 def _pcm(wav: bytes) -> tuple[array[int], int]:
@@ -88,3 +91,34 @@ def test_the_factory_builds_each_engine_and_refuses_an_unknown_one() -> None:
     ]
     with pytest.raises(ValueError, match="unknown speech engine 'festival'"):
         open_speaker("festival")
+
+
+def test_the_reading_index_reads_every_catalogue_text_as_the_whole_dictionary_does(
+    tmp_path: Path,
+) -> None:
+    import pykakasi.kanji
+
+    catalogs = load_catalogs(("ja", "ja-easy"))
+    texts = [t for c in catalogs.values() for t in c.messages.values()]
+    shared = pykakasi.kanji.Kanwa._shared_state
+    whole = [kana_reading(t) for t in texts]  # the whole pickle, as pykakasi loads it
+    full_table = shared["_jisyo_table"]
+    try:
+        lazy = kana_index.install(tmp_path / "kana.sqlite3")
+        assert shared["_jisyo_table"] is lazy
+        assert [kana_reading(t) for t in texts] == whole
+        assert kana_reading("整理券をお取りください") == "せいりけんをおとりください"
+        lazy.close()
+    finally:
+        shared["_jisyo_table"] = full_table
+
+
+def test_the_reading_index_is_built_once_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "kana.sqlite3"
+
+    kana_index.ensure_index(path)
+    built = path.stat().st_mtime_ns
+    kana_index.ensure_index(path)
+
+    assert path.stat().st_mtime_ns == built
+    assert kana_index.LazyKanwa(path).get(ord("整"))["整"] == [["せい", None], ["おさむ", None]]
