@@ -34,7 +34,7 @@ SCREEN_SPEECH: dict[str, tuple[str, ...]] = {
     "checkin_accepted": ("=checkin_title", "=checkin_body", "=checkin_detail"),
     "checkin_rejected": ("=checkin_title", "=checkin_body", "=checkin_detail"),
     "checkin_unreadable": ("checkin.unreadable.title", "checkin.unreadable.body"),
-    "photo_preview": ("photo.preview.title",),
+    "photo_preview": ("photo.preview.title", "*photo_guidance"),  # then each new hint
     "photo_checking": ("photo.checking.title", "photo.checking.body"),
     "photo_result": ("*photo_title", "*photo_body"),
     "photo_receipt": ("photo.receipt.take", "photo.receipt.code_label", "=photo_code"),

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
-from PySide6.QtCore import Property, QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Property, QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtQml import QJSValue
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 
@@ -25,6 +25,10 @@ from kiosk.devices.speech.protocol import Speaker, SpeechError
 from kiosk.i18n.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+GUIDANCE_GAP_MS = 2000
+"""The shortest gap between two spoken guidance hints at the photo booth."""
+COUNTDOWN_KEY = "photo.countdown"
 
 TEXT_SCALE = 2.0
 """How much larger the text is in large-text mode (the issue asks for 200 %)."""
@@ -85,6 +89,16 @@ class AccessibilityViewModel(QObject):
         self._screen_files: dict[str, str] = {}
         self._voiceRequested.connect(self._set_voice, Qt.ConnectionType.QueuedConnection)
         self._callStaffRequested.connect(self._call_staff, Qt.ConnectionType.QueuedConnection)
+        self._guide_said = ""
+        self._guide_pending = False
+        self._guide_timer = QTimer(self)
+        self._guide_timer.setSingleShot(True)
+        self._guide_timer.setInterval(GUIDANCE_GAP_MS)
+        self._guide_timer.timeout.connect(self._guidance_gap_over)
+        photo = self._models.get("photoModel")
+        if photo is not None and photo.metaObject().indexOfSignal("guidanceChanged()") >= 0:
+            photo.guidanceChanged.connect(self._on_guidance)  # type: ignore[attr-defined]
+            photo.countdownChanged.connect(self._on_countdown)  # type: ignore[attr-defined]
         kiosk = self._models.get("kioskModel")
         if kiosk is not None:
             # NOTE: queued, so the screen's own texts are retranslated before they are read.
@@ -186,13 +200,66 @@ class AccessibilityViewModel(QObject):
 
     @Slot()
     def _on_screen_loaded(self) -> None:
+        self._guide_pending = False
+        self._guide_said = ""
         if self._voice:
             self.speak_screen()
+            if self.current_screen() == "photo_preview":
+                # NOTE: the preview's words end with the guidance shown: not said twice.
+                self._guide_said = self._read("photoModel", "guidanceKey")
+                self._guide_timer.start()
 
     @Slot()
     def _on_language(self) -> None:
         if self._voice:
             self.speak_screen()
+
+    # -- the photo booth's live guidance --------------------------------------------------------
+
+    def _on_preview(self) -> bool:
+        return self._voice and self._read("photoModel", "screen") == "photo_preview"
+
+    @Slot()
+    def _on_guidance(self) -> None:
+        """The booth's guidance changed ("move closer"…): said at once, then at most every
+        2 s (the latest one), so a person moving about is not talked over."""
+        if not self._on_preview():
+            return
+        if self._guide_timer.isActive():
+            self._guide_pending = True
+            return
+        self._say_guidance()
+
+    @Slot()
+    def _guidance_gap_over(self) -> None:
+        if self._guide_pending and self._on_preview():
+            self._say_guidance()
+        self._guide_pending = False
+
+    def _say_guidance(self) -> None:
+        key = self._read("photoModel", "guidanceKey")
+        if not key or key == self._guide_said:
+            return
+        self._guide_said = key
+        catalog = self._catalog()
+        self._say("photo_preview", compose((key,), catalog, {}), catalog.language)
+        self._guide_timer.start()
+
+    @Slot()
+    def _on_countdown(self) -> None:
+        """3-2-1 before the shutter: the sentence first, then the bare numbers."""
+        if not self._on_preview():
+            return
+        value = int(self._read("photoModel", "countdown") or 0)
+        if value <= 0:
+            return
+        catalog = self._catalog()
+        if self._guide_said != COUNTDOWN_KEY:
+            text = catalog.text(COUNTDOWN_KEY, value)
+            self._guide_said = COUNTDOWN_KEY
+        else:
+            text = str(value)
+        self._say("photo_preview", text, catalog.language)
 
     def speak_screen(self) -> None:
         """Say the screen shown now (a screen without speech stops the voice)."""
@@ -253,6 +320,7 @@ class AccessibilityViewModel(QObject):
             "photo_title": "photo.result.pass_title" if passed else "photo.result.fail_title",
             "photo_body": "photo.result.pass_body" if passed else "photo.result.fail_body",
             "photo_code": self._read("photoModel", "photoCode"),
+            "photo_guidance": self._read("photoModel", "guidanceKey"),
             "handover_title": self._read("handoverModel", "title"),
             "handover_body": self._read("handoverModel", "body"),
         }
