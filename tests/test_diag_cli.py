@@ -21,6 +21,7 @@ import kiosk.diag_cli as diag_cli
 from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from kiosk.core.diagnostics.self_tests import PROMPT_CLOSE_DOOR, PROMPT_SCAN, Prompt
 from kiosk.core.diagnostics.service import SNAPSHOT_NAME
+from kiosk.devices.health import Health
 from simulators.locker.server import LockerSimulator
 from simulators.printer.server import PrinterSimulator
 from simulators.scanner.server import ScannerSimulator
@@ -237,26 +238,17 @@ def test_a_scanner_echo_passes_when_the_code_shown_in_the_terminal_is_scanned(
 ) -> None:
     with ScannerSimulator(port=0, suffix="cr") as scanner:
         shown = diag_cli._print_prompt
-        done = threading.Event()
-
-        def scan_until_read(payload: str) -> None:
-            # NOTE: as a person does, scan again until the prompt goes: the first scan can
-            # reach a connection the driver is just replacing (seen under load in CI).
-            while not done.is_set():
-                if scanner.wait_for_clients(1, timeout=5):
-                    scanner.scan(payload)
-                done.wait(2.0)
 
         def person(prompt: Prompt | None, **kw: bool) -> None:
             shown(prompt, **kw)
-            if prompt is None:
-                done.set()
-            elif prompt.kind == PROMPT_SCAN:
-                threading.Thread(target=scan_until_read, args=(prompt.payload,)).start()
+            if prompt is not None and prompt.kind == PROMPT_SCAN:
+                # Once, at once: the port is open before the code is shown (the echo used to
+                # lose a scan made while pyserial was still opening the port).
+                assert scanner.wait_for_clients(1, timeout=5)
+                scanner.scan(prompt.payload)
 
         monkeypatch.setattr(diag_cli, "_print_prompt", person)
         status = run(["diag", "test", "scanner", "--scanner", scanner.url])
-        done.set()
     out = capsys.readouterr().out
     assert status == EXIT_OK
     assert "Scan this code with the scanner within 30 s:" in out
@@ -287,6 +279,46 @@ def test_a_scanner_echo_fails_when_another_code_is_scanned(
     assert result["measured"]["other_codes"] == 1
     assert result["measured"]["other_samples"] == ["SOMETHING-ELSE"]
     assert result["detail"] == "the code shown was not read within 1 s (1 other codes were read)"
+
+
+@pytest.mark.usefixtures("bench")
+def test_the_echo_code_is_shown_only_after_the_scanner_reported_its_port_open(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    health_at_prompt: list[str] = []
+    reported: list[str] = []
+    open_scanner = diag_cli._scanner
+
+    def spied_scanner(config: Any, url: str) -> Any:
+        scanner = open_scanner(config, url)
+        start = scanner.start
+
+        def spied_start(on_code: Any, on_health: Any) -> None:
+            def on_health_spied(name: str, health: Health) -> object:
+                reported.append(health.state.value)
+                return on_health(name, health)
+
+            start(on_code, on_health_spied)
+
+        scanner.start = spied_start
+        return scanner
+
+    with ScannerSimulator(port=0, suffix="cr") as scanner:
+
+        def person(prompt: Prompt | None, **_kw: bool) -> None:
+            if prompt is not None:
+                health_at_prompt.extend(reported)
+                # NOTE: the simulator sends only to connections its thread has accepted, which
+                # can come just after the driver's connect() returned.
+                assert scanner.wait_for_clients(1, timeout=5)
+                scanner.scan(prompt.payload)
+
+        monkeypatch.setattr(diag_cli, "_scanner", spied_scanner)
+        monkeypatch.setattr(diag_cli, "_print_prompt", person)
+        status = run(["diag", "test", "scanner", "--json", "--scanner", scanner.url])
+    result = json.loads(capsys.readouterr().out)
+    assert health_at_prompt == ["ok"]
+    assert (status, result["passed"], result["measured"]["other_codes"]) == (EXIT_OK, True, 0)
 
 
 def image(path: Path, frame: np.ndarray[Any, Any]) -> str:
