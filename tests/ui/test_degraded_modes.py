@@ -24,6 +24,7 @@ from kiosk.core.office_hours import OpeningHours
 from kiosk.core.service_modes import Journeys, Mode, ServiceModeBoard
 from kiosk.devices.health import Health, HealthState
 from kiosk.devices.scanner.factory import ScannerSettings, open_scanner
+from kiosk.i18n.linebreak import plain
 from kiosk.ui.checkin_view_model import CheckInScreen
 from kiosk.ui.handover_view_model import HandoverScreen
 from kiosk.ui.kiosk_view_model import Screen
@@ -265,7 +266,9 @@ def test_nothing_usable_shows_out_of_service_with_the_offices_opening_hours(
         assert vm.property("outOfServiceKey") == "oos.body.unavailable"
         assert find_item(ui, "openingHours").isVisible()
         assert item_text(ui, "openingNow") == now_text
-        shown = [(r["days"], r["hours"], r["today"]) for r in vm.property("openingHours")]
+        shown = [
+            (plain(r["days"]), plain(r["hours"]), r["today"]) for r in vm.property("openingHours")
+        ]
         assert shown == rows
 
         vm.set_out_of_service(True, "store")  # the store's own reason wins over the mode's
@@ -321,7 +324,7 @@ def test_a_kiosk_that_cannot_open_its_state_shows_the_opening_hours_too(
         qtbot.waitExposed(ui.window)
         table = ui.window.findChild(QQuickItem, "openingHours")
         assert table is not None and table.isVisible()
-        rows = [(r["days"], r["hours"]) for r in ui.model.property("openingHours")]
+        rows = [(plain(r["days"]), plain(r["hours"])) for r in ui.model.property("openingHours")]
     finally:
         ui.window.close()
         qapp.removeTranslator(ui.translator)
