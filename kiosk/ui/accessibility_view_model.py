@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 GUIDANCE_GAP_MS = 2000
 """The shortest gap between two spoken guidance hints at the photo booth."""
 COUNTDOWN_KEY = "photo.countdown"
+RESULT_SCREENS = frozenset(
+    {"checkin_accepted", "checkin_rejected", "handover_door", "handover_result"}
+)
+"""Screens that show a new result without a screen change."""
 
 TEXT_SCALE = 2.0
 """How much larger the text is in large-text mode (the issue asks for 200 %)."""
@@ -99,6 +103,20 @@ class AccessibilityViewModel(QObject):
         if photo is not None and photo.metaObject().indexOfSignal("guidanceChanged()") >= 0:
             photo.guidanceChanged.connect(self._on_guidance)  # type: ignore[attr-defined]
             photo.countdownChanged.connect(self._on_countdown)  # type: ignore[attr-defined]
+        # A new result on the screen already shown (a second scan on the check-in result, the
+        # next step of a hand-over) is said too, once its properties have settled; a screen
+        # change in the meantime says it instead (_on_screen_loaded cancels this).
+        self._respeak = QTimer(self)
+        self._respeak.setSingleShot(True)
+        self._respeak.setInterval(0)
+        self._respeak.timeout.connect(self._result_changed)
+        for name, signal in (
+            ("checkinModel", "resultChanged"),
+            ("handoverModel", "outcomeChanged"),
+        ):
+            model = self._models.get(name)
+            if model is not None and model.metaObject().indexOfSignal(f"{signal}()") >= 0:
+                getattr(model, signal).connect(self._respeak.start)
         kiosk = self._models.get("kioskModel")
         if kiosk is not None:
             # NOTE: queued, so the screen's own texts are retranslated before they are read.
@@ -159,6 +177,11 @@ class AccessibilityViewModel(QObject):
             self._contrast = False
             self.highContrastChanged.emit()
 
+    def set_speaker(self, speaker: Speaker) -> None:
+        """Speak through ``speaker`` from now on (GUI thread; tests, an engine set up late)."""
+        self._speaker.stop()
+        self._speaker = speaker
+
     # -- any thread --------------------------------------------------------------------------
 
     def set_voice(self, on: bool) -> None:
@@ -199,7 +222,13 @@ class AccessibilityViewModel(QObject):
         self._say(screen, text, catalog.language)
 
     @Slot()
+    def _result_changed(self) -> None:
+        if self._voice and self.current_screen() in RESULT_SCREENS:
+            self.speak_screen()
+
+    @Slot()
     def _on_screen_loaded(self) -> None:
+        self._respeak.stop()
         self._guide_pending = False
         self._guide_said = ""
         if self._voice:

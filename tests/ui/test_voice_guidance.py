@@ -13,11 +13,14 @@ from pytestqt.qtbot import QtBot
 
 import tests.ui.test_screenshots as screenshots
 from kiosk.core.voice import spoken_ticket_number
+from kiosk.devices.speech.recording import RecordingSpeaker
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.window import KioskUi
 from tests.ui.a11y_support import VoiceUi, voice_ui_fixture  # noqa: F401 - a fixture
+from tests.ui.conftest import CheckInUiFactory
 from tests.ui.screen_support import find_item, tap
 from tests.ui.test_accessibility_modes import splits  # noqa: F401 - a fixture
+from tests.ui.test_checkin_screens import booking, scan_from_thread
 from tests.ui.test_plain_text import JOURNEYS, screen_file
 
 # NOTE: each walk asks for the fixtures of its own module (see test_accessibility_modes).
@@ -182,3 +185,24 @@ def test_every_citizen_screen_of_the_walks_has_its_words_in_the_language_shown(
 
     assert wrong == []
     assert said  # the walk reached its screens
+
+
+def test_a_second_result_on_the_same_screen_is_spoken_too(
+    qtbot: QtBot, make_checkin_ui: CheckInUiFactory
+) -> None:
+    screen = make_checkin_ui()
+    assert screen.ui.accessibility is not None
+    speaker = RecordingSpeaker()
+    screen.ui.accessibility.set_speaker(speaker)
+    screen.ui.accessibility.toggleVoice()
+    scan_from_thread(screen, booking(120))  # too early: the refusal screen
+    qtbot.waitUntil(lambda: len(speaker.requests) == 2, timeout=TIMEOUT_MS)
+
+    scan_from_thread(screen, booking(office="shisui", booking_id="bk-ui-2"))  # the same screen
+
+    qtbot.waitUntil(lambda: len(speaker.requests) == 3, timeout=TIMEOUT_MS)
+    assert [r.text for r in speaker.requests[1:]] == [
+        "まだ受付時間ではありません。受付は 11:30 からです。その頃にもう一度かざしてください。",
+        "この予約は 四街道支所 のご予約です。"
+        "ご予約の庁舎へお越しください。わからない場合は窓口でお尋ねください。",
+    ]
