@@ -20,13 +20,17 @@ import sys
 import time
 from pathlib import Path
 
+# NOTE: imported here, in the parent, before any fork: a child that imported the store itself
+# spent 20-30 ms (more on a busy machine; sources compiled again without a bytecode cache)
+# before its first write, longer than most kill delays, so nearly every kill hit an import
+# and on a loaded machine all of them did (nothing committed: reported_max 0).
+from kiosk.store.database import Database
+from kiosk.store.kv import begin_session
+from kiosk.store.outbox import Outbox
+
 
 def writer(path: Path, report_fd: int) -> None:
     """The child: append forever, reporting each committed seq."""
-    from kiosk.store.database import Database
-    from kiosk.store.kv import begin_session
-    from kiosk.store.outbox import Outbox
-
     db = Database(path)
     session = begin_session(db)
     outbox = Outbox(db, kiosk_id="kiosk-kill", session=session)
