@@ -39,6 +39,7 @@ from kiosk.core.photo.detect import (
     measure_head,
 )
 from kiosk.core.photo.guidance import PhotoGuide
+from kiosk.core.photo.landmarks import default_detector
 from kiosk.core.photo.rules import load_rule_set
 from simulators.camera.photo_cases import PhotoCase, cases, good_print
 from simulators.camera.scene import (
@@ -52,11 +53,13 @@ from simulators.camera.scene import (
 from simulators.camera.simulator import CameraSimulator
 
 
-def guidance_fps(frames: int) -> tuple[float, float, Counter[str]]:
+def guidance_fps(
+    frames: int, detector: FaceDetector | None = None
+) -> tuple[float, float, Counter[str]]:
     """Frames per second and the median ms per frame of the guidance, and the advice counts."""
     sim = CameraSimulator()
     preview = [f for f in (sim.render_frame(1280, 720) for _ in range(frames)) if f is not None]
-    guide = PhotoGuide(HaarFaceDetector(), rule_set=load_rule_set("jp-passport"))
+    guide = PhotoGuide(detector or default_detector(), rule_set=load_rule_set("jp-passport"))
     times = []
     states: Counter[str] = Counter()
     for frame in preview:
@@ -66,11 +69,11 @@ def guidance_fps(frames: int) -> tuple[float, float, Counter[str]]:
     return len(times) / sum(times), statistics.median(times) * 1000, states
 
 
-def shutter_to_verdict(repeats: int = 5) -> float:
+def shutter_to_verdict(repeats: int = 5, detector: FaceDetector | None = None) -> float:
     """Median ms from a 2592x1944 still to the jp-passport report."""
     still, _ = passport_still(look="photo")
     rules = load_rule_set("jp-passport")
-    detector = HaarFaceDetector()
+    detector = detector or default_detector()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -81,8 +84,9 @@ def shutter_to_verdict(repeats: int = 5) -> float:
 
 
 def verdict_table(look: str) -> None:
-    """Print correct/wrong per rule over the photo cases, for both rule sets."""
-    detector = HaarFaceDetector()
+    """Print correct/wrong per rule over the photo cases, for both rule sets (the chosen
+    detector; bench/photo_detectors.py has the table on every real face)."""
+    detector = default_detector()
     photo_cases: tuple[PhotoCase, ...] = cases(look)
     for rule_set_id in ("jp-passport", "icao"):
         rules = load_rule_set(rule_set_id)
@@ -223,10 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=200, help="preview frames to time")
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
-    fps, median_ms, states = guidance_fps(args.frames)
-    print(f"guidance on 1280x720, one core: {fps:.1f} frames/s (median {median_ms:.1f} ms/frame)")
-    print(f"  advice over the session script: {dict(states)}")
-    print(f"shutter to verdict (2592x1944 still, jp-passport): {shutter_to_verdict():.0f} ms")
+    for name, detector in (("dlib hog+68 (chosen)", default_detector()), ("haar alt2", None)):
+        detector = detector or HaarFaceDetector()
+        fps, median_ms, states = guidance_fps(args.frames, detector)
+        print(
+            f"{name}: guidance on 1280x720, one core: {fps:.1f} frames/s "
+            f"(median {median_ms:.1f} ms/frame)"
+        )
+        print(f"  advice over the session script: {dict(states)}")
+        shutter = shutter_to_verdict(detector=detector)
+        print(f"  shutter to verdict (2592x1944 still, jp-passport): {shutter:.0f} ms")
     verdict_table("photo")
     verdict_table("drawn")
     detector_comparison()

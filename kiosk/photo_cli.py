@@ -41,7 +41,8 @@ from PIL import Image as PilImage
 
 from kiosk.core.photo.checks import PhotoReport, VerdictStatus, check_photo
 from kiosk.core.photo.crop import JPEG_QUALITY, CropRefusedError, crop_still
-from kiosk.core.photo.detect import HaarFaceDetector, Image, measure_head
+from kiosk.core.photo.detect import Image, measure_head
+from kiosk.core.photo.landmarks import default_detector
 from kiosk.core.photo.rules import RuleSet, available_rule_sets, load_rule_set
 from kiosk.core.photo.sheet import PAPERS, SheetError, plan_sheet, render_sheet
 from kiosk.errors import ConfigError
@@ -155,7 +156,7 @@ def format_report(report: PhotoReport, rule_set: RuleSet) -> str:
 
 def _check(args: argparse.Namespace, rule_set: RuleSet, out: TextIO) -> int:
     image = read_image(args.image)
-    report = check_photo(image, rule_set, HaarFaceDetector())
+    report = check_photo(image, rule_set, default_detector())
     status = exit_status(report)
     verdict = verdict_line(report, reviewed=args.reviewed)
     if args.json:
@@ -199,7 +200,7 @@ def write_print(image: Image, path: Path, dpi: int) -> None:
 
 def _crop(args: argparse.Namespace, rule_set: RuleSet, out: TextIO, err: TextIO) -> int:
     image = read_image(args.image)
-    detections = HaarFaceDetector().detect(image)
+    detections = default_detector().detect(image)
     if len(detections) != 1:
         err.write(f"{args.image}: needs exactly one face, found {len(detections)}\n")
         return EXIT_FAIL

@@ -18,8 +18,8 @@ from typing import Any
 
 import cv2
 
-from kiosk.core.photo.detect import HaarFaceDetector
 from kiosk.core.photo.guidance import PhotoGuide
+from kiosk.core.photo.landmarks import default_detector
 from kiosk.core.photo.rules import load_rule_set
 from simulators.camera.simulator import CameraSimulator
 
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kiosk sim camera: cannot write {args.video}", file=sys.stderr)
             return 2
     total = args.frames or sum(s.frames for s in simulator.script)
-    guide = PhotoGuide(HaarFaceDetector(), rule_set=load_rule_set(args.rules))
+    guide = PhotoGuide(default_detector(), rule_set=load_rule_set(args.rules))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
     for index in range(total):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from kiosk.core.photo.crop import crop_still, plan_crop
+from kiosk.core.photo.crop import crop_still, cut_print, plan_crop
 from kiosk.core.photo.detect import FaceDetector, measure_head
 from kiosk.core.photo.rules import RuleSet
 from simulators.camera.scene import Image, Person, Scene, passport_still, render
@@ -37,9 +37,13 @@ NO_FACE_RULES = frozenset(
         "exposure",
         "lighting_balance",
         "sharpness",
+        "lens_glare",
+        "lens_tint",
     }
 )
-NO_EYES_RULES = frozenset({"roll_deg", "eye_distance_px", "eyes_open", "eyes_visible"})
+NO_EYES_RULES = frozenset(
+    {"roll_deg", "eye_distance_px", "eyes_open", "eyes_visible", "lens_glare", "lens_tint"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,9 @@ def good_print(detector: FaceDetector, rule_set: RuleSet, **person: object) -> I
     return crop_still(still, geometry, rule_set)
 
 
+Make = Callable[[Image, FaceDetector, RuleSet], Image]
+
+
 def _warp(image: Image, matrix: np.ndarray) -> Image:
     h, w = image.shape[:2]
     out = cv2.warpAffine(image, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
@@ -91,9 +98,17 @@ def _shift(base: Image, _d: FaceDetector, _r: RuleSet) -> Image:
     return _warp(base, np.array([[1, 0, 0.1 * w], [0, 1, 0]], dtype=np.float32))
 
 
-def _rotate(base: Image, _d: FaceDetector, _r: RuleSet) -> Image:
-    h, w = base.shape[:2]
-    return _warp(base, cv2.getRotationMatrix2D((w / 2, h * 0.45), 8, 1.0))
+def _rotate(look: str) -> Make:
+    """The person tilts the head 8° in front of the camera: the rolled still, cut where the
+    level one was (rotating the print itself would smear the hair at its edges into its
+    corners, a backdrop no camera films)."""
+
+    def make(_base: Image, detector: FaceDetector, rule_set: RuleSet) -> Image:
+        still = good_still(look=look)
+        plan = plan_crop(measure_head(still, detector.detect(still)[0]), STILL_W, STILL_H, rule_set)
+        return cut_print(good_still(look=look, roll_deg=8.0), plan, rule_set)
+
+    return make
 
 
 def _gain(factor: float) -> Callable[[Image, FaceDetector, RuleSet], Image]:
@@ -104,18 +119,43 @@ def _gain(factor: float) -> Callable[[Image, FaceDetector, RuleSet], Image]:
     return make
 
 
+def _overexpose(base: Image, detector: FaceDetector, rule_set: RuleSet) -> Image:
+    """1.6 times as bright, or more: as far as brings the face's median grey to 250 (a darker
+    face needs more light to be overexposed)."""
+    found = detector.detect(base)
+    factor = 1.6
+    if found:
+        f = found[0].face
+        gray = cv2.cvtColor(base, cv2.COLOR_BGR2GRAY)
+        inner = gray[f.y + f.h // 5 : f.bottom - f.h // 5, f.x + f.w // 5 : f.right - f.w // 5]
+        factor = max(factor, 250.0 / max(1.0, float(np.median(inner))))
+    return _gain(factor)(base, detector, rule_set)
+
+
 def _blur(base: Image, _d: FaceDetector, _r: RuleSet) -> Image:
     return np.asarray(cv2.GaussianBlur(base, (0, 0), 6), dtype=np.uint8)
 
 
-def _side_light(base: Image, _d: FaceDetector, _r: RuleSet) -> Image:
-    # Light from the image's left: the astronaut is already lit a little from that side, so
-    # the ramp adds to her own imbalance rather than cancelling it.
-    ramp = np.linspace(1.25, 0.45, base.shape[1], dtype=np.float32)[None, :, None]
+def _brighter_side_is_left(base: Image, detector: FaceDetector) -> bool:
+    """Whether the face in ``base`` is lit more from the image's left (its own light)."""
+    found = detector.detect(base)
+    if not found:
+        return True
+    f = found[0].face
+    gray = cv2.cvtColor(base, cv2.COLOR_BGR2GRAY)
+    inner = gray[f.y + f.h // 4 : f.bottom - f.h // 4, f.x + f.w // 5 : f.right - f.w // 5]
+    half = inner.shape[1] // 2
+    return bool(inner[:, :half].mean() >= inner[:, half:].mean())
+
+
+def _side_light(base: Image, detector: FaceDetector, _r: RuleSet) -> Image:
+    # Light from the side the face is already lit from (the astronaut: the image's left;
+    # Biden: the right), so the ramp adds to the face's own imbalance, never cancels it.
+    ramp = np.linspace(1.25, 0.45, base.shape[1], dtype=np.float32)
+    if not _brighter_side_is_left(base, detector):
+        ramp = ramp[::-1]
+    ramp = ramp[None, :, None]
     return np.asarray(np.clip(base.astype(np.float32) * ramp, 0, 255), dtype=np.uint8)
-
-
-Make = Callable[[Image, FaceDetector, RuleSet], Image]
 
 
 def _eyes_closed(look: str) -> Make:
@@ -179,8 +219,14 @@ def cases(look: str = "drawn") -> tuple[PhotoCase, ...]:
         PhotoCase(
             "shifted", _shift, frozenset({"centre_offset_ratio"}), frozenset({"side_margin_mm"})
         ),
-        # A rolled head is also wider in the print: its side margins may go.
-        PhotoCase("rotated", _rotate, frozenset({"roll_deg"}), frozenset({"side_margin_mm"})),
+        # A rolled head is also wider in the print: its side margins may go; rolled voluminous
+        # hair reaches the print's corners, where the backdrop and the crown may go with it.
+        PhotoCase(
+            "rotated",
+            _rotate(look),
+            frozenset({"roll_deg"}),
+            frozenset({"side_margin_mm"}) | BACKDROP | HEAD_GEOMETRY,
+        ),
         PhotoCase(
             "darkened",
             _gain(0.3),
@@ -189,7 +235,7 @@ def cases(look: str = "drawn") -> tuple[PhotoCase, ...]:
             # rule is not measured, which is a fail too.
             NO_FACE_RULES | {"face_count", "background_luminance"},
         ),
-        PhotoCase("overexposed", _gain(1.6), frozenset({"exposure"}), HEAD_GEOMETRY),
+        PhotoCase("overexposed", _overexpose, frozenset({"exposure"}), HEAD_GEOMETRY),
         PhotoCase("blurred", _blur, frozenset({"sharpness"})),
         PhotoCase(
             "side_lit",
@@ -200,8 +246,8 @@ def cases(look: str = "drawn") -> tuple[PhotoCase, ...]:
         PhotoCase(
             "eyes_closed",
             _eyes_closed(look),
-            frozenset({"eyes_visible", "eyes_open"}),
-            # NOTE: without the dark eyes the Haar face cascade may lose the whole face.
+            # The landmarks find closed eyes (eyes_visible may pass) and read the lids shut.
+            frozenset({"eyes_open"}),
             NO_EYES_RULES | NO_FACE_RULES | {"face_count"},
         ),
         PhotoCase("busy_background", _busy(look), BACKDROP, HEAD_GEOMETRY),

@@ -28,11 +28,16 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from kiosk.core.photo.detect import FaceDetection, FaceDetector, HaarFaceDetector, Image
+from kiosk.core.photo.checks import PhotoReport, check_photo
+from kiosk.core.photo.crop import crop_still
+from kiosk.core.photo.detect import FaceDetection, FaceDetector, Image, measure_head
+from kiosk.core.photo.landmarks import DlibFaceDetector
+from kiosk.core.photo.rules import RuleSet
 from simulators.camera.real_faces import FACES
 from simulators.camera.scene import PALE_BACKDROP, PersonTruth, passport_still
 
-DETECTOR: FaceDetector = HaarFaceDetector()
+# The detector chosen by bench/photo_detectors.py (the kiosk's default_detector()).
+DETECTOR: FaceDetector = DlibFaceDetector()
 REAL_FACES = tuple(FACES)  # astronaut, obama, biden
 STILL_W, STILL_H, STILL_SCALE = 2048, 1536, 1.9
 
@@ -76,10 +81,10 @@ def _backdrop_mask(image: Image) -> np.ndarray:
 def widen_hair(image: Image, truth: PersonTruth, grow_px: int) -> tuple[Image, PersonTruth]:
     """The hair made ``grow_px`` wider on each side (mask dilation), face and ears unchanged.
 
-    The head's mask from the crown down to the middle of the ears is dilated; the new ring
-    (backdrop before: never over the face or the ears) gets the hair colour sampled just under
-    the crown. The truth's ``head_left``/``head_right`` move out; the face
-    outline stays where it was.
+    The head's mask from the crown down to the middle of the ears is dilated; the new ring and
+    the head's blended fringe (never the face, never the ears' inner part) get the hair's
+    colour: the median of the head's top quarter. The truth's ``head_left``/``head_right``
+    move out; the face outline stays where it was.
     """
     out = image.copy()
     # The person is everything but the backdrop reached from the top corners (a pale eye
@@ -97,15 +102,29 @@ def widen_hair(image: Image, truth: PersonTruth, grow_px: int) -> tuple[Image, P
     grown = cv2.dilate(band.astype(np.uint8), kernel).astype(bool)
     grown[: max(0, crown_y)] = False  # the crown keeps its height: only the sides grow
     grown[ears_y:] = False
-    ring = grown & ~person
-    d = eye_distance(truth)
-    cx = round((truth.left_eye[0] + truth.right_eye[0]) / 2)
-    sample = image[crown_y + 2 : crown_y + 2 + max(3, round(0.1 * d)), cx - 5 : cx + 5]
-    hair = np.median(sample.reshape(-1, 3), axis=0).astype(np.uint8)
+    # The head's own fringe (its edge blended with the backdrop) goes under the new hair too.
+    core = cv2.erode(band.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    ring = grown & ~core
+    ring &= ~_inside_face(truth, image.shape[:2])
+    top = image[crown_y : crown_y + max(4, (chin_y - crown_y) // 4)]
+    top_person = person[crown_y : crown_y + max(4, (chin_y - crown_y) // 4)]
+    hair = np.median(top[top_person].reshape(-1, 3), axis=0).astype(np.uint8)
     out[ring] = hair
     return out, replace(
         truth, head_left=truth.head_left - grow_px, head_right=truth.head_right + grow_px
     )
+
+
+def _inside_face(truth: PersonTruth, shape: tuple[int, ...]) -> np.ndarray:
+    """The face itself (between the outline's ends, from the brows down): never painted over."""
+    mask = np.zeros(shape[:2], np.uint8)
+    if truth.face_left is None or truth.face_right is None:
+        return mask.astype(bool)
+    d = eye_distance(truth)
+    eye_y = (truth.left_eye[1] + truth.right_eye[1]) / 2
+    x0, x1 = round(truth.face_left), round(truth.face_right)
+    cv2.rectangle(mask, (x0, round(eye_y - 0.45 * d)), (x1, round(truth.chin[1])), 1, -1)
+    return mask.astype(bool)
 
 
 def add_glasses(
@@ -125,7 +144,7 @@ def add_glasses(
         frame_px: frame line width; default 1.5 % (thin) or 6 % (thick) of the eye distance.
         thick: a heavy dark frame instead of a thin metal one.
         tint: 0 clear lenses … 1 black (sunglasses); the eyes darken by that share.
-        glare: a bright reflection on each lens, over the upper part of the eye.
+        glare: a bright reflection on each lens, over its upper outer part and the lid.
     """
     out = image.astype(np.float32)
     d = eye_distance(truth)
@@ -142,18 +161,20 @@ def add_glasses(
     if glare:
         spot = np.zeros(image.shape[:2], np.float32)
         for x, y in centres:
+            # A window's reflection: over the upper, outer part of the lens and the lid.
+            outward = -1 if x < (centres[0][0] + centres[1][0]) / 2 else 1
             cv2.ellipse(
                 spot,
-                (round(x - 0.05 * d), round(y - 0.06 * d)),
-                (round(0.11 * d), round(0.07 * d)),
-                -20,
+                (round(x + outward * 0.07 * d), round(y - 0.08 * d)),
+                (round(0.16 * d), round(0.09 * d)),
+                -20 * outward,
                 0,
                 360,
                 1.0,
                 -1,
             )
-        spot = cv2.GaussianBlur(spot, (0, 0), 0.02 * d)[..., None]
-        out = out * (1 - spot) + 250.0 * spot
+        soft = np.asarray(cv2.GaussianBlur(spot, (0, 0), 0.02 * d), np.float32)[..., None]
+        out = out * (1 - soft) + 250.0 * soft
     line = max(1, round(width))
     for c in centres:
         cv2.ellipse(out, c, lens, 0, 0, 360, colour, line, cv2.LINE_AA)
@@ -172,3 +193,20 @@ def child_still(face: str) -> tuple[Image, PersonTruth]:
 def low_still(face: str) -> tuple[Image, PersonTruth]:
     """An adult's face small and low in the frame (seated in a wheelchair)."""
     return still(face, scale=STILL_SCALE * 0.8, cy=STILL_H * 0.66)
+
+
+def print_of(image: Image, rule_set: RuleSet) -> Image:
+    """The rule set's print cut from a still (the detector's first face; crop refusals raise)."""
+    geometry = measure_head(image, detect_cached(DETECTOR, image)[0])
+    return crop_still(image, geometry, rule_set)
+
+
+def check_still(image: Image, rule_set: RuleSet) -> PhotoReport:
+    """Crop a still to ``rule_set`` and check the print, as the booth does."""
+    printed = print_of(image, rule_set)
+    return check_photo(printed, rule_set, DETECTOR, detections=detect_cached(DETECTOR, printed))
+
+
+def failed_rules(report: PhotoReport) -> set[str]:
+    """The rules a report failed or could not measure."""
+    return {v.rule.name for v in report.failed}

@@ -102,12 +102,13 @@ def test_check_of_two_people_fails_and_prints_every_rule_with_its_range(
     cv2.imwrite(str(path), render(Scene(width=827, height=1063, people=people)))
     assert main(["check", str(path), "--rules", "icao"]) == EXIT_FAIL
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1 + 14 + 1
+    assert len(lines) == 1 + 16 + 1
     assert "FAIL" in lines[2] and "face_count" in lines[2] and "allowed 1 faces" in lines[2]
     assert lines[-1] == (
-        "verdict: FAIL, 2 of 14 rules failed (face_count, background_uniformity); "
-        "9 could not be measured (head_height_ratio, centre_offset_ratio, roll_deg, "
-        "eye_distance_px, eyes_visible, eyes_open, exposure, lighting_balance, sharpness)"
+        "verdict: FAIL, 2 of 16 rules failed (face_count, background_uniformity); "
+        "11 could not be measured (head_height_ratio, centre_offset_ratio, roll_deg, "
+        "eye_distance_px, eyes_visible, eyes_open, lens_glare, lens_tint, exposure, "
+        "lighting_balance, sharpness)"
     )
 
 

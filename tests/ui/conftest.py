@@ -32,7 +32,7 @@ from kiosk.core.handover import (
 )
 from kiosk.core.handover.tokens import HandoverTrust
 from kiosk.core.health_events import HealthEventRecorder
-from kiosk.core.photo.detect import HaarFaceDetector
+from kiosk.core.photo.landmarks import default_detector
 from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
 from kiosk.core.tickets import TicketService
 from kiosk.core.trust import KeyPurpose, TrustList
@@ -61,7 +61,7 @@ from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import config_data
 from tests.ui.diagnostics_support import make_diagnostics_ui  # noqa: F401 - a fixture
 
-PHOTO_DETECTOR = HaarFaceDetector()  # loading the cascades once keeps the tests short
+PHOTO_DETECTOR = default_detector()  # loading the model once keeps the tests short
 TAKE_TICKET_S = 2.0  # the shortest the config allows: tests wait for the screen to go home
 
 

@@ -101,7 +101,8 @@ def test_a_blink_at_the_shutter_says_what_was_wrong_and_offers_only_a_retake(
 
     assert vm.property("passed") is False
     keys = vm.property("problemKeys")
-    assert "photo.problem.eyes_visible" in keys
+    # The landmarks find the closed eyes and read the lids shut (eyes_open, not eyes_visible).
+    assert "photo.problem.eyes_open" in keys
     assert "photo.problem.roll_deg" not in keys  # unmeasurable without eyes: not "tilted"
     assert not find_item(booth.ui, "photoAcceptButton").isVisible()
     vm.accept()  # refused: nothing happens

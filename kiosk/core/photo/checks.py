@@ -12,7 +12,8 @@ when the value could not be measured (no single face) — which is not a pass.
 Measures (all on the face of the one detected person):
 
 * exposure: median grey level of the inner face (middle 60 % of the face box);
-* lighting_balance: ``|left − right| / mean`` of the inner face's halves;
+* lighting_balance: ``|left − right| / mean`` of the cheeks (landmarks), else of the inner
+  face's halves;
 * sharpness: variance of the Laplacian of the face box resized to 128x128 (resizing makes it
   independent of the resolution). 128 px, not more: scikit-image's astronaut, a real but
   small portrait (a 100 px face), is as sharp as it can be at that scale (236) and fails
@@ -20,9 +21,15 @@ Measures (all on the face of the one detected person):
   gone and no threshold separates it from a blurred drawn face. The value still depends on
   the face's texture (drawn faces read 3x higher), which is why it is a threshold, not a
   measure of focus in mm;
-* eyes_open: ``(p95 − p5)`` grey level inside each eye box over the face's median (open
-  eyes show white sclera and a dark iris; a closed lid is skin); the smaller of the two;
-* background: spread and median grey level of :func:`~kiosk.core.photo.detect.backdrop_samples`.
+* eyes_open: the eye aspect ratio of the lids' landmarks (:mod:`~kiosk.core.photo.landmarks`),
+  the smaller of the two eyes; not measured without landmarks (a Haar detection: its eye
+  boxes cannot tell lids from glasses frames, see README);
+* lens_glare, lens_tint: glare on glasses and tinted lenses (:mod:`~kiosk.core.photo.glasses`);
+* the crown: with voluminous hair the Ministry's rule (``HeadGeometry.crown_rule_applied``),
+  said in the head-size and top-margin verdicts' detail and in :attr:`PhotoReport.notes`;
+* sides: with landmarks the face outline and the ears, never the hair;
+* background: spread (standard deviation) and median grey level of
+  :func:`~kiosk.core.photo.detect.backdrop_samples` (the person's hair taken out).
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ from kiosk.core.photo.detect import (
     to_bgr,
     to_gray,
 )
+from kiosk.core.photo.glasses import measure_lenses
+from kiosk.core.photo.landmarks import eye_aspect_ratio, eye_points
 from kiosk.core.photo.rules import Rule, RuleSet
 
 logger = logging.getLogger(__name__)
@@ -119,6 +128,14 @@ class PhotoReport:
     elapsed_s: float = 0.0
 
     @property
+    def notes(self) -> tuple[str, ...]:
+        """How the photo was measured where a rule allows a choice: ``crown_rule`` when the
+        crown was taken by the Ministry's rule for voluminous hair."""
+        if self.geometry is not None and self.geometry.crown_rule_applied:
+            return ("crown_rule",)
+        return ()
+
+    @property
     def passed(self) -> bool:
         """True when every verdict passed (review items included: they are not passes)."""
         return all(v.passed for v in self.verdicts)
@@ -152,6 +169,7 @@ class PhotoReport:
             "rules": self.rule_set,
             "passed": self.passed,
             "faces": self.faces,
+            "notes": list(self.notes),
             "verdicts": [v.as_dict() for v in self.verdicts],
         }
 
@@ -165,6 +183,8 @@ class FaceMeasures:
     sharpness: float
     eyes_open: float | None
     eyes_visible: int
+    lens_glare: float | None = None
+    lens_tint: float | None = None
 
 
 def measure_face(gray: Image, detection: FaceDetection) -> FaceMeasures:
@@ -179,18 +199,47 @@ def measure_face(gray: Image, detection: FaceDetection) -> FaceMeasures:
     exposure = float(np.median(inner))
     half = inner.shape[1] // 2
     left, right = float(inner[:, :half].mean()), float(inner[:, half:].mean())
+    if len(detection.landmarks) == 68:
+        # The cheeks, placed by the landmarks: a rolled head's box halves hold hair and
+        # backdrop on one side, the cheeks never do.
+        left, right = _cheek_means(gray, detection.landmarks)
     balance = abs(left - right) / max(1.0, (left + right) / 2)
     box = gray[max(0, f.y) : min(height, f.bottom), max(0, f.x) : min(width, f.right)]
     resized = cv2.resize(box, (SHARPNESS_SIZE, SHARPNESS_SIZE), interpolation=cv2.INTER_AREA)
     sharpness = float(cv2.Laplacian(resized, cv2.CV_64F).var())
-    openness: list[float] = []
-    for e in detection.eyes:
-        region = gray[e.y + e.h // 4 : e.bottom - e.h // 4, e.x + e.w // 4 : e.right - e.w // 4]
-        if region.size:
-            spread = float(np.percentile(region, 95) - np.percentile(region, 5))
-            openness.append(spread / max(1.0, exposure))
-    eyes_open = min(openness) if len(openness) == 2 else None
-    return FaceMeasures(exposure, balance, sharpness, eyes_open, len(detection.eyes))
+    eyes_open: float | None = None
+    if len(detection.landmarks) == 68:
+        eyes_open = min(
+            eye_aspect_ratio(eye_points(detection, left=True)),
+            eye_aspect_ratio(eye_points(detection, left=False)),
+        )
+    lenses = measure_lenses(gray, detection, exposure)
+    return FaceMeasures(
+        exposure,
+        balance,
+        sharpness,
+        eyes_open,
+        len(detection.eyes),
+        lenses.glare,
+        lenses.tint,
+    )
+
+
+def _cheek_means(gray: Image, marks: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+    """Mean grey of the cheek on the image's left and right: squares of 0.3 eye distances
+    half-way between the nose tip (point 30) and the jaw (points 3 and 13)."""
+    d = max(1.0, float(np.hypot(marks[42][0] - marks[39][0], marks[42][1] - marks[39][1])))
+    half = max(1, round(0.15 * d * 2))  # inner eye corners are ~0.5 eye distances apart
+    height, width = gray.shape[:2]
+    means = []
+    for jaw in (3, 13):
+        x = round((marks[jaw][0] + marks[30][0]) / 2)
+        y = round((marks[jaw][1] + marks[30][1]) / 2)
+        patch = gray[
+            max(0, y - half) : min(height, y + half), max(0, x - half) : min(width, x + half)
+        ]
+        means.append(float(patch.mean()) if patch.size else float("nan"))
+    return means[0], means[1]
 
 
 def check_photo(
@@ -233,11 +282,17 @@ def check_photo(
         values["exposure"] = (float(np.median(centre)), "no face found: image centre")
     if geometry is not None and face is not None:
         g = geometry
-        crown_note = (
-            "crown from the backdrop"
-            if g.crown_found
-            else ("crown estimated: backdrop not plain or head cut off at the top")
-        )
+        if g.crown_rule_applied:
+            crown_note = (
+                "voluminous hair: crown taken as far above the eye line as the chin is below"
+                " it (MOFA rule; the hair may be trimmed)"
+            )
+        elif g.crown_found:
+            crown_note = "crown from the backdrop"
+        else:
+            crown_note = "crown estimated: backdrop not plain or head cut off at the top"
+        landmarked = len(g.face.landmarks) == 68
+        side_note = "face outline and ears (not the hair)" if landmarked else "head with its hair"
         values.update(
             {
                 "head_height_mm": (g.head_height / px_per_mm, crown_note),
@@ -245,11 +300,11 @@ def check_photo(
                 "top_margin_mm": (g.crown_y / px_per_mm, crown_note),
                 "bottom_margin_mm": (
                     (height - g.chin_y) / px_per_mm,
-                    "chin estimated from the face box",
+                    "chin from the jaw line" if landmarked else "chin estimated from the face box",
                 ),
                 "side_margin_mm": (
                     min(g.left_x, width - 1 - g.right_x) / px_per_mm,
-                    f"head {g.left_x:.0f}–{g.right_x:.0f} px of {width}",
+                    f"{side_note} {g.left_x:.0f}–{g.right_x:.0f} px of {width}",
                 ),
                 "centre_offset_ratio": (abs(g.centre_x - width / 2) / width, ""),
                 "roll_deg": (g.roll_deg, "" if g.roll_deg is not None else "needs two eyes"),
@@ -260,7 +315,17 @@ def check_photo(
                 "eyes_visible": (float(face.eyes_visible), ""),
                 "eyes_open": (
                     face.eyes_open,
-                    "" if face.eyes_open is not None else "needs two eyes",
+                    "lids' eye aspect ratio"
+                    if face.eyes_open is not None
+                    else "needs the eye landmarks",
+                ),
+                "lens_glare": (
+                    face.lens_glare,
+                    "share of the lens area" if face.lens_glare is not None else "needs two eyes",
+                ),
+                "lens_tint": (
+                    face.lens_tint,
+                    "round the eye / cheek" if face.lens_tint is not None else "needs two eyes",
                 ),
                 "exposure": (face.exposure, ""),
                 "lighting_balance": (face.lighting_balance, ""),

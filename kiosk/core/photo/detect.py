@@ -108,11 +108,15 @@ class FaceDetection:
     Attributes:
         face: the face box.
         eyes: eye boxes inside the face, at most two, left to right in the image.
+        pupils: eye centres, left to right (refined), when known.
+        landmarks: the 68 iBUG points when a landmark detector placed them
+            (:mod:`kiosk.core.photo.landmarks`), else empty.
     """
 
     face: Box
     eyes: tuple[Box, ...] = ()
     pupils: tuple[tuple[float, float], ...] = ()
+    landmarks: tuple[tuple[float, float], ...] = ()
 
     @property
     def eye_centres(self) -> tuple[tuple[float, float], ...]:
@@ -128,6 +132,7 @@ class FaceDetection:
             self.face.mapped(scale, left, top),
             tuple(e.mapped(scale, left, top) for e in self.eyes),
             tuple(((x - left) * scale, (y - top) * scale) for x, y in self.pupils),
+            tuple(((x - left) * scale, (y - top) * scale) for x, y in self.landmarks),
         )
 
 
@@ -341,7 +346,9 @@ def backdrop_samples(image: Image, face: Box | None) -> npt.NDArray[np.uint8]:
     """Backdrop pixels: the top corners beside the head (above the shoulders), as (N, 3) BGR.
 
     Each corner is as wide as the gap between the image edge and the face box minus a margin
-    of half a face width (hair and ears), and as tall as the face box top.
+    of half a face width (hair and ears), and as tall as the face box top. The person's hair is
+    left out (:func:`_hair_mask`): hair that reaches the print's edges (trimmed by the
+    Ministry's crown rule) is not backdrop, while clutter of other colours stays in.
     """
     bgr = to_bgr(image)
     height, width = bgr.shape[:2]
@@ -350,13 +357,87 @@ def backdrop_samples(image: Image, face: Box | None) -> npt.NDArray[np.uint8]:
         return strip.reshape(-1, 3)
     depth = max(4, min(face.y + face.h // 2, height))
     margin = face.w // 2
-    left = bgr[:depth, : max(0, face.x - margin)]
-    right = bgr[:depth, min(width, face.right + margin) :]
-    top = bgr[: max(0, face.y - face.h // 2)]
-    parts = [p.reshape(-1, 3) for p in (left, right, top) if p.size]
-    if not parts:
+    region = np.zeros((height, width), bool)
+    region[:depth, : max(0, face.x - margin)] = True
+    region[:depth, min(width, face.right + margin) :] = True
+    region[: max(0, face.y - face.h // 2)] = True
+    if not region.any():
         return bgr[: max(1, height // 20)].reshape(-1, 3)
-    return np.concatenate(parts)
+    hair = _hair_mask(bgr, face, bgr[region])
+    kept = region & ~hair
+    # NOTE: hair that covers most of the corners leaves too little to judge a backdrop by:
+    # then the whole region is judged, as before.
+    if kept.sum() < PERSON_MAX_SHARE * region.sum():
+        kept = region
+    return np.asarray(bgr[kept], dtype=np.uint8)
+
+
+PERSON_MASK_STEP = 4  # the hair's mask is found on a 1/4-size image (speed on 5 MP)
+# At least this share of the corners must be left once the hair is taken out; less, and the
+# corners are judged whole (the astronaut's hair, trimmed at the print's edges, leaves 0.7).
+PERSON_MAX_SHARE = 0.35
+HAIR_COLOUR_DISTANCE = 45.0  # BGR distance from the hair's median colour still counted as hair
+HAIR_SPREAD_K = 1.0  # …or the hair patch's own spread (1.5 took a busy backdrop's lines for hair)
+
+
+def _hair_mask(bgr: Image, face: Box, samples: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """The hair joined to the head (full size): pixels that differ from the backdrop, have the
+    colour of the hair just above the face (and, when it differs, of the hair under the top
+    of the head: short dark hair over a high forehead) and are joined to it, holes included.
+    Clutter of other colours is never taken for hair, so a busy backdrop still fails."""
+    height, width = bgr.shape[:2]
+    pick = samples[:: max(1, len(samples) // 20000)].astype(np.float32)
+    colour = np.median(pick, axis=0)
+    # The spread of the pixels near the median only: hair in the samples must not widen it.
+    near = pick[np.linalg.norm(pick - colour, axis=1) < 3 * BACKDROP_MIN_DISTANCE]
+    spread = float(np.mean(np.std(near, axis=0))) if len(near) > 10 else BUSY_BACKDROP_STD
+    limit = max(BACKDROP_MIN_DISTANCE, BACKDROP_SPREAD_K * spread)
+    step = PERSON_MASK_STEP
+    small = bgr[::step, ::step].astype(np.float32)
+    differs = np.linalg.norm(small - colour, axis=-1) > limit
+    hx0, hx1 = max(0, (face.x + face.w // 4) // step), max(0, (face.right - face.w // 4) // step)
+    patches = []
+    # Just above the face box.
+    patches.append(
+        (max(0, (face.y - face.h // 4) // step), max(0, (face.y - face.h // 20) // step))
+    )
+    # Under the top of the head: up from the face while the rows differ (not when the head
+    # runs into the image's top edge: it cannot be told from clutter there).
+    rows = differs[: max(0, face.y // step), hx0:hx1].mean(axis=1) > 0.5 if hx1 > hx0 else None
+    if rows is not None and rows.any():
+        top = len(rows) - 1
+        while top > 0 and rows[top - 1]:
+            top -= 1
+        if top > 0:
+            patches.append((top, min(len(rows), top + max(2, face.h // 10 // step))))
+    person_small = np.zeros(differs.shape, np.uint8)
+    first: npt.NDArray[np.float32] | None = None
+    for hy0, hy1 in patches:
+        patch = small[hy0:hy1, hx0:hx1][differs[hy0:hy1, hx0:hx1]]
+        if len(patch) < 0.5 * max(1, (hy1 - hy0) * (hx1 - hx0)):
+            continue
+        hair = np.median(patch, axis=0)
+        if first is not None and np.linalg.norm(hair - first) <= HAIR_COLOUR_DISTANCE:
+            continue  # the same hair as above the face: nothing new
+        first = hair if first is None else first
+        # Hair has strands lighter and darker than its median: as far as its spread reaches.
+        spread_hair = float(np.linalg.norm(np.std(patch, axis=0)))
+        reach = max(HAIR_COLOUR_DISTANCE, HAIR_SPREAD_K * spread_hair)
+        hairy = differs & (np.linalg.norm(small - hair, axis=-1) < reach)
+        _, labels = cv2.connectedComponents(hairy.astype(np.uint8), connectivity=8)
+        touching = np.unique(labels[hy0:hy1, hx0:hx1])
+        person_small |= np.isin(labels, touching[touching > 0]).astype(np.uint8)
+    if not person_small.any():
+        return np.zeros((height, width), bool)
+    # Holes inside the hair (highlights, the face) are the person too: what the image's border
+    # cannot reach without crossing the hair.
+    _, outside = cv2.connectedComponents((person_small == 0).astype(np.uint8), connectivity=4)
+    border = np.unique(np.concatenate([outside[0], outside[-1], outside[:, 0], outside[:, -1]]))
+    person_small[~np.isin(outside, border[border > 0]) & (person_small == 0)] = 1
+    # The hair's fringe (strands, the blur of its edge) goes with it: two mask pixels.
+    person_small = np.asarray(cv2.dilate(person_small, np.ones((5, 5), np.uint8)), np.uint8)
+    person = cv2.resize(person_small, (width, height), interpolation=cv2.INTER_NEAREST)
+    return np.asarray(person, dtype=bool)
 
 
 def backdrop_model(image: Image, face: Box | None) -> BackdropModel:
@@ -389,6 +470,13 @@ class HeadGeometry:
             without two eyes.
         eye_distance_px: distance between eye centres; None without two eyes.
         backdrop: the backdrop model used.
+        face_left_x: with landmarks, the face outline's left end (jaw line), else None;
+            ``left_x`` is then the outline or the ear beside it, never the hair.
+        face_right_x: its right end.
+        hair_crown_y: the top of the hair when it was taken no further than the Ministry's
+            rule for voluminous hair allows (``crown_y`` is then the rule's crown: as far
+            above the eye line as the chin is below it); None when the crown is the hair's
+            top itself.
     """
 
     face: FaceDetection
@@ -401,6 +489,14 @@ class HeadGeometry:
     roll_deg: float | None
     eye_distance_px: float | None
     backdrop: BackdropModel
+    face_left_x: float | None = None
+    face_right_x: float | None = None
+    hair_crown_y: float | None = None
+
+    @property
+    def crown_rule_applied(self) -> bool:
+        """True when the crown was taken by the Ministry's rule for voluminous hair."""
+        return self.hair_crown_y is not None
 
     @property
     def head_height(self) -> float:
@@ -460,8 +556,56 @@ def _scan_side(image: Image, face: Box, y: float, model: BackdropModel, step: in
     return float(edge)
 
 
+# Hair is voluminous when eye line → top of the hair exceeds this many times eye line → chin:
+# then the Ministry's crown rule applies. Measured (bench/photo_detectors.py) on the real
+# faces: the astronaut 1.16 to 1.26 (her hair stands well above her head), Biden 1.01 to 1.09,
+# Obama 0.88 to 0.97 (every transformation); 1.12 lies between.
+VOLUMINOUS_HAIR_RATIO = 1.12
+# An ear is skin-coloured: within this BGR distance of the cheeks' median colour.
+EAR_SKIN_DISTANCE = 45.0
+EAR_MAX_SHARE = 0.45  # an ear reaches at most this share of the eye distance past the jaw line
+
+
+def _ear_reach(bgr: Image, marks: tuple[tuple[float, float], ...], step: int) -> float:
+    """How far (px) skin goes on past the jaw line by the ear, on the image's left (``step``
+    -1) or right (+1); 0 when hair or backdrop starts at the jaw line."""
+    d = math.dist(marks[39], marks[42])  # inner eye corners: stable under glasses
+    cheek = [marks[i] for i in (1, 2, 15, 14, 29)]
+    samples = []
+    for x, y in cheek:
+        cx = x + (marks[30][0] - x) * 0.3
+        y0, x0 = max(0, round(y) - 2), max(0, round(cx) - 2)
+        samples.append(bgr[y0 : round(y) + 3, x0 : round(cx) + 3].reshape(-1, 3))
+    skin = np.median(np.concatenate(samples).astype(np.float32), axis=0)
+    jaw = (0, 1, 2) if step < 0 else (16, 15, 14)
+    height, width = bgr.shape[:2]
+    reach = 0.0
+    limit = round(EAR_MAX_SHARE * d)
+    for i in jaw:
+        x, y = marks[i]
+        row = min(max(round(y), 0), height - 1)
+        gap = 0
+        for k in range(1, limit + 1):
+            col = round(x) + step * k
+            if not 0 <= col < width:
+                break
+            if np.linalg.norm(bgr[row, col].astype(np.float32) - skin) <= EAR_SKIN_DISTANCE:
+                reach = max(reach, float(k))
+                gap = 0
+            else:
+                gap += 1
+                if gap >= 3:
+                    break
+    return reach
+
+
 def measure_head(image: Image, detection: FaceDetection) -> HeadGeometry:
-    """Measure crown, chin, sides, roll and eye distance of one detected face in ``image``."""
+    """Measure crown, chin, sides, roll and eye distance of one detected face in ``image``.
+
+    With 68 landmarks the chin is the jaw line's bottom (point 8) and the sides are the face
+    outline and the ears beside it (skin past the jaw line), never the hair; without, the
+    chin comes from the face box and the sides from the backdrop scan (hair included).
+    """
     bgr = to_bgr(image)
     face = detection.face
     model = backdrop_model(bgr, face)
@@ -469,7 +613,8 @@ def measure_head(image: Image, detection: FaceDetection) -> HeadGeometry:
         crown_y, crown_found = _scan_crown(bgr, face, model)
     else:
         crown_y, crown_found = max(0.0, face.y - CROWN_ESTIMATE_FACTOR * face.h), False
-    chin_y = face.y + CHIN_FACTOR * face.h
+    marks = detection.landmarks
+    chin_y = marks[8][1] if len(marks) == 68 else face.y + CHIN_FACTOR * face.h
     centres = detection.eye_centres
     roll: float | None = None
     eye_distance: float | None = None
@@ -480,7 +625,28 @@ def measure_head(image: Image, detection: FaceDetection) -> HeadGeometry:
         eye_distance = math.hypot(rx - lx, ry - ly)
         centre_x = (lx + rx) / 2
     eye_y = (centres[0][1] + centres[1][1]) / 2 if len(centres) == 2 else face.y + 0.4 * face.h
-    if model.plain:
+    hair_crown_y: float | None = None
+    below = chin_y - eye_y
+    # MOFA: with voluminous hair the crown is taken as far above the eye line as the chin is
+    # below it, and the hair may be trimmed by the print's top edge. A head that reaches the
+    # image top (crown not found) is voluminous by the same measure when even the visible
+    # part is that tall.
+    if (
+        len(marks) == 68
+        and model.plain
+        and below > 0
+        and eye_y - crown_y > VOLUMINOUS_HAIR_RATIO * below
+    ):
+        hair_crown_y = crown_y
+        crown_y, crown_found = eye_y - below, True
+    face_left: float | None = None
+    face_right: float | None = None
+    if len(marks) == 68:
+        face_left = min(p[0] for p in marks[:17])
+        face_right = max(p[0] for p in marks[:17])
+        left_x = face_left - _ear_reach(bgr, marks, -1)
+        right_x = face_right + _ear_reach(bgr, marks, +1)
+    elif model.plain:
         left_x = _scan_side(bgr, face, eye_y, model, -1)
         right_x = _scan_side(bgr, face, eye_y, model, +1)
     else:
@@ -496,4 +662,7 @@ def measure_head(image: Image, detection: FaceDetection) -> HeadGeometry:
         roll,
         eye_distance,
         model,
+        face_left,
+        face_right,
+        hair_crown_y,
     )

@@ -4,11 +4,15 @@ One frame in, one :class:`Guidance` out, fast enough for the preview (see
 ``bench/photo_guidance.py``). The order of the advice is the order a person can act on it:
 nobody there (or the light so wrong that nobody can be seen), too many people, distance (too
 far / too close), position (off centre), light (too dark or bright on the face: staff are
-asked, the citizen cannot fix it), blur (moving), eyes (closed or hidden), pose (tilted),
-then ok. Light, blur and eyes use the rule set's own exposure and sharpness limits and the
-checks' measures, so the preview says "ok" only to what the still will pass. The head is
-measured like the checks do (crown from the plain backdrop, chin from the face box), so "ok"
-means the still can be cropped to the rules.
+asked, the citizen cannot fix it), blur (moving), eyes (closed or hidden), glasses (glare on
+the lenses, tinted lenses), pose (tilted), then ok. Light, blur, eyes and glasses use the
+rule set's own limits and the checks' measures, so the preview says "ok" only to what the
+still will pass. The head is measured like the checks do (crown from the plain backdrop,
+chin and sides from the landmarks), so "ok" means the still can be cropped to the rules.
+
+Every sentence speaks to the person photographed (a child too), except when a helper is in
+the frame: two faces, one centred and one beside it, get "Helper: please step out of the
+picture" (``audience`` ``helper``); two people side by side are asked to come one at a time.
 
 Directions are said from the citizen's point of view: the camera looks at them, so a face on
 the image's left is a person standing too far to *their* right, who is asked to move left.
@@ -25,7 +29,14 @@ import numpy as np
 
 from kiosk.core.photo.checks import measure_face
 from kiosk.core.photo.crop import CropRefusedError, plan_crop
-from kiosk.core.photo.detect import FaceDetector, HeadGeometry, Image, measure_head, to_gray
+from kiosk.core.photo.detect import (
+    FaceDetection,
+    FaceDetector,
+    HeadGeometry,
+    Image,
+    measure_head,
+    to_gray,
+)
 from kiosk.core.photo.rules import RuleSet
 
 logger = logging.getLogger(__name__)
@@ -42,6 +53,7 @@ class GuidanceState(enum.StrEnum):
     LIGHTING = "lighting"
     BLURRED = "blurred"
     EYES_NOT_SEEN = "eyes_not_seen"
+    GLASSES = "glasses"  # glare on the lenses, or tinted lenses
     TILTED = "tilted"
     CAMERA_MOVING = "camera_moving"  # a motorised mount brings the camera to eye level
     OK = "ok"
@@ -61,8 +73,14 @@ MESSAGE_IDS: dict[str, str] = {
     "lighting": "photo.guide.lighting",
     "blurred": "photo.guide.keep_still",
     "eyes_not_seen": "photo.guide.open_eyes",
+    "glasses_glare": "photo.guide.glasses_glare",
+    "glasses_tint": "photo.guide.glasses_tint",
+    "helper": "photo.guide.helper_step_out",
     "ok": "photo.guide.hold_still",
 }
+# A second face beside a centred one is a helper (a parent holding a child, a carer): the
+# centred face is the subject when it is this close to the middle (share of the width).
+SUBJECT_CENTRE = 0.12
 
 
 # Median grey of a frame with no face found, beyond which the light is blamed, not the person.
@@ -117,6 +135,8 @@ class Guidance:
         offset_x: face centre offset, share of the width, positive = image right.
         roll_deg: eye-line tilt (None without two eyes).
         geometry: the measured head, for the outline on screen.
+        audience: who the sentence speaks to: ``person`` (the one photographed, always but
+            when a helper is in the frame) or ``helper``.
     """
 
     state: GuidanceState
@@ -126,6 +146,7 @@ class Guidance:
     offset_x: float | None = None
     roll_deg: float | None = None
     geometry: HeadGeometry | None = None
+    audience: str = "person"
 
 
 class PhotoGuide:
@@ -160,11 +181,18 @@ class PhotoGuide:
             if level >= FRAME_WASHED_OUT or level <= FRAME_BLACK:
                 return Guidance(GuidanceState.LIGHTING, MESSAGE_IDS["lighting"], 0)
             return Guidance(GuidanceState.NO_FACE, MESSAGE_IDS["no_face"], 0)
+        height, width = frame.shape[:2]
         if len(detections) > 1:
+            if self._helper_in_frame(detections, width):
+                return Guidance(
+                    GuidanceState.TOO_MANY_FACES,
+                    MESSAGE_IDS["helper"],
+                    len(detections),
+                    audience="helper",
+                )
             return Guidance(
                 GuidanceState.TOO_MANY_FACES, MESSAGE_IDS["too_many_faces"], len(detections)
             )
-        height, width = frame.shape[:2]
         geometry = measure_head(frame, detections[0])
         head = geometry.head_height / height
         offset = (geometry.centre_x - width / 2) / width
@@ -198,11 +226,34 @@ class PhotoGuide:
             return advice(GuidanceState.LIGHTING, "lighting")
         if face.sharpness < self._limits("sharpness", (60.0, math.inf))[0]:
             return advice(GuidanceState.BLURRED, "blurred")
-        if face.eyes_visible < 2:
+        eyes_closed = (
+            face.eyes_open is not None
+            and face.eyes_open < self._limits("eyes_open", (0.16, math.inf))[0]
+        )
+        if face.eyes_visible < 2 or eyes_closed:
             return advice(GuidanceState.EYES_NOT_SEEN, "eyes_not_seen")
+        if (
+            face.lens_glare is not None
+            and face.lens_glare > self._limits("lens_glare", (-math.inf, 0.02))[1]
+        ):
+            return advice(GuidanceState.GLASSES, "glasses_glare")
+        if (
+            face.lens_tint is not None
+            and face.lens_tint < self._limits("lens_tint", (0.6, math.inf))[0]
+        ):
+            return advice(GuidanceState.GLASSES, "glasses_tint")
         if roll is not None and abs(roll) > s.max_roll_deg:
             return advice(GuidanceState.TILTED, "tilted")
         return advice(GuidanceState.OK, "ok")
+
+    @staticmethod
+    def _helper_in_frame(detections: list[FaceDetection], width: int) -> bool:
+        """Two faces, one of them centred: the other is a helper (see :data:`SUBJECT_CENTRE`).
+        Two people side by side, or three and more, are "one at a time"."""
+        if len(detections) != 2:
+            return False
+        offsets = sorted(abs(d.face.cx - width / 2) / width for d in detections)
+        return offsets[0] <= SUBJECT_CENTRE < offsets[1]
 
     def _limits(self, rule: str, default: tuple[float, float]) -> tuple[float, float]:
         """The rule set's range for ``rule`` (missing ends open), else ``default``."""

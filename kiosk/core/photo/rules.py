@@ -46,6 +46,8 @@ KNOWN_RULES = frozenset(
         "eye_distance_px",
         "eyes_visible",
         "eyes_open",
+        "lens_glare",
+        "lens_tint",
         "background_uniformity",
         "background_luminance",
         "exposure",

@@ -45,7 +45,6 @@ from kiosk.core.photo.crop import CropRefusedError, cut_print, encode_jpeg, plan
 from kiosk.core.photo.detect import (
     FaceDetection,
     FaceDetector,
-    HaarFaceDetector,
     Image,
     measure_head,
     to_bgr,
@@ -53,6 +52,7 @@ from kiosk.core.photo.detect import (
 )
 from kiosk.core.photo.eye_level import CameraHeightGuide, EyeLevelController, EyeLevelSettings
 from kiosk.core.photo.guidance import GuidanceSettings, PhotoGuide
+from kiosk.core.photo.landmarks import default_detector
 from kiosk.core.photo.review import (
     StaffApproval,
     StaffApprovalRefusedError,
@@ -294,7 +294,8 @@ class PhotoBoothService:
         catalogs: receipt texts per language.
         camera: the booth camera (the screens read its preview through :attr:`camera`).
         health: device health; the camera is registered, receipt printer failures reported.
-        detector: the face detector (Haar cascades by default).
+        detector: the face detector (default: dlib HOG + 68 landmarks, chosen by
+            ``bench/photo_detectors.py``).
         mount: the motorised camera mount, None when the camera is fixed.
         eye_level: how the mount follows the eyes (its band is the rule set's guidance band).
     """
@@ -326,7 +327,7 @@ class PhotoBoothService:
         self._catalogs = dict(catalogs or {})
         self.camera = camera
         self._health = health
-        self.detector: FaceDetector = detector or HaarFaceDetector()
+        self.detector: FaceDetector = detector or default_detector()
         self._repo = PhotoRepository(db)
         self.approvals = PhotoApprovalRepository(db)
         # NOTE: one detector instance is shared by the preview worker and the still check;
