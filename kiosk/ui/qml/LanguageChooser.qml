@@ -15,7 +15,8 @@ Popup {
     focus: true
     anchors.centerIn: Overlay.overlay
     width: Math.min(parent ? parent.width - 2 * theme.margin : 1100, 1100)
-    padding: theme.margin
+    // 24, not theme.margin: eight languages (four rows) and the close button fit in 800 px
+    padding: 24
     closePolicy: Popup.CloseOnPressOutside | Popup.CloseOnEscape
 
     background: Rectangle {
@@ -37,7 +38,7 @@ Popup {
         KioskLabel {
             objectName: "languageChooserTitle"
             text: qsTr("language.choose")
-            font.pixelSize: theme.fontLarge
+            font.pixelSize: theme.fontHeader  // like the header: its size in every mode
             font.bold: true
             color: theme.text
             wrapMode: Text.Wrap
@@ -59,7 +60,7 @@ Popup {
                     primary: modelData.code === kioskModel.language
                     text: modelData.name
                     font.family: modelData.font
-                    font.pixelSize: theme.fontLarge
+                    font.pixelSize: theme.fontHeader  // like the header: its size in every mode
                     implicitHeight: theme.minTouchHeight
                     Layout.fillWidth: true
                     onClicked: {
@@ -74,6 +75,7 @@ Popup {
             objectName: "languageChooserClose"
             primary: false
             text: qsTr("language.close")
+            font.pixelSize: theme.fontHeaderButton
             Layout.alignment: Qt.AlignHCenter
             onClicked: chooser.close()
         }
