@@ -58,6 +58,13 @@ def test_latin_letters_in_japanese_reach_the_engine_by_their_japanese_names() ->
     assert engine_text("8:30〜17:15", "ja") == "8:30から17:15"
 
 
+def test_easy_japanese_readings_in_brackets_are_said_once_in_place_of_their_kanji() -> None:
+    assert engine_text("あなたの 番号（ばんごう）は 受（う）け付（つ）けました", "ja-easy") == (
+        "あなたの ばんごうは うけつけました"
+    )
+    assert engine_text("窓口(まどぐち)へ", "ja-easy") == "まどぐちへ"
+
+
 def test_each_catalogue_language_has_its_voice() -> None:
     voices = [voice_for(code) for code in ("ja", "ja-easy", "en", "zh", "ko", "vi", "pt", "ne")]
 

@@ -110,6 +110,10 @@ _LETTER_NAMES = dict(
 )
 _UNITS = {"cm": "センチ", "mm": "ミリ", "kg": "キロ", "km": "キロ"}
 _LATIN_RE = re.compile(r"[A-Za-z]+")
+# Kanji followed by their reading in brackets (やさしい日本語 writes 受（う）け付（つ）け).
+_RUBY_RE = re.compile(
+    r"[\u3400-\u9fff\uf900-\ufaff々〆ヶ]+[（(]([\u3041-\u309f\u30a0-\u30ff]+)[）)]"
+)
 
 
 def _latin_in_kana(match: re.Match[str]) -> str:
@@ -127,6 +131,7 @@ def kana_reading(text: str) -> str:
     NOTE: after a single Latin letter the Japanese voice reads the rest of the sentence kana
     by kana and says "Japanese letter" for each voiced kana (で, ど…), so none may reach it.
     """
+    text = _RUBY_RE.sub(r"\1", text)  # easy Japanese: 番号（ばんごう） is said once, as written
     text = _LATIN_RE.sub(_latin_in_kana, text).replace("・", "、")
     text = text.replace("〜", "から").replace("～", "から")  # 8:30〜17:15
     return "".join(str(part["hira"]) for part in _kakasi().convert(text))
