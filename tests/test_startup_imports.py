@@ -1,6 +1,8 @@
 """What the kiosk loads before its first screen (issue 14: cold start and idle memory).
 
-OpenCV and NumPy (about 40 MB resident), the signed-command handlers, the hand-over's
+OpenCV and NumPy (about 40 MB resident), ``cryptography`` (about 7 MB: trust keys are
+checked as bytes, the key objects are made at the first signature check), the signed-command
+handlers, the hand-over's
 journeys and the MQTT link are loaded when a journey or the link needs them, never by
 importing the composition root. Checked in a fresh interpreter: one import here would hide
 another's.
@@ -12,6 +14,7 @@ import subprocess
 import sys
 
 DEFERRED = (
+    "cryptography",
     "cv2",
     "numpy",
     "paho",
@@ -63,3 +66,26 @@ def test_a_hand_over_name_from_the_package_still_loads_its_module() -> None:
         "kiosk.core.handover.service",
         "kiosk.core.handover.journal",
     ]
+
+
+TRUST_LISTS = (
+    "import base64, hashlib\n"
+    "from pathlib import Path\n"
+    "from kiosk.config import parse_config\n"
+    "from kiosk.core.trust import KeyPurpose, TrustLists\n"
+    "from tests.kiosk_config import config_data\n"
+    "data = config_data(Path('/nonexistent/state'))\n"
+    "data['trust'] = {p.value: {f'test-{p}': base64.urlsafe_b64encode(\n"
+    "    hashlib.sha256(p.value.encode()).digest()).rstrip(b'=').decode()} for p in KeyPurpose}\n"
+    "lists = TrustLists(parse_config(data).trust, allow_demo=False)\n"
+    "assert len(lists[KeyPurpose.BOOKING].kids) == 1\n"
+)
+
+
+def test_reading_the_trusted_keys_loads_no_cryptography_until_a_signature_is_checked() -> None:
+    assert loaded_after("kiosk.config", then=TRUST_LISTS) == []
+
+
+def test_the_first_signature_check_loads_cryptography() -> None:
+    then = TRUST_LISTS + "assert len(lists[KeyPurpose.BOOKING].keys()) == 1"
+    assert loaded_after("kiosk.config", then=then) == ["cryptography"]

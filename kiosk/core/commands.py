@@ -46,9 +46,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import MqttConfig
 from kiosk.core import events
@@ -59,6 +57,10 @@ from kiosk.errors import KioskError, StoreError
 from kiosk.store.commands import CommandRepository, CommandState
 from kiosk.store.database import Database, Transaction
 from kiosk.store.outbox import Outbox, Priority, rfc3339
+
+if TYPE_CHECKING:
+    # NOTE: only a type here; `cryptography` loads at the first signature check (issue 14).
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 log = logging.getLogger(__name__)
 

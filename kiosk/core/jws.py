@@ -31,14 +31,19 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from kiosk.core.strict_json import StrictJsonError
 from kiosk.core.strict_json import loads as strict_loads
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    # NOTE: imported where a key is first used, not here: `cryptography` costs about 7 MB
+    # and 10 ms, and the kiosk needs it only at its first signature check (issue 14).
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 ALGORITHM = "EdDSA"
 MAX_TOKEN_LENGTH = 4096  # a QR holds less; anything longer is garbage, refused before parsing
@@ -88,8 +93,11 @@ def _is_b64url(text: str) -> bool:
     return bool(text) and len(text) % 4 != 1 and all(c in _B64URL for c in text)
 
 
-def public_key_from_text(text: str) -> Ed25519PublicKey:
-    """An Ed25519 public key from its raw 32 bytes in base64url (as written in config).
+def public_key_bytes(text: str) -> bytes:
+    """The raw 32 bytes of an Ed25519 public key written in base64url (as in config).
+
+    Everything ``public_key_from_text`` checks, without loading ``cryptography``: its
+    ``from_public_bytes`` takes any 32 bytes (the point is decoded only when verifying).
 
     Raises:
         JwsError: not 32 bytes of base64url.
@@ -97,7 +105,23 @@ def public_key_from_text(text: str) -> Ed25519PublicKey:
     raw = b64url_decode(text.strip())
     if len(raw) != 32:
         raise JwsError("bad_key", f"an Ed25519 public key is 32 bytes, got {len(raw)}")
+    return raw
+
+
+def public_key_from_bytes(raw: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from the 32 bytes ``public_key_bytes`` returned."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def public_key_from_text(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from its raw 32 bytes in base64url (as written in config).
+
+    Raises:
+        JwsError: not 32 bytes of base64url.
+    """
+    return public_key_from_bytes(public_key_bytes(text))
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:
@@ -155,6 +179,8 @@ def verify(
     if key is None:
         raise JwsError("unknown_key", f"key id {kid!r} is not trusted here")
     signature = b64url_decode(parts[2])
+    from cryptography.exceptions import InvalidSignature
+
     try:
         key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
     except InvalidSignature:

@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from kiosk.core import jws
 from kiosk.devices.health import Health, HealthState
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from kiosk.config import TrustConfig
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,13 @@ def is_demo_key(key_text: str) -> bool:
     return key_text.strip() in DEMO_PUBLIC_KEYS
 
 
-def check_key(key: TrustedKey, purpose: KeyPurpose, *, allow_demo: bool) -> Ed25519PublicKey:
-    """Parse one key and refuse a demo key outside the demo.
+def check_key(key: TrustedKey, purpose: KeyPurpose, *, allow_demo: bool) -> bytes:
+    """Parse one key and refuse a demo key outside the demo; return its raw 32 bytes.
+
+    NOTE: ``cryptography`` is not loaded here (about 7 MB and 10 ms at every start, and
+    ``kiosk config check``): its ``Ed25519PublicKey.from_public_bytes`` takes any 32 bytes,
+    so a length-checked base64url key is refused or accepted exactly as it would refuse or
+    accept it. The key object is made at the first signature check (``TrustList.keys``).
 
     Raises:
         TrustError: not a 32-byte Ed25519 key in base64url, or a demo key.
@@ -111,7 +116,7 @@ def check_key(key: TrustedKey, purpose: KeyPurpose, *, allow_demo: bool) -> Ed25
             "anyone can sign with it; it is accepted only by `kiosk demo`",
         )
     try:
-        return jws.public_key_from_text(key.key)
+        return jws.public_key_bytes(key.key)
     except jws.JwsError as exc:
         raise TrustError("bad_key", f"{purpose} key {key.kid!r}: {exc}") from None
 
@@ -165,7 +170,8 @@ class TrustList:
         self._allow_demo = allow_demo
         self._lock = threading.Lock()
         self._max_age = max_age
-        self._keys: dict[str, tuple[TrustedKey, Ed25519PublicKey]] = {}
+        self._keys: dict[str, tuple[TrustedKey, bytes]] = {}
+        self._public: dict[bytes, Ed25519PublicKey] = {}  # made at the first check
         self._issued: datetime | None = None
         self.replace(keys, issued=issued)
 
@@ -177,12 +183,14 @@ class TrustList:
         Raises:
             TrustError: a key is malformed, or a demo key outside the demo.
         """
-        parsed: dict[str, tuple[TrustedKey, Ed25519PublicKey]] = {}
+        parsed: dict[str, tuple[TrustedKey, bytes]] = {}
         for kid, value in keys.items():
             key = value if isinstance(value, TrustedKey) else TrustedKey(str(kid), value)
             parsed[str(kid)] = (key, check_key(key, self.purpose, allow_demo=self._allow_demo))
+        in_use = {raw for _, raw in parsed.values()}
         with self._lock:
             self._keys = parsed
+            self._public = {raw: key for raw, key in self._public.items() if raw in in_use}
             self._issued = issued
         log.info("%s keys: %s (issued %s)", self.purpose, sorted(parsed) or "none", issued)
 
@@ -196,7 +204,18 @@ class TrustList:
         """The keys that may verify a signature now (retired keys left out)."""
         at = now or datetime.now(UTC)
         with self._lock:
-            return {kid: public for kid, (key, public) in self._keys.items() if key.active(at)}
+            return {
+                kid: self._public_key(raw)
+                for kid, (key, raw) in self._keys.items()
+                if key.active(at)
+            }
+
+    def _public_key(self, raw: bytes) -> Ed25519PublicKey:
+        """The key object of ``raw``, made once (``cryptography`` loads here). Lock held."""
+        public = self._public.get(raw)
+        if public is None:
+            public = self._public[raw] = jws.public_key_from_bytes(raw)
+        return public
 
     def health(self, now: datetime) -> Health:
         """``ok``; ``degraded`` when no key is active, of unknown age or older than the limit."""
