@@ -227,7 +227,11 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     )
     a11y = ui.accessibility
     buttons = start_buttons(
-        config, services, speaker, a11y.call_staff_pressed if a11y is not None else None
+        config,
+        services,
+        speaker,
+        a11y.call_staff_pressed if a11y is not None else None,
+        on_ticket=ui.services.notify_figures_changed,  # a tactile ticket: home's figures
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")

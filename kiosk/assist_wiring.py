@@ -47,6 +47,7 @@ def start_buttons(
     speaker: Speaker | None,
     on_call_staff: Callable[[], None] | None,
     *,
+    on_ticket: Callable[[], None] | None = None,
     pin_factory: Any = None,
 ) -> PhysicalButtons | None:
     """The physical buttons, when ``[accessibility.buttons]`` names any (else None).
@@ -79,4 +80,5 @@ def start_buttons(
         speaker or SilentSpeaker(),
         services.catalogs[config.ui.languages[0]],
         on_call_staff=on_call_staff,
+        on_ticket=on_ticket,
     )

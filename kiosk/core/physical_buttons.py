@@ -48,6 +48,8 @@ class PhysicalButtons:
         catalog: the language the tactile tickets are printed and spoken in (the default).
         on_call_staff: told on the panel's thread when the call-staff button is pressed (the
             screen turns its voice on: ``AccessibilityViewModel.call_staff_pressed``).
+        on_ticket: told on a worker thread after each tactile ticket (the home screen's
+            waiting figures: ``ServiceListModel.notify_figures_changed``).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class PhysicalButtons:
         catalog: Catalog,
         *,
         on_call_staff: Callable[[], None] | None = None,
+        on_ticket: Callable[[], None] | None = None,
     ) -> None:
         self._panel = panel
         self._call_staff = call_staff
@@ -66,6 +69,7 @@ class PhysicalButtons:
         self._speaker = speaker
         self._catalog = catalog
         self._on_call_staff = on_call_staff
+        self._on_ticket = on_ticket
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self.last_outcome: TicketOutcome | None = None
@@ -107,6 +111,8 @@ class PhysicalButtons:
             self._say(self._catalog.text("oos.body.error"))
             return
         self.last_outcome = outcome
+        if self._on_ticket is not None:
+            self._on_ticket()
         number = ticket_sentence(self._catalog, outcome.ticket.number)
         title = self._catalog.text(TAKE_TICKET_KEY if outcome.printed else PROBLEM_KEY)
         end = "" if title.endswith(("。", ".")) else ("。" if language.startswith("ja") else ".")

@@ -47,6 +47,7 @@ class Wired:
         self.services = services
         self.speaker = RecordingSpeaker()
         self.screen_told = threading.Event()
+        self.figures_told: list[str] = []
         self.call_staff = CallStaffService(
             services.db, services.outbox, services.config.kiosk_id, clock
         )
@@ -57,6 +58,7 @@ class Wired:
             self.speaker,
             services.catalogs["ja"],
             on_call_staff=self.screen_told.set,
+            on_ticket=lambda: self.figures_told.append("refresh"),
         )
 
     def events(self, event_type: str) -> list[dict[str, Any]]:
@@ -161,6 +163,7 @@ def test_a_tactile_button_prints_a_ticket_for_its_service_and_says_the_number(
     assert [(r.language, r.text) for r in wired.speaker.requests] == [
         ("ja", "整理券をお取りください。あなたの番号は B 1 番です。")
     ]
+    assert wired.figures_told == ["refresh"]  # the home screen reads its figures again
 
 
 def test_a_second_tactile_press_while_printing_takes_no_second_ticket(
