@@ -28,15 +28,15 @@ DEFERRED = (
 )
 
 
-def loaded_after(*modules: str, then: str = "") -> list[str]:
-    """The DEFERRED modules a fresh interpreter holds after importing ``modules`` (and
-    running the statement ``then``)."""
+def loaded_after(*modules: str, then: str = "", watch: tuple[str, ...] = DEFERRED) -> list[str]:
+    """The ``watch`` modules (DEFERRED) a fresh interpreter holds after importing ``modules``
+    (and running the statement ``then``)."""
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
         f"{then}\n"
-        f"print(','.join(m for m in {DEFERRED!r} if m in sys.modules))\n"
+        f"print(','.join(m for m in {watch!r} if m in sys.modules))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
@@ -89,3 +89,16 @@ def test_reading_the_trusted_keys_loads_no_cryptography_until_a_signature_is_che
 def test_the_first_signature_check_loads_cryptography() -> None:
     then = TRUST_LISTS + "assert len(lists[KeyPurpose.BOOKING].keys()) == 1"
     assert loaded_after("kiosk.config", then=then) == ["cryptography"]
+
+
+def test_reading_the_kernel_clock_runs_no_ldconfig_child_before_the_first_screen() -> None:
+    # NOTE: ctypes.util.find_library("c") ran `ldconfig -p` (about 10 ms of each start);
+    # subprocess is loaded by nothing else before the first frame.
+    then = (
+        "from kiosk.devices.clock.adjtimex import AdjtimexClockSync\n"
+        "clock = AdjtimexClockSync()\n"
+        "assert clock._adjtimex is not None\n"  # found libc's adjtimex in the process
+        "clock.read()"
+    )
+    modules = ("kiosk.app", "kiosk.cli", "kiosk.services", "kiosk.ui.window")
+    assert loaded_after(*modules, then=then, watch=("ctypes.util", "subprocess")) == []
