@@ -11,16 +11,23 @@ Popup {
     id: chooser
     objectName: "languageChooser"
 
+    // NOTE: the whole window, at fixed sizes that large text does not double: eight languages
+    // in four rows of two fit 800 px, and every name stays whole at 44 px (a visitor looking
+    // for their language needs no bigger text, and the chooser is how they get to it).
+    readonly property int nameSize: 44
+    readonly property int rowHeight: 104
+
     modal: true
     focus: true
-    anchors.centerIn: Overlay.overlay
-    width: Math.min(parent ? parent.width - 2 * theme.margin : 1100, 1100)
-    // 24, not theme.margin: eight languages (four rows) and the close button fit in 800 px
-    padding: 24
+    parent: Overlay.overlay
+    x: 0
+    y: 0
+    width: parent ? parent.width : 1280
+    height: parent ? parent.height : 800
+    padding: 32
     closePolicy: Popup.CloseOnPressOutside | Popup.CloseOnEscape
 
     background: Rectangle {
-        radius: theme.radius
         color: theme.surface
         border.color: theme.primary
         border.width: 3
@@ -33,23 +40,23 @@ Popup {
     }
 
     contentItem: ColumnLayout {
-        spacing: 24
+        spacing: 20
 
         KioskLabel {
             objectName: "languageChooserTitle"
             text: qsTr("language.choose")
-            font.pixelSize: theme.fontHeader  // like the header: its size in every mode
+            font.pixelSize: 40
             font.bold: true
             color: theme.text
-            wrapMode: Text.Wrap
             horizontalAlignment: Text.AlignHCenter
             Layout.fillWidth: true
         }
 
         GridLayout {
             columns: 2
+            uniformCellWidths: true
             columnSpacing: 24
-            rowSpacing: 20
+            rowSpacing: 16
             Layout.fillWidth: true
 
             Repeater {
@@ -60,8 +67,8 @@ Popup {
                     primary: modelData.code === kioskModel.language
                     text: modelData.name
                     font.family: modelData.font
-                    font.pixelSize: theme.fontHeader  // like the header: its size in every mode
-                    implicitHeight: theme.minTouchHeight
+                    font.pixelSize: chooser.nameSize
+                    Layout.preferredHeight: chooser.rowHeight
                     Layout.fillWidth: true
                     onClicked: {
                         kioskModel.setLanguage(modelData.code)
@@ -71,11 +78,15 @@ Popup {
             }
         }
 
+        Item { Layout.fillHeight: true }
+
         KioskButton {
             objectName: "languageChooserClose"
             primary: false
             text: qsTr("language.close")
-            font.pixelSize: theme.fontHeaderButton
+            font.pixelSize: 32
+            Layout.preferredHeight: 96
+            Layout.preferredWidth: 320
             Layout.alignment: Qt.AlignHCenter
             onClicked: chooser.close()
         }
