@@ -30,7 +30,7 @@ from kiosk.i18n.linebreak import plain
 from kiosk.ui.kiosk_view_model import Screen
 from kiosk.ui.translator import CatalogTranslator
 from kiosk.ui.window import KioskUi
-from tests.ui.conftest import UiFactory, ui_config_data
+from tests.ui.conftest import KioskParts, UiFactory, ui_config_data
 from tests.ui.language_support import every_language_config_data
 from tests.ui.screen_support import find_item, item_text, tap
 
@@ -260,3 +260,40 @@ def test_a_ticket_issued_in_chinese_stays_chinese_until_the_journey_ends(
     assert vm.current_language == "zh"
     vm.done()
     assert vm.current_language == "ja"  # the next person starts in Japanese
+
+
+@pytest.mark.parametrize(
+    ("language", "drawn_lines"),
+    [
+        ("ja", 0),
+        ("en", 0),
+        ("zh", 7),
+        ("ko", 7),
+        ("ne", 7),
+        ("vi", None),
+        ("pt", None),
+        ("ja-easy", 0),
+    ],
+)
+def test_a_ticket_taken_in_a_language_is_printed_in_it_with_a_japanese_line_for_staff(
+    qtbot: QtBot, make_ui: UiFactory, parts: KioskParts, language: str, drawn_lines: int | None
+) -> None:
+    ui = make_ui()
+    vm = ui.view_model
+    vm.setLanguage(language)
+
+    vm.requestTicket("certificates")
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.TAKE_TICKET, timeout=10_000)
+    [ticket] = parts.printer_sim.wait_for_tickets(1, timeout=5)
+
+    staff_line = "職員用: 住民票・証明書 A-001"
+    assert (staff_line in ticket.lines) is (language not in ("ja", "ja-easy"))
+    # The office, the service, the issue time, people ahead, the wait and the two footer
+    # lines are drawn where the printer's Kanji ROM has no glyphs for the script.
+    if drawn_lines is None:  # Vietnamese, Portuguese: the lines with a letter outside Shift_JIS
+        assert len(ticket.raster) > 0
+    else:
+        assert len(ticket.raster) == drawn_lines
+    if language == "ja-easy":
+        assert "住民票（じゅうみんひょう）・証明書（しょうめいしょ）" in ticket.lines
+    vm.done()
