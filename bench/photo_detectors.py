@@ -155,9 +155,17 @@ def score(detector: FaceDetector, case: Case) -> dict[str, bool | None]:
         ears = [eye_aspect_ratio(eye_points(det, left)) for left in (True, False)]
         judged_open = min(ears) >= EAR_CLOSED
     else:
+        # The Haar pipeline's own measure (before the landmarks): the grey-level spread
+        # inside each eye box over the face's median, 0.35 and more when open.
         gray = np.asarray(cv2.cvtColor(case.image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-        measures = measure_face(gray, det)
-        judged_open = measures.eyes_open is not None and measures.eyes_open >= CONTRAST_OPEN
+        exposure = measure_face(gray, det).exposure
+        spreads = []
+        for e in det.eyes:
+            region = gray[e.y + e.h // 4 : e.bottom - e.h // 4, e.x + e.w // 4 : e.right - e.w // 4]
+            if region.size:
+                spread = float(np.percentile(region, 95) - np.percentile(region, 5))
+                spreads.append(spread / max(1.0, exposure))
+        judged_open = len(spreads) == 2 and min(spreads) >= CONTRAST_OPEN
     result["open"] = judged_open == case.eyes_open
     return result
 
@@ -202,6 +210,9 @@ def run_one(name: str, frames: int) -> dict[str, Any]:
     all_cases = cases()
     before = rss_mb()
     detector = DETECTORS[name]()
+    load = getattr(detector, "load", None)
+    if load is not None:
+        load()  # dlib loads its models on the first frame otherwise
     loaded = rss_mb()
     rows = {c.name: score(detector, c) for c in all_cases}
     ms = preview_ms(detector, frames)

