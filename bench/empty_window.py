@@ -1,4 +1,11 @@
-"""The baseline: an empty Qt Quick window. Prints ``first-frame`` when its first frame is shown."""
+"""The baselines of ``bench.startup_idle``: prints ``first-frame`` when the first frame is shown.
+
+``python bench/empty_window.py [quit_after_s]``: an empty Qt Quick window (the baseline the
+aims are ratios of). With ``--controls``: the floor under any kiosk screen, a Qt Quick
+Controls window in the kiosk's Japanese font showing one Japanese label (Controls load their
+style's libraries and QML, the label the font), so a report can say how much of the
+kiosk's figure is the toolkit and the script and how much is the kiosk's own.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +20,29 @@ import QtQuick
 Window { visible: true; width: 1280; height: 800; color: "white" }
 """
 
+CONTROLS_QML = """
+import QtQuick
+import QtQuick.Controls.Basic
+ApplicationWindow {
+    visible: true; width: 1280; height: 800; color: "white"
+    font.family: "IPAPGothic"; font.pixelSize: 30
+    Label { anchors.centerIn: parent; text: "ご用件を選んでください" }
+}
+""".encode()
+"""ApplicationWindow + Label as Main.qml uses them, with the home screen's first words."""
+
 
 def main() -> int:
+    args = [arg for arg in sys.argv[1:] if arg != "--controls"]
     app = QGuiApplication(sys.argv[:1])
     engine = QQmlApplicationEngine()
-    engine.loadData(QML)
+    engine.loadData(CONTROLS_QML if "--controls" in sys.argv[1:] else QML)
     window = engine.rootObjects()[0]
     window.frameSwapped.connect(  # type: ignore[attr-defined]
         lambda: print("first-frame", flush=True), Qt.ConnectionType.SingleShotConnection
     )
-    if len(sys.argv) > 1:
-        QTimer.singleShot(int(float(sys.argv[1]) * 1000), app.quit)
+    if args:
+        QTimer.singleShot(int(float(args[0]) * 1000), app.quit)
     return app.exec()
 
 
