@@ -1,9 +1,11 @@
 """Crop a still to the rule set's print size at its resolution (600 dpi), or refuse clearly.
 
-The head measured in the still (crown from the backdrop, chin from the face box) fixes the
-scale: the head is made as tall as the middle of the allowed crown-to-chin range (Japan:
-34 mm; ICAO: 75 % of the height), or smaller, down to 0.5 mm above the range's floor, when
-the head is so wide (hair) that the side margins would not fit. The top margin is the middle
+The head measured in the still (crown from the backdrop, or by the Ministry's rule for
+voluminous hair; chin and sides from the landmarks: the face outline and the ears, never the
+hair) fixes the scale: the head is made as tall as the middle of the allowed crown-to-chin
+range (Japan: 34 mm; ICAO: 75 % of the height), or smaller, down to 0.5 mm above the range's
+floor, when the face and ears are so wide that the side margins would not fit. Hair beyond
+the print's edges is trimmed, as the Ministry allows. The top margin is the middle
 of what the rules allow once the head height is fixed (Japan: 2–6 mm on top and 5–9 mm
 below, with 45 − 34 = 11 mm to share, gives 4 mm on top); without margin rules 40 % of the
 spare height goes on top. The crop is
@@ -87,9 +89,10 @@ HEAD_SAFETY_MM = 0.5
 
 
 def _head_mm(geometry: HeadGeometry, rule_set: RuleSet) -> float:
-    """The head height to print: the middle of the range, smaller when the head is so wide
-    (hair) that the side margins would not fit, but never below the range (then the side
-    margin check fails honestly)."""
+    """The head height to print: the middle of the range, smaller when the head (with
+    landmarks: the face and ears; without: the head with its hair) is so wide that the side
+    margins would not fit, but never below the range (then the side margin check fails
+    honestly)."""
     target = _target_head_mm(rule_set)
     side = rule_set.get("side_margin_mm")
     head_rule = rule_set.get("head_height_mm")
