@@ -7,6 +7,11 @@ twice, or a child pressing ten times, is still one person waiting). Staff acknow
 the server (the signed command ``assist.acknowledge``: the lead's staff app sends it) or
 from the kiosk itself; ``assist.staff_call_acknowledged`` says how long the person waited.
 The lamp follows :attr:`CallStaffService.open_call` through :meth:`subscribe`.
+
+The open call is kept in the store (:mod:`kiosk.store.staff_calls`, written with its events):
+a restart with the lamp lit restores it, same ``call_id`` and time, and lights the lamp again.
+An acknowledgement naming a ``call_id`` takes only that call: a late one for a call already
+taken at the kiosk never puts out the lamp of the next person's call.
 """
 
 from __future__ import annotations
@@ -22,12 +27,19 @@ from kiosk.core import events
 from kiosk.core.clock import Clock, SystemClock
 from kiosk.store.database import Database
 from kiosk.store.outbox import Outbox, rfc3339
+from kiosk.store.staff_calls import (
+    OpenCallRecord,
+    clear_open_call,
+    load_open_call,
+    save_open_call,
+)
 from kiosk.uuid7 import uuid7
 
 log = logging.getLogger(__name__)
 
 ACKNOWLEDGE_COMMAND = "assist.acknowledge"
-"""The server command that acknowledges the open call (``args.by``: who, optional)."""
+"""The server command that acknowledges the open call (``args.call_id``: only that call,
+``args.by``: who; both optional)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,11 @@ CallListener = Callable[[StaffCall | None], None]
 class CallStaffService:
     """Raises and acknowledges staff calls (thread-safe; see the module docstring).
 
-    Raises (from ``call`` and ``acknowledge``):
-        StoreError: the event could not be committed; nothing changed.
+    The call left open by the previous run is read from ``db`` here.
+
+    Raises (from the constructor, ``call`` and ``acknowledge``):
+        StoreError: the store could not be read, or the event could not be committed
+            (nothing changed).
     """
 
     def __init__(
@@ -59,6 +74,15 @@ class CallStaffService:
         self._clock = clock or SystemClock()
         self._lock = threading.Lock()
         self._open: StaffCall | None = None
+        stored = load_open_call(db)
+        if stored is not None:
+            self._open = StaffCall(stored.call_id, stored.at, stored.via)
+            log.warning(
+                "staff call %s (%s, %s) is still open from before the restart",
+                stored.call_id,
+                stored.via,
+                rfc3339(stored.at),
+            )
         self._listeners: list[CallListener] = []
 
     def subscribe(self, listener: CallListener) -> None:
@@ -90,17 +114,34 @@ class CallStaffService:
                     events.ASSIST_STAFF_CALLED,
                     {"call_id": call.call_id, "at": rfc3339(call.at), "via": via},
                 )
+                save_open_call(tx, OpenCallRecord(call.call_id, call.at, call.via))
             self._open = call
             listeners = list(self._listeners)
         log.warning("staff called at the kiosk (%s, call %s)", via, call.call_id)
         self._notify(listeners, call)
         return call
 
-    def acknowledge(self, via: str, by: str = "") -> StaffCall | None:
-        """Staff took the call: the lamp goes out. Returns the call, or None if none was open."""
+    def acknowledge(self, via: str, by: str = "", call_id: str | None = None) -> StaffCall | None:
+        """Staff took the call: the lamp goes out.
+
+        Args:
+            via: how (``command``: the server's; ``diagnostics``: the technicians' screen).
+            by: who (a staff id; may be empty).
+            call_id: take only this call (None: whichever is open).
+
+        Returns:
+            The call, or None if none was open (or the open one is not ``call_id``).
+        """
         with self._lock:
             call = self._open
             if call is None:
+                return None
+            if call_id is not None and call_id != call.call_id:
+                log.info(
+                    "acknowledgement of call %s ignored: call %s is the open one",
+                    call_id,
+                    call.call_id,
+                )
                 return None
             now = self._clock.now()
             waited = max(0.0, (now - call.at).total_seconds())
@@ -116,6 +157,7 @@ class CallStaffService:
                         "waited_s": round(waited, 1),
                     },
                 )
+                clear_open_call(tx)
             self._open = None
             listeners = list(self._listeners)
         log.info(
@@ -129,9 +171,15 @@ class CallStaffService:
         return call
 
     def handle_command(self, args: Mapping[str, Any]) -> Mapping[str, Any]:
-        """``assist.acknowledge``: acknowledge the open call; the result says which, if any."""
+        """``assist.acknowledge``: acknowledge the open call (``args.call_id``: only that one;
+        ``args.by``: who); the result says which, if any."""
         by = args.get("by", "")
-        call = self.acknowledge("command", str(by) if isinstance(by, str | int) else "")
+        wanted = args.get("call_id")
+        call = self.acknowledge(
+            "command",
+            str(by) if isinstance(by, str | int) else "",
+            call_id=None if wanted is None else str(wanted),
+        )
         return {"acknowledged": call is not None, "call_id": call.call_id if call else None}
 
     @staticmethod

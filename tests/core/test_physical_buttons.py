@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from kiosk.devices.buttons.gpio_panel import ButtonPanelError, GpioButtonPanel
 from kiosk.devices.buttons.protocol import CALL_STAFF, service_button
 from kiosk.devices.speech.recording import RecordingSpeaker
 from kiosk.services import KioskServices, build_services
+from kiosk.store.database import Database
+from kiosk.store.kv import kv_set
+from kiosk.store.outbox import Outbox
+from kiosk.store.staff_calls import OPEN_CALL_KEY, read_open_call
 from simulators.printer.server import PrinterSimulator
 from tests.core.conftest import SteppingClock
 from tests.kiosk_config import make_config
@@ -241,3 +246,111 @@ def test_without_buttons_in_the_config_nothing_is_claimed(
         assert open_voice(config) is None
     finally:
         services.stop()
+
+
+# -- the open call outlives a restart (issue 13, H11 item 1) ----------------------------------
+
+
+def restart_panel(pins: MockFactory) -> GpioButtonPanel:
+    """The panel as the next run claims it: the pins are released and the lamp is dark."""
+    pins.reset()
+    return GpioButtonPanel(CALL_PIN, LAMP_PIN, {}, pin_factory=pins)
+
+
+def test_a_restart_with_the_lamp_lit_keeps_the_call_and_lights_the_lamp_again(
+    wired: Wired, pins: MockFactory, services: KioskServices, clock: SteppingClock
+) -> None:
+    press(pins, CALL_PIN)
+    call_id = wired.events(events.ASSIST_STAFF_CALLED)[0]["call_id"]
+    wired.buttons.close()  # the kiosk stops: its lamp goes out with the pins
+    assert pins.pin(LAMP_PIN).state is False
+
+    panel = restart_panel(pins)
+    restored = CallStaffService(services.db, services.outbox, "test-kiosk-1", clock)
+    buttons = PhysicalButtons(
+        panel, restored, services.tickets, RecordingSpeaker(), services.catalogs["ja"]
+    )
+    try:
+        call = restored.open_call
+        assert call is not None
+        assert (call.call_id, call.via, call.at) == (
+            call_id,
+            "button",
+            datetime(2026, 11, 27, 1, 0, tzinfo=UTC),
+        )
+        assert pins.pin(LAMP_PIN).state is True
+        clock.advance(seconds=240)
+
+        assert restored.handle_command({"by": "4711"}) == {
+            "acknowledged": True,
+            "call_id": call_id,
+        }
+        assert pins.pin(LAMP_PIN).state is False
+        assert wired.events(events.ASSIST_STAFF_CALL_ACKNOWLEDGED) == [
+            {"call_id": call_id, "via": "command", "by": "4711", "waited_s": 240.0}
+        ]
+    finally:
+        buttons.close()
+
+
+def test_an_acknowledged_call_is_not_restored_after_a_restart(
+    wired: Wired, pins: MockFactory, services: KioskServices, clock: SteppingClock
+) -> None:
+    press(pins, CALL_PIN)
+    wired.call_staff.acknowledge("diagnostics", by="4711")
+
+    restored = CallStaffService(services.db, services.outbox, "test-kiosk-1", clock)
+
+    assert restored.open_call is None
+    with services.db.reading() as conn:
+        assert read_open_call(conn) is None
+
+
+def test_the_open_call_survives_closing_and_reopening_the_database_file(
+    tmp_path: Path, clock: SteppingClock
+) -> None:
+    path = tmp_path / "kiosk.sqlite3"
+    db = Database(path)
+    first = CallStaffService(db, Outbox(db, kiosk_id="k1", session=1), "k1", clock)
+    call = first.call(via="screen")
+    db.close()
+
+    db = Database(path)
+    try:
+        again = CallStaffService(db, Outbox(db, kiosk_id="k1", session=2), "k1", clock)
+        assert again.open_call == call
+    finally:
+        db.close()
+
+
+def test_a_damaged_stored_call_is_logged_and_no_call_is_restored(
+    services: KioskServices, clock: SteppingClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with services.db.transaction() as tx:
+        kv_set(tx, OPEN_CALL_KEY, '{"call_id": "x", "at": "yesterday"}')
+
+    restored = CallStaffService(services.db, services.outbox, "test-kiosk-1", clock)
+
+    assert restored.open_call is None
+    assert "kv assist.open_call is not an open call" in caplog.text
+
+
+def test_an_acknowledgement_of_an_earlier_call_leaves_the_open_call_lit(
+    wired: Wired, pins: MockFactory, clock: SteppingClock
+) -> None:
+    press(pins, CALL_PIN)
+    first = wired.events(events.ASSIST_STAFF_CALLED)[0]["call_id"]
+    wired.call_staff.acknowledge("diagnostics", by="4711")
+    clock.advance(minutes=2)
+    press(pins, CALL_PIN)
+    second = wired.events(events.ASSIST_STAFF_CALLED)[1]["call_id"]
+
+    late = wired.call_staff.handle_command({"call_id": first, "by": "12"})
+
+    assert late == {"acknowledged": False, "call_id": None}
+    assert pins.pin(LAMP_PIN).state is True
+    assert wired.call_staff.handle_command({"call_id": second, "by": "12"}) == {
+        "acknowledged": True,
+        "call_id": second,
+    }
+    assert pins.pin(LAMP_PIN).state is False
