@@ -91,6 +91,7 @@ from simulators.tcp_server import StartStop
 
 log = logging.getLogger(__name__)
 
+STAFF_CALL_ACKNOWLEDGE = "assist.acknowledge"  # the staff app's answer to a call-staff press
 SUBSCRIPTIONS = (ALL_EVENTS, ALL_STATES, ALL_HEALTH, ALL_ACKS, ALL_CONFIG_REPORTED, ALL_BLOBS)
 
 
@@ -379,6 +380,12 @@ class CentralSimulator(StartStop):
         command = self.sign_command(kiosk, action, args, exp_s=exp_s)
         self.publish_command(kiosk, command.token, expiry_s=exp_s)
         return command
+
+    def acknowledge_staff_call(self, kiosk: str, call_id: str, by: str = "") -> SignedCommand:
+        """Staff took the call ``call_id`` of an ``assist.staff_called`` event: sign and send
+        ``assist.acknowledge`` ``{call_id, by}`` (the kiosk's lamp goes out); waits for the
+        PUBACK (issue 13)."""
+        return self.send_command(kiosk, STAFF_CALL_ACKNOWLEDGE, {"call_id": call_id, "by": by})
 
     def publish_command(self, kiosk: str, token: str | bytes, *, expiry_s: float = 60.0) -> None:
         """Publish a command payload as it is (also a forged or repeated one).
