@@ -1,25 +1,28 @@
 """Face and eye detection, and the head geometry measured from them.
 
-Detectors sit behind the small :class:`FaceDetector` Protocol. :class:`HaarFaceDetector` uses
-the cascades that ship inside the opencv-python 4.x wheels (``cv2.data.haarcascades``; OpenCV
-5.0 dropped them, see DESIGN §7): the ``alt2`` frontal-face cascade, chosen by measurement in
-``bench/photo_guidance.py`` over the default Haar cascade and scikit-image's LBP cascade (which
-runs in OpenCV too: :func:`load_skimage_lbp_cascade`). MTCNN and dlib would plug in by
-implementing :meth:`FaceDetector.detect`; the README says why they are not used.
+Detectors sit behind the small :class:`FaceDetector` Protocol. The booth's detector is dlib's
+HOG with the 68 face landmarks (:mod:`kiosk.core.photo.landmarks`, chosen by measurement in
+``bench/photo_detectors.py``). :class:`HaarFaceDetector` is the fallback when dlib is not
+installed: the cascades that ship inside the opencv-python 4.x wheels
+(``cv2.data.haarcascades``; OpenCV 5.0 dropped them, see DESIGN §7), the ``alt2`` frontal-face
+cascade with CLAHE, and scikit-image's LBP cascade for measurement
+(:func:`load_skimage_lbp_cascade`).
 
 The head is then measured, not guessed:
 
 * **crown** (top of the head, hair included): from the plain backdrop. A background model
-  (median colour and spread of the frame's top corners) is built, and rows are scanned
-  upwards from the face box over its middle half; the crown is the last row that still differs
-  from the backdrop before :data:`CROWN_GAP_ROWS` backdrop rows in a row. On a busy backdrop the
-  model is not trusted (``crown_found`` False) and the crown falls back to an estimate.
-* **chin**: the Haar face box ends between the mouth and the chin; the chin is estimated as
-  ``face.y + CHIN_FACTOR * face.h``. :data:`CHIN_FACTOR` (1.07) is measured with the alt2
-  cascade: 1.083 ± 0.021 on the real photograph (scikit-image's astronaut, 36 placements) and
-  1.056 ± 0.022 on the drawn portraits; 1.07 keeps both within 0.4 mm of the truth on a
-  34 mm head (``bench/photo_guidance.py`` prints the chin error).
-* **sides** of the head: like the crown, scanning outwards along the eye line.
+  (median colour and spread of the frame's top corners, the person's hair left out) is built,
+  and rows are scanned upwards from the face box over its middle half; the crown is the last
+  row that still differs from the backdrop before :data:`CROWN_GAP_ROWS` backdrop rows in a
+  row. On a busy backdrop the model is not trusted (``crown_found`` False) and the crown falls
+  back to an estimate. With **voluminous hair** (:data:`VOLUMINOUS_HAIR_RATIO`) the Ministry's
+  rule takes the crown as far above the eye line as the chin is below it.
+* **chin**: with landmarks, the jaw line's bottom (point 8). Without (Haar), the face box ends
+  between the mouth and the chin and the chin is estimated as
+  ``face.y + CHIN_FACTOR * face.h`` (1.07, measured with the alt2 cascade).
+* **sides**: with landmarks, the face outline (the jaw line) and the ears beside it (skin
+  past the jaw line), never the hair; without, scanning outwards along the eye line on the
+  backdrop (hair included).
 * **roll**: the angle of the line through the two eye centres.
 """
 
