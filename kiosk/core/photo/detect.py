@@ -462,11 +462,13 @@ class HeadGeometry:
 
     Attributes:
         face: the detection it was measured from.
-        crown_y: top of the head (hair included).
+        crown_y: top of the head (hair included), or the Ministry's crown for voluminous hair
+            (see ``hair_crown_y``).
         crown_found: True when the crown came from the backdrop scan; False when the backdrop
             was not plain (estimated from the face box) or the head reaches the image top.
-        chin_y: estimated chin (``face.y + CHIN_FACTOR * face.h``).
-        left_x: left edge of the head at eye height (ear or hair).
+        chin_y: the chin: landmark 8, or without landmarks ``face.y + CHIN_FACTOR * face.h``.
+        left_x: left edge of the head at eye height: with landmarks the face outline or the
+            ear, without them the ear or hair.
         right_x: right edge of the head.
         centre_x: the face's centre line (midpoint of the eyes, else of the face box).
         roll_deg: eye-line angle, positive when the right eye (in the image) is lower; None
