@@ -224,6 +224,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         diagnostics=services.diagnostics,
         technician_access=technician_access(config, services),
         speaker=speaker,
+        call_staff=services.call_staff,  # an open call: status line, diagnostics' button
     )
     a11y = ui.accessibility
     buttons = start_buttons(

@@ -20,6 +20,8 @@ and can end a waiting test (``cancel_self_test``), as ``DiagnosticsService`` doe
 prompt on screen (with the code as a QR to scan) and a "cancel" button; closing the screen
 cancels a test that waits for a person. One whose ``run_self_test`` takes ``via`` and
 ``actor`` is told ``screen`` and the signed-in technician (for its audit events).
+An open staff call (the call-staff button, issue 13) is shown with one button that
+acknowledges it in the signed-in technician's name (``acknowledgeStaffCall``).
 """
 
 # ruff: noqa: N802, N815 - Qt and QML names are camelCase
@@ -51,6 +53,7 @@ from kiosk.ui.kiosk_view_model import KioskViewModel, Screen
 from kiosk.ui.qml_property import changed, reads
 from kiosk.ui.qr_image import qr_source
 from kiosk.ui.row_model import RowListModel
+from kiosk.ui.staff_call_view_model import StaffCallViewModel
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,7 @@ class DiagnosticsViewModel(QObject):
         journeys: the other journeys' view-models (``checkinModel``, ``photoModel``,
             ``handoverModel``): a screen of theirs closes the diagnostics.
         parent: Qt parent.
+        staff_call: the open staff call (``staffCallModel``); None: no call-staff button.
     """
 
     screenChanged = Signal()
@@ -141,8 +145,11 @@ class DiagnosticsViewModel(QObject):
         catalogs: Mapping[str, Catalog],
         journeys: Sequence[QObject] = (),
         parent: QObject | None = None,
+        *,
+        staff_call: StaffCallViewModel | None = None,
     ) -> None:
         super().__init__(parent)
+        self._staff_call = staff_call
         self._config = config
         self._diagnostics = diagnostics
         self._access = access
@@ -333,6 +340,14 @@ class DiagnosticsViewModel(QObject):
         self._test_worker.submit(
             f"self-test {device}/{name}", run, lambda value: self._on_self_test(device, name, value)
         )
+
+    @Slot()
+    def acknowledgeStaffCall(self) -> None:
+        """The open staff call's button: staff took it, in the signed-in technician's name."""
+        self.noteActivity()
+        if self._staff_call is None or self._screen is not DiagnosticsScreen.MAIN:
+            return
+        self._staff_call.acknowledge(self._keypad.number)
 
     @Slot()
     def cancelSelfTest(self) -> None:

@@ -32,10 +32,12 @@ from kiosk.ui.kiosk_view_model import KioskViewModel
 from kiosk.ui.photo_absent import AbsentJourney
 from kiosk.ui.qr_image import PROVIDER_ID, QrImageProvider
 from kiosk.ui.service_list import ServiceListModel
+from kiosk.ui.staff_call_view_model import StaffCallViewModel
 from kiosk.ui.status import StatusViewModel
 from kiosk.ui.translator import CatalogTranslator
 
 if TYPE_CHECKING:
+    from kiosk.core.call_staff import CallStaffService
     from kiosk.core.checkin import CheckInService
     from kiosk.core.diagnostics.model import Diagnostics
     from kiosk.core.diagnostics.technician import TechnicianAccess
@@ -132,6 +134,7 @@ class KioskUi:
         self.diagnostics = diagnostics  # the technicians' screen (``diagnosticsModel``)
         self.extra_objects: list[QObject] = []  # e.g. the demo panel's view-model
         self.accessibility: AccessibilityViewModel | None = None  # ``a11yModel``
+        self.staff_call: StaffCallViewModel | None = None  # ``staffCallModel``
 
     def show(self) -> None:
         """Show the window: full screen when configured, else 1280x800."""
@@ -164,6 +167,8 @@ class KioskUi:
             self.handover.close()
         if self.diagnostics is not None:
             self.diagnostics.close()
+        if self.staff_call is not None:
+            self.staff_call.close()
         self.window.removeEventFilter(self.activity_filter)
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
@@ -209,6 +214,7 @@ def build_ui(
     diagnostics: Diagnostics | None = None,
     technician_access: TechnicianAccess | None = None,
     speaker: Speaker | None = None,
+    call_staff: CallStaffService | None = None,
 ) -> KioskUi:
     """Create the view-models, the translator and the QML engine, and load ``Main.qml``.
 
@@ -232,6 +238,8 @@ def build_ui(
         technician_access: the technicians' PIN check (``[diagnostics] technician_pins``);
             without it, or without ``diagnostics``, the screen has no way in.
         speaker: the voice guidance's speech engine; None: no voice (its button hidden).
+        call_staff: the call-staff button's calls: an open one shows in the status bar and
+            can be acknowledged on the diagnostics screen; None: no call-staff button.
 
     Raises:
         RuntimeError: ``Main.qml`` did not load (the QML errors are logged by Qt).
@@ -301,6 +309,7 @@ def build_ui(
         )
     else:
         handover_model = AbsentJourney(parent=engine)
+    staff_call = StaffCallViewModel(call_staff, config.timezone, parent=engine)
     diagnostics_vm: DiagnosticsViewModel | None = None
     diagnostics_model: QObject
     if diagnostics is not None and technician_access is not None:
@@ -314,6 +323,7 @@ def build_ui(
             catalogs,
             journeys=(checkin, photo_model, handover_model),
             parent=engine,
+            staff_call=staff_call,
         )
     else:
         diagnostics_model = AbsentJourney(parent=engine)
@@ -325,6 +335,7 @@ def build_ui(
     context.setContextProperty("photoModel", photo_model)
     context.setContextProperty("handoverModel", handover_model)
     context.setContextProperty("diagnosticsModel", diagnostics_model)
+    context.setContextProperty("staffCallModel", staff_call)
     a11y = AccessibilityViewModel(
         speaker,
         {lang: catalogs[lang] for lang in languages},
@@ -370,6 +381,7 @@ def build_ui(
         diagnostics=diagnostics_vm,
     )
     ui.accessibility = a11y
+    ui.staff_call = staff_call
     if show:
         ui.show()
     log.info("kiosk screen loaded (%s, languages %s)", MAIN_QML.name, ", ".join(languages))

@@ -97,6 +97,43 @@ Item {
             Layout.fillWidth: true
         }
 
+        // An open staff call (the call-staff button): one button takes it, in the signed-in
+        // technician's name; the lamp goes out and the status bar's line goes away.
+        Rectangle {
+            objectName: "diagnosticsStaffCall"
+            visible: staffCallModel.open
+            radius: 8
+            color: theme.warningBackground
+            border.color: theme.warningBorder
+            border.width: 2
+            implicitHeight: staffCallRow.implicitHeight + 16
+            Layout.fillWidth: true
+
+            RowLayout {
+                id: staffCallRow
+                anchors.fill: parent
+                anchors.margins: 8
+                spacing: 12
+                KioskLabel {
+                    objectName: "diagnosticsStaffCallText"
+                    text: qsTr("diag.staff_call").arg(staffCallModel.calledAt)
+                    font.pixelSize: diagnostics.fontHead
+                    font.bold: true
+                    color: theme.text
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                KioskButton {
+                    objectName: "diagnosticsStaffCallAcknowledge"
+                    text: qsTr("diag.staff_call.acknowledge")
+                    font.pixelSize: diagnostics.fontHead
+                    implicitWidth: 300  // 対応（たいおう）しました on one line
+                    implicitHeight: 64
+                    onClicked: diagnosticsModel.acknowledgeStaffCall()
+                }
+            }
+        }
+
         StackLayout {
             currentIndex: diagnostics.sections.indexOf(diagnosticsModel.section)
             Layout.fillWidth: true
