@@ -874,6 +874,14 @@ class PhotoViewModel(QObject):
             return []
         return [f"photo.problem.{problem}" for problem in self._result.to_tell]
 
+    def _get_note_keys(self) -> list[str]:
+        # How the photo was measured where the rules allow a choice (the Ministry's crown rule
+        # for voluminous hair): said on the result, passed or failed, so nobody is surprised
+        # that the top of the hair is trimmed.
+        if self._result is None or self._result.report is None:
+            return []
+        return [f"photo.note.{note}" for note in self._result.report.notes]
+
     def _get_photo_code(self) -> str:
         return self._accepted_photo.display_code if self._accepted_photo else ""
 
@@ -942,6 +950,7 @@ class PhotoViewModel(QObject):
     passed = Property(bool, _get_passed, notify=resultChanged)
     resultSource = Property(str, _get_result_source, notify=resultChanged)
     problemKeys = Property(list, _get_problem_keys, notify=resultChanged)
+    noteKeys = Property(list, _get_note_keys, notify=resultChanged)
     photoCode = Property(str, _get_photo_code, notify=receiptChanged)
     receiptQr = Property(str, _get_receipt_qr, notify=receiptChanged)
     receiptPrinted = Property(bool, _get_receipt_printed, notify=receiptChanged)

@@ -54,6 +54,9 @@ def test_guidance_follows_the_person_then_counts_down_and_an_accepted_photo_gets
 
     assert vm.property("passed") is True, vm.last_result and vm.last_result.problems
     assert vm.property("problemKeys") == []
+    # The astronaut's hair is voluminous: the crown rule was applied, and the screen says so.
+    assert vm.property("noteKeys") == ["photo.note.crown_rule"]
+    assert item_text(booth.ui, "photoNote").startswith("Your hair is voluminous")
     assert find_item(booth.ui, "photoAcceptButton").isVisible()
     with qtbot.waitSignal(vm.photoFinished, timeout=STEP_MS) as finished:
         tap(qtbot, booth.ui, "photoAcceptButton")

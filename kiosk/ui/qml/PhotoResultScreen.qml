@@ -89,6 +89,18 @@ Item {
                         Layout.fillWidth: true
                     }
                 }
+                Repeater {
+                    model: photoModel.noteKeys
+                    delegate: KioskLabel {
+                        required property string modelData
+                        objectName: "photoNote"
+                        text: qsTr(modelData)
+                        font.pixelSize: theme.fontSmall
+                        color: theme.text
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                }
                 KioskLabel {
                     objectName: "photoStaffNote"
                     visible: photoModel.staffReviewOffered && !photoModel.passed
