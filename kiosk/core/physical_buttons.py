@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from kiosk.core.call_staff import CallStaffService, StaffCall
+from kiosk.core.threads import wait_for_thread
 from kiosk.core.tickets import TicketOutcome
 from kiosk.core.voice import ticket_sentence
 from kiosk.devices.buttons.protocol import CALL_STAFF, SERVICE_PREFIX, ButtonPanel
@@ -127,11 +128,7 @@ class PhysicalButtons:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait for a tactile ticket being issued (tests, shutdown); True when none is left."""
-        worker = self._worker
-        if worker is None:
-            return True
-        worker.join(timeout)
-        return not worker.is_alive()
+        return wait_for_thread(self._worker, timeout)
 
     def close(self) -> None:
         """Release the panel (the lamp goes out)."""

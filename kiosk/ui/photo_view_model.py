@@ -44,6 +44,7 @@ from kiosk.core.photo.detect import Image
 from kiosk.core.photo.guidance import Guidance, GuidanceSettings, GuidanceState, PhotoGuide
 from kiosk.core.photo.review import REVIEW_REASONS, StaffApproval, StaffVerifier
 from kiosk.core.photo.session import AcceptedPhoto, PhotoResult, PhotoSettings
+from kiosk.core.threads import wait_for_thread
 from kiosk.devices.health import Health, HealthState
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.errors import KioskError
@@ -686,11 +687,7 @@ class PhotoViewModel(QObject):
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait for a running check or acceptance (tests, shutdown); True when none is left."""
-        worker = self._worker
-        if worker is None:
-            return True
-        worker.join(timeout)
-        return not worker.is_alive()
+        return wait_for_thread(self._worker, timeout)
 
     def holds_screen(self) -> bool:
         """True while a still is checked or a photo stored, and on the receipt, which ends by

@@ -73,6 +73,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kiosk.devices.health import Health, HealthState
+from kiosk.devices.health_log import log_health_change
 from kiosk.devices.locker.kerong_frames import (
     ALL_LOCK_BITS,
     CMD_STATUS_REPLY,
@@ -733,20 +734,13 @@ class KerongLocker:
         if health.same_as(self._last_health) and not force_frames:
             return
         self._last_health = health
-        if health.state.usable and not force_frames:
-            reason = f" ({health.reason})" if health.reason else ""
-            logger.info("%s is %s%s", self.name, health.state.value, reason)
-            return
-        frames = "\n".join("  " + record.describe() for record in self._frames)
-        logger.warning(
-            "%s is %s (%s: %s); last %d frames on %s:\n%s",
+        log_health_change(
+            logger,
             self.name,
-            health.state.value,
-            health.reason,
-            health.detail,
-            len(self._frames),
+            health,
+            self._frames,
             self._transport.describe(),
-            frames,
+            with_frames=force_frames,
         )
 
     def _dispatch_events(self) -> None:

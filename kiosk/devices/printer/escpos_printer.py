@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.devices.health import Health, HealthState
+from kiosk.devices.health_log import log_health_change
 from kiosk.devices.printer.commands import status_request
 from kiosk.devices.printer.kanji import UnprintableTextError
 from kiosk.devices.printer.layout import TicketLayout
@@ -181,21 +182,7 @@ class EscPosPrinter:
         if health.same_as(self._last_health):
             return
         self._last_health = health
-        if health.state.usable:
-            reason = f" ({health.reason})" if health.reason else ""
-            logger.info("%s is %s%s", self.name, health.state.value, reason)
-            return
-        frames = "\n".join("  " + frame.describe() for frame in self._frames)
-        logger.warning(
-            "%s is %s (%s: %s); last %d frames on %s:\n%s",
-            self.name,
-            health.state.value,
-            health.reason,
-            health.detail,
-            len(self._frames),
-            self._transport.describe(),
-            frames,
-        )
+        log_health_change(logger, self.name, health, self._frames, self._transport.describe())
 
     # -- TicketPrinter ------------------------------------------------------------------------
 
