@@ -11,10 +11,14 @@ import pytest
 from bench.qr_frames import CONDITIONS, PHONE_LIKE, make_empty_frame, make_frame
 from kiosk.devices.scanner.camera_scanner import CameraScanner, Frame, to_gray
 from kiosk.devices.scanner.decoders import (
+    DEFAULT_BUDGET_MS,
+    DEFAULT_CLOSER_LOOKS,
     DEFAULT_DECODER,
+    CloserLook,
     ZxingDecoder,
     available_decoders,
     code_region,
+    looks_light_on_dark,
     make_decoder,
 )
 from kiosk.devices.scanner.factory import open_scanner
@@ -81,6 +85,61 @@ def test_the_code_region_of_a_frame_holds_the_whole_code(condition: str) -> None
     assert ZxingDecoder(closer_looks=()).decode(region) == [frame.payload]
 
 
+def test_a_frame_budget_of_zero_leaves_the_first_pass_only_and_none_reads_past_it() -> None:
+    # phone_like_far 5 needs a closer look: no budget left, no look; no limit, read.
+    frame = make_frame("phone_like_far", 5)
+    assert DEFAULT_BUDGET_MS == 7.0
+    assert ZxingDecoder(closer_looks=()).decode(frame.image) == []
+    assert ZxingDecoder(budget_ms=0.0).decode(frame.image) == []
+    assert ZxingDecoder(budget_ms=None).decode(frame.image) == [frame.payload]
+    assert make_decoder().decode(frame.image) == [frame.payload]
+
+
+@pytest.mark.parametrize("index", [5, 12, 13, 19])
+def test_the_first_look_reads_with_the_global_binarizer_what_the_local_one_misses(
+    index: int,
+) -> None:
+    # The same smoothed, sharpened and enlarged region, binarized a second way.
+    frame = make_frame("phone_like_far", index)
+    first_look = DEFAULT_CLOSER_LOOKS[0]
+    assert first_look.binarizers == ("local", "global")
+    local_only = CloserLook(
+        first_look.scale,
+        smooth_sigma=first_look.smooth_sigma,
+        sharpen_sigma=first_look.sharpen_sigma,
+        sharpen_amount=first_look.sharpen_amount,
+    )
+    assert ZxingDecoder(closer_looks=(local_only,), budget_ms=None).decode(frame.image) == []
+    assert ZxingDecoder(closer_looks=(first_look,), budget_ms=None).decode(frame.image) == [
+        frame.payload
+    ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "light_on_dark"),
+    [("clean", False), ("phone_like", False), ("dark_mode", True), ("phone_like_dark", True)],
+)
+def test_a_code_region_says_which_polarity_to_try_first(
+    condition: str, light_on_dark: bool
+) -> None:
+    frame = make_frame(condition, 0)
+    box = code_region(frame.image)
+    assert box is not None
+    x0, y0, x1, y1 = box
+    assert looks_light_on_dark(frame.image[y0:y1, x0:x1]) is light_on_dark
+
+
+def test_a_closer_look_reads_a_dark_mode_region_whichever_polarity_comes_first() -> None:
+    frame = make_frame("phone_like_dark", 0)
+    box = code_region(frame.image)
+    assert box is not None
+    x0, y0, x1, y1 = box
+    region = np.ascontiguousarray(frame.image[y0:y1, x0:x1])
+    decoder, look = ZxingDecoder(), DEFAULT_CLOSER_LOOKS[0]
+    assert decoder.closer_look(region, look) == [frame.payload]
+    assert decoder.closer_look(np.invert(region), look) == [frame.payload]
+
+
 def test_a_frame_with_nothing_in_it_has_no_code_region_and_decodes_to_nothing() -> None:
     blank = np.full((720, 1280), 128, dtype=np.uint8)
     assert code_region(blank) is None
@@ -90,9 +149,10 @@ def test_a_frame_with_nothing_in_it_has_no_code_region_and_decodes_to_nothing() 
 
 def test_dark_mode_codes_in_cluttered_scenes_are_read_by_the_last_inverted_pass() -> None:
     # The checkered texture, not the code, is the most textured region in several of these: the
-    # last pass (the whole frame inverted) reads them.
+    # last pass (the whole frame inverted) reads them. Without a time budget: with the default
+    # one, that last pass starts only when the looks before it left room for it.
     frames = [make_frame("busy_frame", index) for index in range(10)]
-    decoder = make_decoder()
+    decoder = ZxingDecoder(budget_ms=None)
     read = [decoder.decode(np.invert(frame.image)) for frame in frames]
     assert read == [[frame.payload] for frame in frames]
 

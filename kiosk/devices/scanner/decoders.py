@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -44,37 +45,53 @@ class QrDecoder(Protocol):
 
 @dataclass(frozen=True)
 class CloserLook:
-    """One more zxing-cpp pass over the code's region, enlarged and sharpened.
+    """One more zxing-cpp pass over the code's region: smoothed, sharpened, then enlarged.
+
+    The smoothing and sharpening run on the region as cut from the frame, before the
+    enlargement: a quarter of the pixels to filter. Of the 231 phone-like frames of the tuning
+    seeds that the first pass missed, that look alone read 193 in 1.6 ms, the same filters after
+    the enlargement 194 in 3.1 ms (``python -m bench.qr_decoders --looks``).
 
     Attributes:
         scale: enlargement of the region (bicubic); small, blurred modules become several
             pixels wide, which zxing-cpp's binarizer and sampling grid need.
         smooth_sigma: Gaussian sigma of a smoothing before sharpening, in pixels of the region
-            before enlargement (0: none); it keeps the sharpening from amplifying sensor noise.
-        sharpen_sigma: Gaussian sigma of the unsharp mask, in pixels of the region before
-            enlargement (0: no sharpening).
+            (0: none); it keeps the sharpening from amplifying sensor noise.
+        sharpen_sigma: Gaussian sigma of the unsharp mask, in pixels of the region (0: no
+            sharpening).
         sharpen_amount: weight of the unsharp mask (0: no sharpening).
-        binarizer: ``local`` (zxing-cpp's LocalAverage) or ``global`` (GlobalHistogram, which
-            suits a region that is mostly the code: its histogram has the code's two levels).
+        binarizers: zxing-cpp's binarizers to try, in turn, on the same prepared image:
+            ``local`` (LocalAverage) or ``global`` (GlobalHistogram, which suits a region that
+            is mostly the code: its histogram has the code's two levels).
+        filter_enlarged: smooth and sharpen after the enlargement rather than before (sigmas
+            then scaled with it): a smoother result, for four times the filtering.
     """
 
     scale: float
     smooth_sigma: float = 0.0
     sharpen_sigma: float = 0.0
     sharpen_amount: float = 0.0
-    binarizer: Literal["local", "global"] = "local"
+    binarizers: tuple[Literal["local", "global"], ...] = ("local",)
+    filter_enlarged: bool = False
 
 
-# Chosen by the zxing-cpp table of ``python -m bench.qr_decoders`` (README's figures): the most
-# frames read with p99 within 10 ms, on three seeds. A smoothed-then-sharpened look first (blur
-# and noise together), then a plain enlargement. A third look (sharpened, global binarizer) read
-# 0.4 % more frames for 2 ms more at p99 (the "3 looks" column): over the budget.
+# Chosen by the zxing-cpp table of ``python -m bench.qr_decoders`` on the tuning seeds 1-3 and
+# checked on the held-out seeds 11-14 (README's figures): a smoothed-then-sharpened look, read
+# with the local then the global binarizer (the second reads 7 more of the 231 phone-like
+# frames the first pass missed, for 0.9 ms and no filtering: same image), then a plain
+# enlargement. Filtering after the enlargement (as before) read 1 frame more there, for 1.5 ms.
 DEFAULT_CLOSER_LOOKS: tuple[CloserLook, ...] = (
-    CloserLook(2.0, smooth_sigma=0.5, sharpen_sigma=1.5, sharpen_amount=2.0),
+    CloserLook(
+        2.0, smooth_sigma=0.7, sharpen_sigma=1.5, sharpen_amount=2.5, binarizers=("local", "global")
+    ),
     CloserLook(2.0),
 )
-THIRD_LOOK = CloserLook(1.5, sharpen_sigma=2.5, sharpen_amount=1.5, binarizer="global")
-_REGION_CELL = 8  # pixels per cell of the texture map that finds the code's region
+THIRD_LOOK = CloserLook(1.5, sharpen_sigma=2.5, sharpen_amount=1.5, binarizers=("global",))
+# CPU time of the decoding thread after which no further pass starts at a frame (see
+# ZxingDecoder): the closer looks and the inverted pass are spent on frames the first pass
+# could not read, and those (misses, frames with no code) made the p99.
+DEFAULT_BUDGET_MS = 7.0
+_REGION_CELL = 8  # frame pixels per cell of the texture map that finds the code's region
 _REGION_MIN_CELLS = 64  # smaller textured patches (a word, a button) are not a code worth a look
 _REGION_PAD_CELLS = 2
 # A textured region bigger than this is clutter, or a code big enough for the first pass; it
@@ -82,15 +99,23 @@ _REGION_PAD_CELLS = 2
 # the first pass missed was 323,000 px in the bench's frames.
 _REGION_MAX_PIXELS = 340_000
 _CLOSER_LOOK_MAX_PIXELS = 700_000  # a large region is enlarged less: it bounds the time
+_LEARNING_RATE = 0.2  # weight of the newest frame in the running means of the costs
+_INITIAL_COST_RATIO = 1.0  # a closer look over a first pass of as many pixels, about
 _GRADIENT_KERNEL = np.ones((2, 2), dtype=np.uint8)
+# Share of a region's pixels above its Otsu threshold under which its code is more likely
+# light-on-dark: about 0.57 for dark modules on a light screen (the quiet zone and the screen
+# around the code are light), 0.39 for dark mode, on the bench's frames. It only orders the
+# two polarities of a look; both are always tried.
+_DARK_MODE_LIGHT_SHARE = 0.47
 
 
 def code_region(gray: GrayImage) -> tuple[int, int, int, int] | None:
     """The most textured region of the frame, where a code most likely is, or None.
 
     A QR code is the densest patch of edges in a phone-held-up frame: the morphological
-    gradient, averaged over 8x8 cells, split in two by Otsu's threshold; the largest connected
-    patch (at least 64 cells), padded by two cells. About 0.3 ms on a 1280x720 frame.
+    gradient of the frame at half size, averaged over cells of 8x8 frame pixels, split in two
+    by Otsu's threshold; the largest connected patch (at least 64 cells), padded by two cells.
+    About 0.4 ms on a 1280x720 frame (1.0 ms at full size, which read no more codes).
 
     Returns:
         ``(x0, y0, x1, y1)`` in frame pixels, or None when nothing stands out or the patch is
@@ -100,7 +125,8 @@ def code_region(gray: GrayImage) -> tuple[int, int, int, int] | None:
     cols, rows = width // _REGION_CELL, height // _REGION_CELL
     if cols < 4 or rows < 4:
         return None
-    edges = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, _GRADIENT_KERNEL)
+    half = cv2.resize(gray, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    edges = cv2.morphologyEx(half, cv2.MORPH_GRADIENT, _GRADIENT_KERNEL)
     energy = cv2.blur(cv2.resize(edges, (cols, rows), interpolation=cv2.INTER_AREA), (3, 3))
     _, mask = cv2.threshold(energy, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask)
@@ -118,24 +144,51 @@ def code_region(gray: GrayImage) -> tuple[int, int, int, int] | None:
     return x0, y0, x1, y1
 
 
+def looks_light_on_dark(region: GrayImage) -> bool:
+    """Whether the region's code is more likely light modules on a dark screen (dark mode).
+
+    Less than 47 % of the region's pixels above its Otsu threshold: a light-on-dark code
+    (0.39 typical) rather than dark-on-light (0.57, its quiet zone and screen being light).
+    """
+    threshold, _ = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(np.count_nonzero(region > threshold)) < _DARK_MODE_LIGHT_SHARE * region.size
+
+
 class ZxingDecoder:
     """zxing-cpp (``zxingcpp.read_barcodes``), QR only, inverted and mirrored codes included.
 
     One pass over the whole frame (LocalAverage binarizer, with zxing-cpp's own downscaled
     passes); when it finds nothing, a closer look at the frame's most textured region
-    (:func:`code_region`): enlarged and sharpened, once per :class:`CloserLook`, plain and
-    inverted; last, the whole frame inverted. Phone-held codes that are small, slightly
-    blurred, tilted and dim together mostly fail the first pass and are read by a closer look
-    (69 % -> 92 % of the phone-like frames, p99 about 10 ms; ``bench/qr_decoders.py``).
+    (:func:`code_region`): smoothed, sharpened and enlarged, once per :class:`CloserLook`,
+    both polarities (the likelier one first, :func:`looks_light_on_dark`); last, the whole
+    frame inverted. Phone-held codes that are small, slightly blurred, tilted and dim together
+    mostly fail the first pass and are read by a closer look (``bench/qr_decoders.py``).
+
+    The extra passes run only while the frame's CPU time (of the decoding thread) leaves room
+    for them within ``budget_ms``. A look's cost is estimated from the frame's first pass (its
+    CPU time per pixel: this core's speed on this frame) times the pixels the look reads,
+    times that look's running cost ratio learnt from the frames it failed on; the inverted pass
+    costs about as much as the first pass. The budget is CPU time on this core: a slower core
+    (a Raspberry Pi's, about 2x) takes fewer looks within the same budget, and needs a larger
+    one (up to the camera's frame interval) to read as much. Frames where every pass fails
+    (no code in view, the most common frame, or an unreadable one) are what made the p99
+    (11-15 ms before the budget); a code held up stays in view for many frames.
 
     Args:
         closer_looks: the passes over the code's region after a first pass that read nothing
             (empty: the first pass only).
+        budget_ms: the CPU milliseconds a frame may take, after which no further pass
+            starts (None: no limit; 0: the first pass only).
     """
 
     name = "zxing"
 
-    def __init__(self, *, closer_looks: tuple[CloserLook, ...] = DEFAULT_CLOSER_LOOKS) -> None:
+    def __init__(
+        self,
+        *,
+        closer_looks: tuple[CloserLook, ...] = DEFAULT_CLOSER_LOOKS,
+        budget_ms: float | None = DEFAULT_BUDGET_MS,
+    ) -> None:
         import zxingcpp
 
         self._zxing = zxingcpp
@@ -145,6 +198,10 @@ class ZxingDecoder:
             "global": zxingcpp.Binarizer.GlobalHistogram,
         }
         self.closer_looks = closer_looks
+        self.budget_ms = budget_ms
+        # Each look's cost, when it reads nothing, in first passes over as many pixels: learnt
+        # from the frames (the filters, the binarizers and both polarities).
+        self._cost_ratios = [_INITIAL_COST_RATIO] * len(closer_looks)
         # With closer looks, the whole frame's inverted (dark-mode) pass comes last: most
         # dark-mode codes are read by a closer look (each tries its region inverted).
         self._first_invert = not closer_looks
@@ -156,50 +213,91 @@ class ZxingDecoder:
             texts.append(decode_payload(raw)[0] if raw else str(result.text))
         return texts
 
-    def _closer_look(self, region: GrayImage, look: CloserLook) -> list[str]:
+    @staticmethod
+    def _look_scale(region: GrayImage, look: CloserLook) -> float:
         height, width = region.shape
-        scale = min(look.scale, math.sqrt(_CLOSER_LOOK_MAX_PIXELS / (height * width)))
+        return min(look.scale, math.sqrt(_CLOSER_LOOK_MAX_PIXELS / (height * width)))
+
+    def closer_look(self, region: GrayImage, look: CloserLook) -> list[str]:
+        """One closer look at ``region`` (both polarities, the likelier first), no budget."""
+        return self._closer_look(region, look, looks_light_on_dark(region))
+
+    def _closer_look(self, region: GrayImage, look: CloserLook, light_on_dark: bool) -> list[str]:
         image: Any = region
-        if scale > 1.0:
+        scale = self._look_scale(region, look)
+        sigma_scale = 1.0
+        if look.filter_enlarged and scale > 1.0:
             image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+            sigma_scale = scale
         if look.smooth_sigma > 0:
-            image = cv2.GaussianBlur(image, (0, 0), look.smooth_sigma * max(scale, 1.0))
+            image = cv2.GaussianBlur(image, (0, 0), look.smooth_sigma * sigma_scale)
         if look.sharpen_amount > 0 and look.sharpen_sigma > 0:
-            blurred = cv2.GaussianBlur(image, (0, 0), look.sharpen_sigma * max(scale, 1.0))
+            blurred = cv2.GaussianBlur(image, (0, 0), look.sharpen_sigma * sigma_scale)
             image = cv2.addWeighted(
                 image, 1.0 + look.sharpen_amount, blurred, -look.sharpen_amount, 0
             )
-        # Already enlarged: zxing-cpp's downscaled passes would only undo it.
-        results = self._zxing.read_barcodes(
-            image,
-            formats=self._formats,
-            try_invert=True,
-            try_downscale=False,
-            binarizer=self._binarizers[look.binarizer],
-        )
-        return self._texts(results)
+        if not look.filter_enlarged and scale > 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        if light_on_dark:
+            # zxing-cpp tries the image as given first, then inverted.
+            image = np.invert(image)
+        for binarizer in look.binarizers:
+            # Already enlarged: zxing-cpp's downscaled passes would only undo it.
+            results = self._zxing.read_barcodes(
+                image,
+                formats=self._formats,
+                try_invert=True,
+                try_downscale=False,
+                binarizer=self._binarizers[binarizer],
+            )
+            if results:
+                return self._texts(results)
+        return []
 
     def decode(self, gray: GrayImage) -> list[str]:
         """See :class:`QrDecoder`."""
+        start = time.thread_time()
         texts = self._texts(
             self._zxing.read_barcodes(gray, formats=self._formats, try_invert=self._first_invert)
         )
         if texts or not self.closer_looks:
             return texts
+        first_ms = (time.thread_time() - start) * 1000
+        ms_per_pixel = first_ms / gray.size
         box = code_region(gray)
         if box is not None:
             x0, y0, x1, y1 = box
             region = gray[y0:y1, x0:x1]
-            for look in self.closer_looks:
-                texts = self._closer_look(region, look)
+            light_on_dark = looks_light_on_dark(region)
+            for index, look in enumerate(self.closer_looks):
+                pixels = region.size * max(1.0, self._look_scale(region, look)) ** 2
+                unit_ms = ms_per_pixel * pixels
+                if not self._affordable(start, self._cost_ratios[index] * unit_ms):
+                    break
+                look_start = time.thread_time()
+                texts = self._closer_look(region, look, light_on_dark)
                 if texts:
                     return texts
+                self._learn_cost(index, look_start, unit_ms)
         # Last, the whole frame inverted, as the first pass would have done: a dark-mode code
         # in a cluttered scene, whose region was not the most textured one.
+        if not self._affordable(start, first_ms):
+            return []
         inverted = self._zxing.read_barcodes(
             np.invert(gray), formats=self._formats, try_invert=False
         )
         return self._texts(inverted)
+
+    def _affordable(self, start: float, estimate_ms: float) -> bool:
+        """Whether a pass of ``estimate_ms`` ends within the budget of the frame begun at start."""
+        if self.budget_ms is None:
+            return True
+        return (time.thread_time() - start) * 1000 + estimate_ms <= self.budget_ms
+
+    def _learn_cost(self, index: int, look_start: float, unit_ms: float) -> None:
+        """Keep a running mean of a look's cost (when it read nothing) in first passes."""
+        ratio = (time.thread_time() - look_start) * 1000 / max(unit_ms, 1e-6)
+        self._cost_ratios[index] += _LEARNING_RATE * (ratio - self._cost_ratios[index])
 
 
 class PyzbarDecoder:
