@@ -18,12 +18,11 @@ The short code typed on the keypad proves nothing by itself: it is recorded as u
 
 from __future__ import annotations
 
-import enum
 import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -37,13 +36,19 @@ from kiosk.core.booking_tokens import (
     Meeting,
     read_booking_token,
 )
+from kiosk.core.checkin_outcome import (
+    CheckInOutcome,
+    CheckInResult,
+    OutcomeFamily,
+)
+from kiosk.core.checkin_texts import CheckInWording
 from kiosk.core.clock import Clock
 from kiosk.core.clock_guard import ClockGuard
 from kiosk.core.refusal_gate import RefusalGate
 from kiosk.core.trust import KeyPurpose, TrustedKey, TrustList, trust_list
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.printer.protocol import Ticket
-from kiosk.errors import ConfigError, StoreError
+from kiosk.errors import StoreError
 from kiosk.i18n.catalog import Catalog
 from kiosk.store.database import Database, Transaction
 from kiosk.store.outbox import Outbox, Priority, rfc3339
@@ -51,106 +56,19 @@ from kiosk.store.used_bookings import UsedBooking, UsedBookingRepository
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "CODE_REF_PREFIX",
+    "CheckInOutcome",
+    "CheckInResult",
+    "CheckInService",
+    "OutcomeFamily",
+    "OutcomeListener",
+    "SlipPrinter",
+]
+
 EXPECTED_ROUNDING_MIN = 5
 CODE_REF_PREFIX = "code:"
 REMEMBERED_OUTCOMES = 64  # recent outcomes kept in memory for repeated scans
-
-
-class OutcomeFamily(enum.StrEnum):
-    """Which screen shows an outcome."""
-
-    ACCEPTED = "accepted"  # green: checked in (also "checked in, to be confirmed")
-    REJECTED = "rejected"  # calm: why not, and what to do next
-    UNREADABLE = "unreadable"  # try again, or type the code
-
-
-class CheckInResult(enum.StrEnum):
-    """The outcome code of one check-in attempt (also the event's ``reason``)."""
-
-    ACCEPTED = "accepted"
-    TOO_EARLY = "too_early"
-    TOO_LATE = "too_late"
-    EXPIRED = "expired"
-    WRONG_DAY = "wrong_day"
-    WRONG_OFFICE = "wrong_office"
-    ALREADY_USED = "already_used"
-    NOT_A_BOOKING = "not_a_booking"
-    BAD_SIGNATURE = "bad_signature"
-    UNKNOWN_KEY = "unknown_key"
-    UNREADABLE = "unreadable"
-    CODE_PENDING = "code_pending"  # typed code, online: the server is asked
-    CODE_UNVERIFIED = "code_unverified"  # typed code, offline: queued, confirmed later
-    CODE_INVALID = "code_invalid"  # the check digit does not fit: type it again
-    CODE_REFUSED = "code_refused"  # the server does not know the booking
-    UNAVAILABLE = "unavailable"  # the check-in could not be stored
-    CLOCK_UNSET = "clock_unset"  # the kiosk's clock cannot judge the booking's times
-
-    @property
-    def family(self) -> OutcomeFamily:
-        """The screen this outcome is shown on."""
-        if self in _ACCEPTED_RESULTS:
-            return OutcomeFamily.ACCEPTED
-        if self in (CheckInResult.UNREADABLE, CheckInResult.CODE_INVALID):
-            return OutcomeFamily.UNREADABLE
-        return OutcomeFamily.REJECTED
-
-
-_ACCEPTED_RESULTS = frozenset(
-    {CheckInResult.ACCEPTED, CheckInResult.CODE_PENDING, CheckInResult.CODE_UNVERIFIED}
-)
-
-
-@dataclass(frozen=True)
-class ScreenText:
-    """What a check-in screen says, in one language."""
-
-    title: str
-    body: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class CheckInOutcome:
-    """The result of one scan or typed code.
-
-    Attributes:
-        result: the outcome code.
-        texts: the screen text per configured language.
-        at: when it was decided.
-        ref: what a later server answer refers to: the booking id, or ``code:<digits>``.
-        booking_id: the token's booking id (empty when unknown).
-        service_id: the booking's service (empty when unknown).
-        expected: when the resident's turn is expected (accepted outcomes).
-        repeated: True when this was the same scan again within the dedupe time.
-        position: the queue position from the server's answer, when it came.
-        meeting: the host and place of a meeting booking (None for a service booking).
-        host_notified: True once the server says the meeting's host was told.
-    """
-
-    result: CheckInResult
-    texts: Mapping[str, ScreenText]
-    at: datetime
-    ref: str = ""
-    booking_id: str = ""
-    service_id: str = ""
-    expected: datetime | None = None
-    repeated: bool = False
-    position: int | None = None
-    code: str = ""
-    slot: datetime | None = field(default=None, compare=False)
-    meeting: Meeting | None = None
-    host_notified: bool = False
-
-    @property
-    def family(self) -> OutcomeFamily:
-        """The screen this outcome is shown on."""
-        return self.result.family
-
-    def text(self, language: str) -> ScreenText:
-        """The screen text in ``language`` (else the first language)."""
-        if language in self.texts:
-            return self.texts[language]
-        return next(iter(self.texts.values()))
 
 
 class SlipPrinter(Protocol):
@@ -199,7 +117,7 @@ class CheckInService:
         self._config = config
         self._db = db
         self._outbox = outbox
-        self._catalogs = dict(catalogs)
+        self._wording = CheckInWording(config, catalogs)
         self._clock = clock
         self._trust = trust or trust_list(config.trust, KeyPurpose.BOOKING, allow_demo=config.demo)
         self._health = health
@@ -234,6 +152,7 @@ class CheckInService:
         app calls first); this reports the list's health afterwards.
         """
         self._config = config
+        self._wording.config = config
         self.report_trust_health()
 
     def replace_trusted_keys(
@@ -350,7 +269,8 @@ class CheckInService:
         window = token.window or self._config.checkin.window_for(token.service)
         opens = token.slot - timedelta(minutes=window.before_min)
         closes = token.slot + timedelta(minutes=window.after_min)
-        same_day = self._local(now).date() == self._local(token.slot).date()
+        timezone = self._config.timezone
+        same_day = now.astimezone(timezone).date() == token.slot.astimezone(timezone).date()
         if now < opens:
             return CheckInResult.TOO_EARLY if same_day else CheckInResult.WRONG_DAY
         if now > closes:
@@ -529,37 +449,8 @@ class CheckInService:
         return printer.print_slip(self.slip_layout(outcome, language))
 
     def slip_layout(self, outcome: CheckInOutcome, language: str) -> Ticket:
-        """The check-in slip: office, service, expected time large, booking details."""
-        catalog = self._catalog(language)
-        expected = outcome.expected or outcome.at
-        lines = [
-            catalog.text("checkin.slip.expected"),
-            catalog.text("checkin.slip.checked_in", self._hhmm(outcome.at)),
-        ]
-        if outcome.slot is not None:
-            lines.append(catalog.text("checkin.slip.slot", self._hhmm(outcome.slot)))
-        if outcome.code:
-            lines.append(catalog.text("checkin.slip.code", format_booking_code(outcome.code)))
-        if outcome.meeting is not None:
-            title = catalog.text("checkin.meeting.slip_title", outcome.meeting.host_name)
-        else:
-            title = self._service_name(outcome.service_id, language) or catalog.text(
-                "checkin.slip.title"
-            )
-        return Ticket(
-            header=self._config.office_name.get(language),
-            title=title,
-            number=self._hhmm(expected),
-            lines=tuple(lines),
-            qr=self._config.tickets.status_url.format(
-                office=self._config.office,
-                ticket_id=outcome.booking_id or outcome.ref,
-                number=outcome.code,
-                service=outcome.service_id,
-            ),
-            footer=(catalog.text("checkin.slip.footer"),),
-            language=language,  # the printer draws scripts its fonts lack
-        )
+        """The check-in slip: office, service (or the meeting's host), expected time large."""
+        return self._wording.slip(outcome, language)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -621,7 +512,7 @@ class CheckInService:
             code = code or token.code
             meeting = meeting or token.meeting
         texts = {
-            language: self._texts(
+            language: self._wording.screen(
                 result,
                 language,
                 token=token,
@@ -633,6 +524,7 @@ class CheckInService:
                 confirmed=confirmed,
                 meeting=meeting,
                 host_notified=host_notified,
+                online=self._online,
             )
             for language in self._config.ui.languages
         }
@@ -650,108 +542,6 @@ class CheckInService:
             meeting=meeting,
             host_notified=host_notified,
         )
-
-    def _texts(
-        self,
-        result: CheckInResult,
-        language: str,
-        *,
-        token: BookingToken | None,
-        service_id: str,
-        expected: datetime | None,
-        office: str,
-        used_at: datetime | None,
-        position: int | None,
-        confirmed: bool,
-        meeting: Meeting | None = None,
-        host_notified: bool = False,
-    ) -> ScreenText:
-        catalog = self._catalog(language)
-        key = f"checkin.{result.value}"
-        title = catalog.text(f"{key}.title")
-        args: tuple[object, ...] = ()
-        if result is CheckInResult.ACCEPTED and meeting is not None:
-            return self._meeting_text(catalog, language, meeting, host_notified)
-        if result is CheckInResult.ACCEPTED:
-            service = self._service_name(service_id, language)
-            when = self._hhmm(expected) if expected else ""
-            if confirmed:
-                title = catalog.text("checkin.confirmed.title")
-            if service and when:
-                return ScreenText(
-                    title,
-                    catalog.text("checkin.accepted.body", service, when),
-                    catalog.text("checkin.position", position) if position else "",
-                )
-            body = (
-                catalog.text("checkin.accepted.body_no_service", when)
-                if when
-                else catalog.text("checkin.accepted.body_seat")
-            )
-            detail = catalog.text("checkin.position", position) if position else ""
-            return ScreenText(title, body, detail)
-        if token is not None and result in (CheckInResult.TOO_EARLY, CheckInResult.TOO_LATE):
-            window = token.window or self._config.checkin.window_for(token.service)
-            if result is CheckInResult.TOO_EARLY:
-                args = (self._hhmm(token.slot - timedelta(minutes=window.before_min)),)
-            else:
-                args = (self._hhmm(token.slot + timedelta(minutes=window.after_min)),)
-        elif token is not None and result is CheckInResult.WRONG_DAY:
-            args = (self._date(token.slot, catalog),)
-        elif result is CheckInResult.WRONG_OFFICE:
-            names = self._config.checkin.office_names
-            if office in names:
-                args = (names[office].get(language),)
-            else:
-                # NOTE: never an office code on screen ("shisui" means nothing to a resident).
-                key = "checkin.wrong_office_unnamed"
-        elif result is CheckInResult.ALREADY_USED:
-            args = (self._hhmm(used_at) if used_at else "",)
-        return ScreenText(
-            catalog.text(f"{key}.title", *args),
-            catalog.text(f"{key}.body", *args),
-        )
-
-    def _meeting_text(
-        self, catalog: Catalog, language: str, meeting: Meeting, host_notified: bool
-    ) -> ScreenText:
-        """Who was told (or will be, or could not be) and where to wait."""
-        place = meeting.place(language) or catalog.text("checkin.meeting.default_place")
-        if host_notified:
-            body = catalog.text("checkin.meeting.notified", meeting.host_name)
-        elif self._online:
-            body = catalog.text("checkin.meeting.notifying", meeting.host_name)
-        else:
-            # NOTE: offline the event waits in the outbox: the host may not know for a while,
-            # so the resident is sent to the counter rather than left waiting unseen.
-            body = catalog.text("checkin.meeting.offline", meeting.host_name)
-        return ScreenText(
-            catalog.text("checkin.meeting.title"),
-            body,
-            catalog.text("checkin.meeting.wait_at", place),
-        )
-
-    def _catalog(self, language: str) -> Catalog:
-        return self._catalogs.get(language) or next(iter(self._catalogs.values()))
-
-    def _service_name(self, service_id: str, language: str) -> str:
-        if not service_id:
-            return ""
-        try:
-            return self._config.service(service_id).name.get(language)
-        except ConfigError:
-            return service_id  # NOTE: a booked service need not be one with tickets
-
-    def _local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self._config.timezone)
-
-    def _hhmm(self, moment: datetime) -> str:
-        return self._local(moment).strftime("%H:%M")
-
-    def _date(self, moment: datetime, catalog: Catalog) -> str:
-        local = self._local(moment)
-        month = catalog.text(f"checkin.month.{local.month}")
-        return catalog.text("checkin.date", month, local.day)
 
 
 def _expected_time(slot: datetime, now: datetime) -> datetime:
