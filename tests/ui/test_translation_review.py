@@ -106,3 +106,22 @@ def test_the_photo_countdown_says_seconds_where_the_number_stands_alone_otherwis
 ) -> None:
     assert catalogs["vi"].text("photo.countdown", 3) == "Chụp ảnh sau 3 giây"
     assert catalogs["ne"].text("photo.countdown", 3) == "3 सेकेन्डमा फोटो खिचिनेछ"
+
+
+def test_the_pin_attempts_left_read_as_a_count_not_a_number_in_korean(
+    catalogs: dict[str, Catalog],
+) -> None:
+    # "1번 더" also reads "number 1 again"; 회 is only ever a count.
+    assert catalogs["ko"].text("handover.pin_wrong.body", 1) == (
+        "비밀번호가 일치하지 않습니다. 1회 더 입력할 수 있습니다."
+    )
+
+
+def test_the_meeting_place_sits_in_the_nepali_sentence_not_after_a_colon(
+    catalogs: dict[str, Catalog],
+) -> None:
+    ne = catalogs["ne"]
+
+    assert ne.text("checkin.meeting.wait_at", ne.text("checkin.meeting.default_place")) == (
+        "कृपया प्रतीक्षा स्थलमा पर्खनुहोस्।"
+    )
