@@ -3,13 +3,15 @@
 State only; the QML files lay it out. The parts, each in its own module:
 
 - the live preview (:mod:`kiosk.ui.photo_preview`): a worker thread reads the camera, runs the
-  guidance and hands screen-sized frames to this view-model through a queued signal; QML
-  shows them through :class:`~kiosk.ui.photo_preview.CameraImageProvider`;
+  guidance and hands screen-sized frames to the GUI thread; QML shows them through
+  :class:`~kiosk.ui.photo_preview.CameraImageProvider`;
+- the preview screen's flow (:mod:`kiosk.ui.photo_capture`): guidance on screen, hold still,
+  the 3-2-1 countdown and the shutter, "nobody there" and a lost camera;
 - the staff review (:mod:`kiosk.ui.photo_staff_review`): a staff member signs in and
   approves a photo whose only problems are person-checked rules (issue 12);
-- this module: the screens and their flow (preview, countdown, check, result, receipt, "not
-  available"), the QML properties and slots (``photoModel.*``), and the kiosk's inactivity
-  and privacy hooks (``holds_screen``, ``clear_person``).
+- this module: the screens and their order (preview, check, result, receipt, "not
+  available", the staff screens), the QML properties and slots (``photoModel.*``), and the
+  kiosk's inactivity and privacy hooks (``holds_screen``, ``clear_person``).
 
 The still, the check and the acceptance (JPEG, SQLite commit, receipt) and a staff sign-in run
 on the screen's :class:`~kiosk.ui.gui_worker.GuiWorker`; their outcome comes back on the GUI
@@ -29,18 +31,17 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import Property, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.core.handover.loading import StaffSignIn
-from kiosk.core.photo.guidance import Guidance, GuidanceSettings, GuidanceState
+from kiosk.core.photo.guidance import Guidance
 from kiosk.core.photo.result import AcceptedPhoto, PhotoResult, PhotoSettings
 from kiosk.core.photo.review import REVIEW_REASONS, StaffVerifier
-from kiosk.devices.health import HealthState
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.errors import KioskError
 from kiosk.ui.gui_worker import GuiInbox, GuiWorker
 from kiosk.ui.kiosk_view_model import KioskViewModel
+from kiosk.ui.photo_capture import NOT_OK_TOLERANCE, PhotoCapture
 from kiosk.ui.photo_preview import (
     PREVIEW_WIDTH,
     PROVIDER_ID,
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RESULT_HEIGHT = 600  # the crop is shown at this height
-NOT_OK_TOLERANCE = 3  # guidance frames that may say "not ok" before a countdown is cancelled
 
 
 class PhotoScreen(enum.StrEnum):
@@ -104,8 +104,6 @@ class PhotoViewModel(QObject):
     photoFinished = Signal(object)  # AcceptedPhoto, on the GUI thread (tests, the app)
     scanIgnored = Signal(str)  # why a scan on the staff screen was not used (tests, logs)
 
-    _frame = Signal(int, object, object)  # preview thread -> GUI thread: (n, QImage, Guidance)
-
     def __init__(
         self,
         booth: PhotoBooth | None,
@@ -124,47 +122,29 @@ class PhotoViewModel(QObject):
         self._settings = booth.settings if booth is not None else PhotoSettings()
         self._screen = PhotoScreen.NONE
         self._busy = False
-        self._frame_n = 0
         self._result_n = 0
-        self._guidance: Guidance | None = None
-        self._not_ok = 0
-        self._countdown = 0
         self._result: PhotoResult | None = None
         self._accepted_photo: AcceptedPhoto | None = None
         self._worker = GuiWorker("photo", self)
         self._scans = GuiInbox(self._on_scanned, "scan", self)  # from the scanner's thread
-        guide = GuidanceSettings()
-        # The outline: a head of the middle allowed size (crown to chin, plus a little for
-        # the ears and hair), about 0.8 as wide as tall, centred where "ok" wants the head.
-        head = (guide.head_min + guide.head_max) / 2
-        self._oval_x = 0.5
-        self._oval_y = (guide.vertical_band[0] + guide.vertical_band[1]) / 2 + 0.05
-        self._oval_width = head * 1.1 * 0.8 * 9 / 16
-        self._oval_height = head * 1.1
-        self._pump = (
-            PreviewPump(booth, self._settings.preview_fps, self._frame_from_thread)
-            if booth is not None
-            else None
+        self._capture = PhotoCapture(
+            booth,
+            self._settings,
+            provider,
+            note_activity=kiosk.noteActivity,
+            on_shutter=self._shutter,
+            on_nobody=self._on_no_face,
+            on_camera_lost=self._show_unavailable,
+            parent=self,
         )
-
-        self._frame.connect(self._on_frame, Qt.ConnectionType.QueuedConnection)
-
-        s = self._settings
-        self._no_face_timer = self._timer(s.no_face_timeout_s, self._on_no_face)
-        self._hold_timer = self._timer(s.hold_ok_s, self._start_countdown)
-        self._countdown_timer = self._timer(s.countdown_step_s, self._tick_countdown)
-        self._countdown_timer.setSingleShot(False)
-        self._screen_timer = self._timer(s.receipt_screen_s, self.done)
-        self._health_timer = self._timer(0.25, self._check_camera)
-        self._health_timer.setSingleShot(False)
+        self._capture.frameChanged.connect(self.frameChanged)
+        self._capture.guidanceChanged.connect(self.guidanceChanged)
+        self._capture.countdownChanged.connect(self.countdownChanged)
+        self._screen_timer = QTimer(self)
+        self._screen_timer.setSingleShot(True)
+        self._screen_timer.setInterval(max(1, round(self._settings.receipt_screen_s * 1000)))
+        self._screen_timer.timeout.connect(self.done)
         kiosk.idle.add(self)  # the kiosk's one inactivity limit (holds_screen, clear_person)
-
-    def _timer(self, seconds: float, slot: Callable[[], None]) -> QTimer:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(max(1, round(seconds * 1000)))
-        timer.timeout.connect(slot)
-        return timer
 
     # -- slots for QML -------------------------------------------------------------------------
 
@@ -323,84 +303,16 @@ class PhotoViewModel(QObject):
         if self._review.signed_in(sign_in):
             self._set_screen(PhotoScreen.REVIEW)
 
-    # -- preview -------------------------------------------------------------------------------
+    # -- the preview (kiosk.ui.photo_capture) --------------------------------------------------
 
     def _start_preview(self) -> None:
-        assert self._pump is not None
-        self._stop_countdown()
-        self._set_guidance(None)
         self._set_screen(PhotoScreen.PREVIEW)
-        self._no_face_timer.start()
-        self._health_timer.start()
-        if not self._camera_usable():
-            self._show_unavailable()
-            return
-        self._pump.start()
-
-    def _frame_from_thread(self, n: int, image: QImage, guidance: Guidance) -> None:
-        try:
-            self._frame.emit(n, image, guidance)
-        except RuntimeError:
-            log.debug("preview frame after the photo screen was destroyed")
-
-    @Slot(int, object, object)
-    def _on_frame(self, n: int, image: QImage, guidance: Guidance) -> None:
-        if self._screen is not PhotoScreen.PREVIEW:
-            return  # NOTE: a frame in flight when the screen closed is never kept (privacy)
-        self._provider.put("live", image)
-        self._frame_n = n
-        self.frameChanged.emit()
-        self._set_guidance(guidance)
-        if guidance.faces > 0:
-            self._no_face_timer.start()
-            self._kiosk.noteActivity()  # someone is there, even without touching the screen
-        if guidance.state is GuidanceState.OK:
-            self._not_ok = 0
-            if self._countdown == 0 and not self._hold_timer.isActive():
-                self._hold_timer.start()
-        else:
-            self._hold_timer.stop()
-            self._not_ok += 1
-            if self._countdown > 0 and self._not_ok >= NOT_OK_TOLERANCE:
-                log.info("photo countdown cancelled: %s", guidance.state)
-                self._stop_countdown()
-
-    @Slot()
-    def _start_countdown(self) -> None:
-        if self._screen is not PhotoScreen.PREVIEW:
-            return
-        self._set_countdown(self._settings.countdown_from)
-        self._hold_height(True)  # the camera must not move under a counting-down person
-        self._countdown_timer.start()
-
-    @Slot()
-    def _tick_countdown(self) -> None:
-        if self._countdown <= 1:
-            self._countdown_timer.stop()
-            self._set_countdown(0)
-            self._shutter()
-            self._hold_height(False)  # the still holds the height by itself
-            return
-        self._set_countdown(self._countdown - 1)
-
-    def _stop_countdown(self) -> None:
-        self._hold_timer.stop()
-        self._countdown_timer.stop()
-        self._not_ok = 0
-        if self._countdown > 0:
-            self._hold_height(False)
-        self._set_countdown(0)
-
-    def _hold_height(self, held: bool) -> None:
-        if self._booth is not None:
-            self._booth.hold_camera_height(held)
+        self._capture.start()
 
     def _shutter(self) -> None:
-        assert self._pump is not None
         booth = self._booth
         assert booth is not None
-        self._pump.pause()
-        self._no_face_timer.stop()
+        self._capture.stop()
         self._kiosk.noteActivity()
         self._set_screen(PhotoScreen.CHECKING)
 
@@ -419,23 +331,8 @@ class PhotoViewModel(QObject):
             log.info("photo booth: nobody for %.0f s, back home", self._settings.no_face_timeout_s)
             self._finish()
 
-    @Slot()
-    def _check_camera(self) -> None:
-        if self._screen is PhotoScreen.PREVIEW and not self._camera_usable():
-            self._show_unavailable()
-
-    def _camera_usable(self) -> bool:
-        if self._booth is None:
-            return False
-        # NOTE: "unknown" before the first frame is not a fault: the preview opens the camera.
-        return self._booth.camera_health().state is not HealthState.FAULT
-
     def _show_unavailable(self) -> None:
-        if self._pump is not None:
-            self._pump.pause()
-        self._stop_countdown()
-        self._no_face_timer.stop()
-        self._health_timer.stop()
+        self._capture.stop()
         log.warning("photo booth: the camera is not available")
         self._set_screen(PhotoScreen.UNAVAILABLE)
         self._screen_timer.start()
@@ -478,8 +375,7 @@ class PhotoViewModel(QObject):
 
     def close(self) -> None:
         """Stop the preview thread and the worker (shutdown)."""
-        if self._pump is not None:
-            self._pump.close()
+        self._capture.close()
         self._worker.close()
 
     def _on_checked(self, result: PhotoResult) -> None:
@@ -489,13 +385,13 @@ class PhotoViewModel(QObject):
         self._set_screen(PhotoScreen.RESULT)
         # NOTE: nobody touching the result is the kiosk's one inactivity limit (idle_return),
         # not the camera's "nobody in front" timer, which kept a failed photo 17 s longer.
-        self._no_face_timer.stop()
+        self._capture.stop()
         self._kiosk.noteActivity()
         log.info("photo result shown: %s", "pass" if result.acceptable else result.problems)
 
     def _on_accepted(self, photo: AcceptedPhoto) -> None:
         self._review.sign_out()  # the approval is stored; the staff member's sign-in ends here
-        self._no_face_timer.stop()
+        self._capture.stop()
         self._accepted_photo = photo
         self.receiptChanged.emit()
         self._set_screen(PhotoScreen.RECEIPT)
@@ -514,23 +410,17 @@ class PhotoViewModel(QObject):
         self._show_unavailable()
 
     def _finish(self) -> None:
-        if self._pump is not None:
-            self._pump.pause()
-        for timer in (self._no_face_timer, self._screen_timer, self._health_timer):
-            timer.stop()
-        self._stop_countdown()
+        self._capture.stop()
+        self._screen_timer.stop()
         was_showing = self._screen is not PhotoScreen.NONE
         self._set_screen(PhotoScreen.NONE)
         self._set_result(None)
-        self._set_guidance(None)
+        self._capture.forget()
         if self._accepted_photo is not None:
             self._accepted_photo = None
             self.receiptChanged.emit()
         self._review.sign_out()
         self._provider.clear()  # the face is not kept for the next person
-        if self._frame_n:
-            self._frame_n = 0
-            self.frameChanged.emit()
         self._screen_timer.setInterval(round(self._settings.receipt_screen_s * 1000))
         if was_showing:
             self._kiosk.setLanguage(self._kiosk.property("languages")[0])
@@ -547,18 +437,6 @@ class PhotoViewModel(QObject):
     def _set_busy(self, busy: bool) -> None:
         changed(self, "_busy", busy, self.busyChanged)
 
-    def _set_guidance(self, guidance: Guidance | None) -> None:
-        old = self._guidance
-        self._guidance = guidance
-        # NOTE: only a new message is a change for the screen (guidance comes 10 times a second)
-        if (old is None) != (guidance is None) or (
-            old is not None and guidance is not None and old.message_id != guidance.message_id
-        ):
-            self.guidanceChanged.emit()
-
-    def _set_countdown(self, value: int) -> None:
-        changed(self, "_countdown", value, self.countdownChanged)
-
     def _set_result(self, result: PhotoResult | None) -> None:
         if result is self._result:
             return
@@ -574,17 +452,6 @@ class PhotoViewModel(QObject):
 
     def _get_available(self) -> bool:
         return self._booth is not None
-
-    def _get_frame_source(self) -> str:
-        return f"image://{PROVIDER_ID}/{self._frame_n}" if self._frame_n else ""
-
-    def _get_guidance_key(self) -> str:
-        if self._guidance is None:
-            return "photo.preview.hint"
-        return self._guidance.message_id
-
-    def _get_guidance_ok(self) -> bool:
-        return self._guidance is not None and self._guidance.state is GuidanceState.OK
 
     def _get_passed(self) -> bool:
         return self._result is not None and self._result.acceptable
@@ -632,10 +499,10 @@ class PhotoViewModel(QObject):
     available = Property(bool, _get_available, constant=True)
     screen = reads(str, "_screen", notify=screenChanged)
     busy = reads(bool, "_busy", notify=busyChanged)
-    frameSource = Property(str, _get_frame_source, notify=frameChanged)
-    guidanceKey = Property(str, _get_guidance_key, notify=guidanceChanged)
-    guidanceOk = Property(bool, _get_guidance_ok, notify=guidanceChanged)
-    countdown = reads(int, "_countdown", notify=countdownChanged)
+    frameSource = reads(str, "_capture.frame_source", notify=frameChanged)
+    guidanceKey = reads(str, "_capture.guidance_key", notify=guidanceChanged)
+    guidanceOk = reads(bool, "_capture.guidance_ok", notify=guidanceChanged)
+    countdown = reads(int, "_capture.countdown", notify=countdownChanged)
     passed = Property(bool, _get_passed, notify=resultChanged)
     resultSource = Property(str, _get_result_source, notify=resultChanged)
     problemKeys = Property(list, _get_problem_keys, notify=resultChanged)
@@ -654,10 +521,10 @@ class PhotoViewModel(QObject):
     reviewReasons = Property(list, _get_review_reasons, constant=True)
     reviewReasonKeys = Property(list, _get_review_reason_keys, constant=True)  # message ids
     reviewReason = reads(str, "_review.reason", notify=staffChanged)
-    ovalX = reads(float, "_oval_x")
-    ovalY = reads(float, "_oval_y")
-    ovalWidth = reads(float, "_oval_width")
-    ovalHeight = reads(float, "_oval_height")
+    ovalX = reads(float, "_capture.oval_x")
+    ovalY = reads(float, "_capture.oval_y")
+    ovalWidth = reads(float, "_capture.oval_width")
+    ovalHeight = reads(float, "_capture.oval_height")
 
     # -- Python-side read access (tests, the app) ---------------------------------------------
 
@@ -674,7 +541,7 @@ class PhotoViewModel(QObject):
     @property
     def guidance(self) -> Guidance | None:
         """The latest guidance on screen."""
-        return self._guidance
+        return self._capture.guidance
 
     @property
     def keeps_images(self) -> bool:
