@@ -36,6 +36,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.aims import check
 from kiosk.link.tuning import LinkTuning
 from simulators.fleet.fleet import Fleet, FleetSettings
 from simulators.mosquitto import MosquittoProcess
@@ -237,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"({sub_rate:.0f} events/s, {burst} events); aim: above the fleet's "
                 f"{rate:.0f}/s ({central_rate / rate:.1f}x)"
             )
+            check("central simulator ingest ceiling", central_rate, ">", rate, unit="/s", digits=0)
 
             t0 = time.monotonic()
             fleet.open()
@@ -271,6 +273,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{acked_rate / max(made_rate, 1e-9):.3f} of made (aim >= {AIM_DELIVERED}); "
                 f"pending at end {after.pending}"
             )
+            check("fleet: events made / asked", made_rate / rate, ">=", AIM_MADE, digits=3)
+            delivered = acked_rate / max(made_rate, 1e-9)
+            check("fleet: events acked / made", delivered, ">=", AIM_DELIVERED, digits=3)
             print(
                 f"CPU (% of one core): fleet {cpu_fleet:.0f} %, mosquitto {cpu_broker:.0f} %, "
                 f"central sim {cpu_central:.0f} % (of the machine's {os.cpu_count()} cores)"
@@ -318,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
             f"lost: {lost} (aim {AIM_LOST}; events made and not in the central store of "
             f"{len(tallies)} kiosks); duplicate rows: {duplicates_rows}"
         )
+        check(f"fleet: events lost of {len(tallies)} kiosks", lost, "=", AIM_LOST, digits=0)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.aims import check
 from kiosk.core.handover import HandoverState, PinVerifier
 from kiosk.devices.locker.protocol import DoorStatus
 from tests.core.handover_support import (
@@ -263,8 +264,9 @@ def main() -> None:
     print(f"locker: {kind}")
     print(f"pickups attempted: {args.pickups}, collected: {collected}, restarts: {restarts}")
     print(f"final states: {dict(sorted(outcomes.items()))}")
-    print(f"wrong doors opened: {wrong}")
-    print(f"hand-overs left undefined: {undefined}")
+    soak = f"{args.pickups:,} pickups, {'simulator' if args.simulator else 'FakeBoard'}"
+    check(f"wrong doors opened ({soak})", wrong, "=", 0, digits=0)
+    check(f"hand-overs left undefined ({soak})", undefined, "=", 0, digits=0)
     if ms:
         p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
         print(

@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.aims import check
 from kiosk.config import MqttConfig
 from kiosk.devices.health import HealthBoard
 from kiosk.link.mqtt_link import MqttLink
@@ -83,15 +84,17 @@ def main(argv: list[str] | None = None) -> None:
         full = appends_per_second(folder, "FULL", appends)
         normal = appends_per_second(folder, "NORMAL", appends)
         print(f"durable appends/s, one per transaction, {appends} each (files under {Path.cwd()}):")
-        print(f"  WAL + synchronous=FULL   {full:8.0f}/s   (the kiosk's setting; target 5,000)")
+        print(f"  WAL + synchronous=FULL   {full:8.0f}/s   (the kiosk's setting)")
         print(
             f"  WAL + synchronous=NORMAL {normal:8.0f}/s   (ratio NORMAL/FULL {normal / full:.1f}x)"
         )
         rate, duplicates = drain_rate(folder, backlog)
         print(
             f"drain of a {backlog}-event backlog to a local Mosquitto, central sim acking: "
-            f"{rate:.0f} events/s (target 2,000), duplicates at the server {duplicates}"
+            f"{rate:.0f} events/s, duplicates at the server {duplicates}"
         )
+        check("durable outbox appends, WAL + FULL", full, ">=", 5000, unit="/s", digits=0)
+        check("drain of a backlog to a local broker", rate, ">=", 2000, unit=" events/s", digits=0)
 
 
 if __name__ == "__main__":

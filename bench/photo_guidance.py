@@ -29,6 +29,8 @@ from collections import Counter
 import cv2
 import numpy as np
 
+from bench.aims import check
+from kiosk.config.photo import PhotoConfig
 from kiosk.core.photo.checks import check_photo
 from kiosk.core.photo.crop import crop_still
 from kiosk.core.photo.detect import (
@@ -235,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
             f"(median {median_ms:.1f} ms/frame)"
         )
         print(f"  advice over the session script: {dict(states)}")
+        if "chosen" in name:
+            preview = PhotoConfig().preview_fps  # the preview screen's rate: guidance keeps up
+            check(f"photo guidance, {name}", fps, ">=", preview, unit=" frames/s", digits=1)
         shutter = shutter_to_verdict(detector=detector)
         print(f"  shutter to verdict (2592x1944 still, jp-passport): {shutter:.0f} ms")
     verdict_table("photo")

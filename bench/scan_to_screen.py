@@ -24,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QGuiApplication
 
+from bench.aims import check
 from bench.scan_latency import wire_time_ms
 from kiosk.core.trust import KeyPurpose
 from kiosk.devices.scanner.serial_scanner import SerialScanner
@@ -121,6 +122,8 @@ def main(n: int = SCANS) -> None:
         f"{wire_time_ms(size, 115200):5.1f} at 115200 baud (not included above)"
     )
     print(f"  results        {results}")
+    p99 = percentile(samples, 0.99)
+    check("scan -> check-in result on screen, our own time, p99", p99, "<", 50, unit=" ms")
 
 
 if __name__ == "__main__":

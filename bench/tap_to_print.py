@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.aims import check
 from kiosk.core.clock import SystemClock
 from kiosk.core.tickets import TicketService
 from kiosk.core.waiting import WaitingBoard
@@ -127,6 +128,8 @@ def main() -> None:
         f"{statistics.median(own_net) / statistics.median(baseline):.2f}x"
     )
     print(f"  bytes on the wire per ticket (incl. status queries): {statistics.median(sizes):.0f}")
+    p99 = percentile(own_net, 0.99) * ms
+    check("tap -> last ticket byte, our own time, p99", p99, "<", 30, unit=" ms")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+from bench.aims import check
 from kiosk.devices.printer.layout import TicketLayout, sample_ticket
 from kiosk.devices.printer.protocol import TextMode
 
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['encoding']!s:38} {size:7d} {size / base:6.1f} "
             f"{row['seconds_at_9600_baud']!s:>8} s {row['encode_ms_median']!s:>7} ms"
         )
+    check("bytes per standard Japanese ticket, native QR", base, "<", 1024, unit=" B", digits=0)
     return 0
 
 
