@@ -88,7 +88,7 @@ def test_the_code_region_of_a_frame_holds_the_whole_code(condition: str) -> None
 def test_a_frame_budget_of_zero_leaves_the_first_pass_only_and_none_reads_past_it() -> None:
     # phone_like_far 5 needs a closer look: no budget left, no look; no limit, read.
     frame = make_frame("phone_like_far", 5)
-    assert DEFAULT_BUDGET_MS == 7.0
+    assert DEFAULT_BUDGET_MS == 8.0
     assert ZxingDecoder(closer_looks=()).decode(frame.image) == []
     assert ZxingDecoder(budget_ms=0.0).decode(frame.image) == []
     assert ZxingDecoder(budget_ms=None).decode(frame.image) == [frame.payload]
