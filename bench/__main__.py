@@ -21,7 +21,7 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("startup_idle", ()),
     ("scan_latency", ()),
     ("scan_to_screen", ()),
-    ("qr_decoders", ()),
+    ("qr_decoders", ("--looks",)),
     ("outbox_rates", ()),
     ("blob_transfer", ()),
     ("pin_verifier", ()),
