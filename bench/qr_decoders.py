@@ -41,6 +41,7 @@ from bench.qr_frames import CONDITIONS, PHONE_LIKE, QrFrame, generate_frames, ma
 from kiosk.devices.scanner.decoders import (
     DEFAULT_BUDGET_MS,
     DEFAULT_CLOSER_LOOKS,
+    DEFAULT_DECODER,
     THIRD_LOOK,
     CloserLook,
     GrayImage,
@@ -346,7 +347,15 @@ def main(argv: list[str] | None = None) -> None:
     first = frames[: len(frames) // len(seeds)]
     names = available_decoders()
     print(f"\ndecoder adapters, seed {seeds[0]} ({len(first)} frames): {', '.join(names)}\n")
-    print(table(measure(first, [make_decoder(name) for name in names], empty[:10])))
+    adapters = measure(first, [make_decoder(name) for name in names], empty[:10])
+    print(table(adapters))
+    # DESIGN §7: at least as good as the best of pyzbar, zxing-cpp and OpenCV on the same frames
+    ours = next((r for r in adapters if r.name == DEFAULT_DECODER), None)
+    others = [r for r in adapters if r is not ours]
+    if ours is not None and others:
+        best = max(others, key=lambda r: r.rate())
+        what = f"QR read on seed {seeds[0]}, {ours.name} against the best other ({best.name})"
+        check(what, ours.rate() * 100, ">=", round(best.rate() * 100, 1), unit=" %", digits=1)
 
 
 if __name__ == "__main__":
