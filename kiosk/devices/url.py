@@ -257,6 +257,7 @@ DEVICE_PARAMS: Mapping[str, Mapping[str, ParamCheck]] = {
         "repeat_window": _number(0, above=False),
         "name": _text,
         "decoder": _choice("zxing", "pyzbar", "opencv", "opencv-aruco"),
+        "decode_budget_ms": _number(0, above=True),
         "width": _SIZE,
         "height": _SIZE,
     },

@@ -218,6 +218,16 @@ def test_a_missing_camera_url_reports_disconnected() -> None:
         scanner.stop()
 
 
+@pytest.mark.parametrize(
+    ("url", "budget"), [("camera://0", 8.0), ("camera://0?decode_budget_ms=16", 16.0)]
+)
+def test_a_camera_scanners_decode_budget_comes_from_its_url(url: str, budget: float) -> None:
+    scanner = open_scanner(url)
+    assert isinstance(scanner, CameraScanner)
+    assert isinstance(scanner.decoder, ZxingDecoder)
+    assert scanner.decoder.budget_ms == budget
+
+
 def test_colour_frames_are_turned_to_gray() -> None:
     gray = make_frame("clean", 4).image
     bgr = np.dstack([gray, gray, gray])

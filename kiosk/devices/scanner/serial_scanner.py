@@ -40,7 +40,9 @@ from kiosk.errors import DeviceUrlError, TransportError
 logger = logging.getLogger(__name__)
 
 # Query parameters of a scanner URL that configure the scanner, not the serial line.
-SCANNER_URL_PARAMS = frozenset({"suffix", "idle_timeout", "repeat_window", "name", "decoder"})
+SCANNER_URL_PARAMS = frozenset(
+    {"suffix", "idle_timeout", "repeat_window", "name", "decoder", "decode_budget_ms"}
+)
 DEFAULT_STALE_LINE_S = 0.5
 _READ_SIZE = 4096
 _POLL_S = 0.05  # read timeout for ports without a file descriptor
