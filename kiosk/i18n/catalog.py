@@ -13,6 +13,9 @@ What Qt's ``.ts``/``.qm`` tooling would give us, and how the catalogue does it:
   :data:`PLURAL_MESSAGES` takes its count as ``%1``; its plain id is the ``other`` form and
   ``<id>#<category>`` (``handover.pin_wrong.body#one``) each further CLDR category of the
   language (:mod:`kiosk.i18n.languages`). English has ``#one``, Japanese none.
+- **counted readings**: easy Japanese's counters that read differently by number (1人（ひとり）,
+  3分（ぷん）, 5日（いつか）) are read for the number each placeholder holds
+  (:mod:`kiosk.i18n.counters`), which plural categories could not tell apart.
 - **placeholders** that must match across languages (``lrelease`` warns; we refuse).
 - **no silent fallback**: ``lrelease`` leaves an untranslated text in the source language; a
   catalogue here with a missing or extra id, a different placeholder or a missing plural form
@@ -28,8 +31,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import TypeGuard
 
 from kiosk.errors import CatalogError
+from kiosk.i18n.counters import read_counts
 from kiosk.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, PLURAL_CATEGORIES, language
 
 log = logging.getLogger(__name__)
@@ -63,20 +68,35 @@ class Catalog:
         returned as the id itself, so a gap is visible on screen and in the logs instead of
         crashing a citizen's journey (a loaded catalogue has every id: see :func:`check`).
         """
-        template = self.template(message_id, args[0] if args else None)
+        counts = {number: arg for number, arg in enumerate(args, 1) if _is_count(arg)}
+        template = self._template(message_id, args[0] if args else None, counts)
         if template is None:
             log.warning("missing %s translation for %r", self.language, message_id)
             return message_id
         return PLACEHOLDER_RE.sub(lambda m: _arg(args, int(m.group(1))), template)
 
     def template(self, message_id: str, count: object = None) -> str | None:
-        """The text with its placeholders, in the plural form of ``count`` (when it is one)."""
+        """The text with its placeholders, in the plural form of ``count`` (when it is one).
+
+        ``count`` is also the number ``%1`` will hold: easy Japanese reads its counter for it
+        (``%1人（ひとり）`` for 1, :mod:`kiosk.i18n.counters`).
+        """
+        return self._template(message_id, count, {1: count} if _is_count(count) else {})
+
+    def _template(self, message_id: str, count: object, counts: Mapping[int, int]) -> str | None:
         forms = self.plurals.get(message_id)
-        if forms and isinstance(count, int) and not isinstance(count, bool):
-            form = forms.get(language(self.language).plural(count))
-            if form is not None:
-                return form
-        return self.messages.get(message_id)
+        text: str | None = None
+        if forms and _is_count(count):
+            text = forms.get(language(self.language).plural(count))
+        if text is None:
+            text = self.messages.get(message_id)
+        if text is not None and counts and language(self.language).reads_counts:
+            text = read_counts(text, counts)
+        return text
+
+
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _arg(args: tuple[object, ...], number: int) -> str:

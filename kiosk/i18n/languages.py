@@ -56,6 +56,8 @@ class Language:
             one has none (easy Japanese reads the Japanese names); never for catalogue texts.
         font_family: the screen's font for this language (fontconfig family): Chinese and
             Korean need their own glyph forms and Hangul, Vietnamese its stacked accents.
+        reads_counts: its texts write readings of counters that change with the number
+            (easy Japanese: 1人（ひとり）, 3分（ぷん）), read by :mod:`kiosk.i18n.counters`.
     """
 
     code: str
@@ -66,6 +68,7 @@ class Language:
     budoux_model: str = ""
     reads_as: str = ""
     font_family: str = "IPAPGothic"
+    reads_counts: bool = False
 
     def plural_categories(self) -> frozenset[str]:
         """The categories this language's counts fall into (checked over 0-200)."""
@@ -96,7 +99,14 @@ LANGUAGES: tuple[Language, ...] = (
     # for やさしい日本語 ask, and readings after kanji; its lines break between BudouX's
     # phrases (which the spaces also separate), never between a kanji and its reading.
     Language(
-        "ja-easy", "やさしい にほんご", "ja-JP", _one_form, Breaks.PHRASES, "ja", reads_as="ja"
+        "ja-easy",
+        "やさしい にほんご",
+        "ja-JP",
+        _one_form,
+        Breaks.PHRASES,
+        "ja",
+        reads_as="ja",
+        reads_counts=True,
     ),
 )
 """Every language the kiosk knows, in the order the chooser lists them; the first is the default."""

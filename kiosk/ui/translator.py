@@ -3,7 +3,10 @@
 QML writes ``qsTr("home.title")``: the *source text* is our message id. This translator looks
 the id up in the catalogue of the current language, so the screen and the printed ticket read
 one catalogue and there are no ``.ts``/``.qm`` files to keep in step. ``qsTr(id, "", n)`` picks
-the plural form of ``n`` (Qt's numerus forms: :data:`kiosk.i18n.catalog.PLURAL_MESSAGES`).
+the plural form of ``n`` (Qt's numerus forms: :data:`kiosk.i18n.catalog.PLURAL_MESSAGES`)
+and, in easy Japanese, the reading of a counter after ``%1`` for ``n`` (``%1人（ひとり）`` for
+1: :mod:`kiosk.i18n.counters`); so a counted text is looked up with its count,
+``qsTr("home.waiting", "", n).arg(n)``.
 
 Texts come back with word joiners inside each phrase (:func:`kiosk.i18n.linebreak.phrased`),
 so Qt breaks Japanese and Chinese lines between phrases and Korean between words.

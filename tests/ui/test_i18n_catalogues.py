@@ -16,7 +16,7 @@ from kiosk.ui.kiosk_view_model import OUT_OF_SERVICE_REASONS, PROBLEM_REASONS
 from kiosk.ui.translator import CatalogTranslator
 from kiosk.ui.window import QML_DIR
 
-QSTR_RE = re.compile(r"""qsTr\(\s*"([^"]+)"\s*\)""")
+QSTR_RE = re.compile(r"""qsTr\(\s*"([^"]+)"\s*[,)]""")  # qsTr("id") and qsTr("id", "", n)
 QSTR_PREFIX_RE = re.compile(r"""qsTr\(\s*"([^"]+)"\s*\+""")
 
 

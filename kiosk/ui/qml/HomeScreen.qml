@@ -168,7 +168,7 @@ Item {
                         spacing: 6
                         Layout.rightMargin: 12
                         KioskLabel {
-                            text: qsTr("home.waiting").arg(serviceButton.waiting)
+                            text: qsTr("home.waiting", "", serviceButton.waiting).arg(serviceButton.waiting)
                             font.pixelSize: theme.fontBody
                             color: theme.textOnPrimary
                             Layout.alignment: Qt.AlignRight
@@ -178,7 +178,8 @@ Item {
                             Layout.alignment: Qt.AlignRight
                             KioskLabel {
                                 text: serviceButton.waitMinutes > 0
-                                      ? qsTr("home.wait").arg(serviceButton.waitMinutes)
+                                      ? qsTr("home.wait", "", serviceButton.waitMinutes)
+                                            .arg(serviceButton.waitMinutes)
                                       : qsTr("home.no_wait")
                                 font.pixelSize: theme.fontBody
                                 font.bold: true

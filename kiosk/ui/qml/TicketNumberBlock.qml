@@ -43,7 +43,7 @@ Rectangle {
             Layout.bottomMargin: 8
         }
         KioskLabel {
-            text: qsTr("card.people_ahead").arg(kioskModel.peopleAhead)
+            text: qsTr("card.people_ahead", "", kioskModel.peopleAhead).arg(kioskModel.peopleAhead)
             font.pixelSize: theme.fontBody
             color: theme.text
             wrapMode: Text.Wrap
@@ -53,8 +53,8 @@ Rectangle {
             text: kioskModel.waitMinutes <= 0
                   ? qsTr("card.wait_none")
                   : kioskModel.waitEstimated
-                    ? qsTr("card.wait_estimated").arg(kioskModel.waitMinutes)
-                    : qsTr("card.wait").arg(kioskModel.waitMinutes)
+                    ? qsTr("card.wait_estimated", "", kioskModel.waitMinutes).arg(kioskModel.waitMinutes)
+                    : qsTr("card.wait", "", kioskModel.waitMinutes).arg(kioskModel.waitMinutes)
             font.pixelSize: theme.fontBody
             color: theme.text
             wrapMode: Text.Wrap
