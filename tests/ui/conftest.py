@@ -7,7 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from kiosk.core.trust import KeyPurpose, TrustList
 from kiosk.core.waiting import WaitingBoard
 from kiosk.devices.camera.opencv_camera import OpenCvCamera
 from kiosk.devices.camera_mount.factory import CameraMountSettings, build_camera_mount
+from kiosk.devices.camera_mount.protocol import CameraMount
 from kiosk.devices.health import HealthBoard
 from kiosk.devices.locker.factory import LockerSettings, open_locker
 from kiosk.devices.locker.protocol import Locker
@@ -279,6 +280,49 @@ class PhotoUi:
 PhotoUiFactory = Callable[..., PhotoUi]
 
 
+def build_photo_booth(
+    parts: KioskParts,
+    tmp_path: Path,
+    camera_sim: CameraSimulator,
+    settings: Mapping[str, Any],
+    *,
+    mount: CameraMount | None = None,
+    booth_class: type[PhotoBoothService] = PhotoBoothService,
+) -> PhotoBoothService:
+    """A real photo booth service on the camera simulator with the tests' short timings;
+    ``settings`` replace :class:`PhotoSettings` values."""
+    camera = OpenCvCamera(
+        0,
+        name="camera",
+        still_size=PHOTO_STILL_SIZE,
+        capture_factory=camera_sim.open_capture,
+        reopen_backoff_s=(0.05, 0.2),
+        on_health=parts.health.report,
+    )
+    defaults: dict[str, Any] = {
+        "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
+        "timezone": parts.config.timezone,
+        "preview_fps": 30.0,
+        "hold_ok_s": 0.2,
+        "countdown_step_s": 0.1,
+        "no_face_timeout_s": 30.0,
+        "receipt_screen_s": 30.0,
+    }
+    return booth_class(
+        PhotoSettings(**{**defaults, **settings}),
+        parts.db,
+        parts.outbox,
+        SystemClock(),
+        tmp_path / "state" / "photos",
+        printer=parts.printer,
+        catalogs=parts.catalogs,
+        camera=camera,
+        health=parts.health,
+        detector=PHOTO_DETECTOR,
+        mount=mount,
+    )
+
+
 @pytest.fixture
 def make_photo_ui(
     qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts, tmp_path: Path
@@ -307,36 +351,7 @@ def make_photo_ui(
                 sleep=lambda _s: None,  # the carriage moves at once: no real motor time
             )
             assert camera_mount.wait_idle(20.0), "the mount did not home"
-        camera = OpenCvCamera(
-            0,
-            name="camera",
-            still_size=PHOTO_STILL_SIZE,
-            capture_factory=camera_sim.open_capture,
-            reopen_backoff_s=(0.05, 0.2),
-            on_health=parts.health.report,
-        )
-        defaults: dict[str, Any] = {
-            "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
-            "timezone": parts.config.timezone,
-            "preview_fps": 30.0,
-            "hold_ok_s": 0.2,
-            "countdown_step_s": 0.1,
-            "no_face_timeout_s": 30.0,
-            "receipt_screen_s": 30.0,
-        }
-        service = PhotoBoothService(
-            PhotoSettings(**{**defaults, **settings}),
-            parts.db,
-            parts.outbox,
-            SystemClock(),
-            tmp_path / "state" / "photos",
-            printer=parts.printer,
-            catalogs=parts.catalogs,
-            camera=camera,
-            health=parts.health,
-            detector=PHOTO_DETECTOR,
-            mount=camera_mount,
-        )
+        service = build_photo_booth(parts, tmp_path, camera_sim, settings, mount=camera_mount)
         ui = build_ui(
             qapp,
             parts.config,

@@ -30,9 +30,8 @@ from kiosk.core.handover import (
     make_pin_verifier,
 )
 from kiosk.core.handover.tokens import HandoverTrust
-from kiosk.core.photo.session import PhotoBoothService, PhotoSettings
+from kiosk.core.photo.session import PhotoBoothService
 from kiosk.core.trust import KeyPurpose, TrustList
-from kiosk.devices.camera.opencv_camera import OpenCvCamera
 from kiosk.devices.locker.factory import LockerSettings, open_locker
 from kiosk.devices.locker.protocol import Locker
 from kiosk.ui.checkin_view_model import CheckInViewModel
@@ -48,10 +47,9 @@ from tests.ui.conftest import (
     HANDOVER_PIN,
     HANDOVER_STAFF_ID,
     HANDOVER_STAFF_PIN,
-    PHOTO_DETECTOR,
-    PHOTO_STILL_SIZE,
     FixedCheckInClock,
     KioskParts,
+    build_photo_booth,
     demo_trust,
 )
 
@@ -146,35 +144,7 @@ def make_full_kiosk(
         )
         camera_sim = CameraSimulator()
         camera_sim.hold(Shot("empty", 1))
-        camera = OpenCvCamera(
-            0,
-            name="camera",
-            still_size=PHOTO_STILL_SIZE,
-            capture_factory=camera_sim.open_capture,
-            reopen_backoff_s=(0.05, 0.2),
-            on_health=parts.health.report,
-        )
-        settings: dict[str, Any] = {
-            "office_name": {"ja": "中央区役所", "en": "Chuo City Office"},
-            "timezone": parts.config.timezone,
-            "preview_fps": 30.0,
-            "hold_ok_s": 0.2,
-            "countdown_step_s": 0.1,
-            "no_face_timeout_s": 30.0,
-            "receipt_screen_s": 30.0,
-        }
-        booth = booth_class(
-            PhotoSettings(**{**settings, **photo}),
-            parts.db,
-            parts.outbox,
-            SystemClock(),
-            tmp_path / "state" / "photos",
-            printer=parts.printer,
-            catalogs=parts.catalogs,
-            camera=camera,
-            health=parts.health,
-            detector=PHOTO_DETECTOR,
-        )
+        booth = build_photo_booth(parts, tmp_path, camera_sim, photo, booth_class=booth_class)
         locker_sim = LockerSimulator(port=0, boards=3, auto_pull_s=0.05).start()
         locker = open_locker(locker_sim.url, LockerSettings(boards=3))
         lockers.append(locker)
