@@ -9,6 +9,7 @@ A bench that raises is reported and the run goes on.
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import time
 import traceback
@@ -44,9 +45,23 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #   above does 1,000 on the real driver and simulator): python -m bench.handover_soak.
 
 
+def fresh_logging() -> None:
+    """Logging as in a fresh process, so a bench's own ``basicConfig`` level applies again.
+
+    ``logging.basicConfig`` does nothing once the root logger has a handler: without this, the
+    first bench's level (or a kiosk module's) would hold for all the others, and a soak's
+    expected warnings (forced doors, silent boards) would fill the run's output.
+    """
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def run(name: str, args: tuple[str, ...]) -> bool:
     """Run one bench's ``main``; False when it raised (the traceback is printed)."""
     main = importlib.import_module(f"bench.{name}").main
+    fresh_logging()
     # NOTE: each bench reads its arguments from sys.argv, as when run alone.
     saved, sys.argv = sys.argv, [f"bench.{name}", *args]
     try:

@@ -111,3 +111,30 @@ def test_every_bench_of_the_run_exists_and_has_a_main() -> None:
         assert spec is not None and spec.origin is not None, name
         with open(spec.origin, encoding="utf-8") as source:
             assert "\ndef main(" in source.read(), name
+
+
+def test_each_bench_starts_with_logging_as_a_fresh_process_so_its_own_level_applies(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    levels: list[int] = []
+
+    def quiet() -> None:
+        logging.basicConfig(level=logging.ERROR)
+        levels.append(logging.getLogger().level)
+
+    def loud() -> None:
+        logging.basicConfig(level=logging.INFO)
+        levels.append(logging.getLogger().level)
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", root.level)
+    fake_bench(monkeypatch, "example_quiet", quiet)
+    fake_bench(monkeypatch, "example_loud", loud)
+    monkeypatch.setattr(runner, "BENCHMARKS", (("example_quiet", ()), ("example_loud", ())))
+
+    runner.main()
+
+    assert levels == [logging.ERROR, logging.INFO]
