@@ -12,8 +12,11 @@ blob sender, all in this process:
 
 Both with Mosquitto's defaults and with ``set_tcp_nodelay true``. Nagle's algorithm holds a
 small packet while an earlier one waits for its TCP ACK, and with Linux's delayed ACKs a hop
-then takes about 40 ms on loopback; the link sets ``TCP_NODELAY`` itself (except while a
-backlog drains), so both broker settings give the same figures.
+then takes about 40 ms on loopback. The link sets ``TCP_NODELAY`` on its own socket (except
+while a backlog drains), but the broker's sockets are the broker's: with its default the
+server's ack to the kiosk still waits about 40 ms (median 45.8 ms against 7.7 ms in the
+5 Dec 2026 run, and the same before the link was split), so deploy/mosquitto/kiosk.conf sets
+``set_tcp_nodelay true``.
 
 ``.venv/bin/python -m bench.blob_transfer [EVENTS]`` (default 200 per phase).
 """
