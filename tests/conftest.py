@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from simulators.central.server import CentralSimulator
+from simulators.printer.server import PrinterSimulator
 from tests.mosquitto import BrokerError, MosquittoBroker
+from tests.trust_keys import central_keys
 
 # Every event the kiosk's code emits in any test must keep its message of the MQTT contract.
 pytest_plugins = ("tests.contract.event_check",)
@@ -48,3 +51,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 # ---- end of the MQTT broker block ---------------------------------------------------------
+
+
+# ---- the simulators most end-to-end tests stand on -----------------------------------------
+
+
+@pytest.fixture
+def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
+    """The ESC/POS printer simulator on a free TCP port, rendering into ``tmp_path/printed``."""
+    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
+        yield sim
+
+
+@pytest.fixture
+def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
+    """The central-server simulator on the test's Mosquitto, signing with the tests' keys."""
+    sim = CentralSimulator("127.0.0.1", mosquitto.port, **central_keys())
+    sim.start()
+    assert sim.wait_ready(10)
+    yield sim
+    sim.stop()

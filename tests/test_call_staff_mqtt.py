@@ -20,25 +20,10 @@ from simulators.printer.server import PrinterSimulator
 from tests.kiosk_config import make_config
 from tests.link.link_support import wait_until
 from tests.mosquitto import MosquittoBroker
-from tests.trust_keys import central_keys, trust_table
+from tests.trust_keys import trust_table
 
 CALL_PIN, LAMP_PIN = 17, 27
 KIOSK = "test-kiosk-1"
-
-
-@pytest.fixture
-def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
-    sim = CentralSimulator("127.0.0.1", mosquitto.port, **central_keys())
-    sim.start()
-    assert sim.wait_ready(10)
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
-        yield sim
 
 
 @pytest.fixture

@@ -89,12 +89,6 @@ def bench(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
-        yield sim
-
-
-@pytest.fixture
 def ports() -> Iterator[dict[str, CountingPort]]:
     opened = {name: CountingPort() for name in ("locker", "scanner", "broker")}
     yield opened

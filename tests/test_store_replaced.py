@@ -39,12 +39,6 @@ PASSPORT_DOOR = 3
 
 
 @pytest.fixture
-def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
-        yield sim
-
-
-@pytest.fixture
 def locker_sim() -> Iterator[LockerSimulator]:
     with LockerSimulator(port=0, boards=1) as sim:
         yield sim

@@ -31,21 +31,6 @@ ENVELOPE_KEYS = {"v", "id", "seq", "session", "incarnation", "kiosk", "ts", "typ
 
 
 @pytest.fixture
-def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
-    sim = CentralSimulator("127.0.0.1", mosquitto.port, **central_keys())
-    sim.start()
-    assert sim.wait_ready(10)
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
-        yield sim
-
-
-@pytest.fixture
 def config(tmp_path: Path, mosquitto: MosquittoBroker) -> KioskConfig:
     config = make_config(tmp_path / "state")
     return dataclasses.replace(

@@ -24,24 +24,9 @@ from simulators.printer.server import PrinterSimulator
 from simulators.scanner.server import ScannerSimulator
 from tests.kiosk_config import config_data
 from tests.mosquitto import MosquittoBroker
-from tests.trust_keys import central_keys, trust_table
+from tests.trust_keys import trust_table
 
 KIOSK = "test-kiosk-1"
-
-
-@pytest.fixture
-def central(mosquitto: MosquittoBroker) -> Iterator[CentralSimulator]:
-    sim = CentralSimulator("127.0.0.1", mosquitto.port, **central_keys())
-    sim.start()
-    assert sim.wait_ready(10)
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def printer(tmp_path: Path) -> Iterator[PrinterSimulator]:
-    with PrinterSimulator(port=0, out_dir=tmp_path / "printed") as sim:
-        yield sim
 
 
 @pytest.fixture
