@@ -210,6 +210,21 @@ class CheckInUi:
 CheckInUiFactory = Callable[..., CheckInUi]
 
 
+def build_checkin(parts: KioskParts, config: KioskConfig) -> CheckInService:
+    """A real check-in service on the parts, at the tests' fixed time, trusting the demo's
+    public booking key (the screens are shown as the demo shows them)."""
+    return CheckInService(
+        config,
+        parts.db,
+        parts.outbox,
+        parts.catalogs,
+        FixedCheckInClock(),
+        trust=TrustList(demo_public_keys(KeyPurpose.BOOKING), issued=CHECKIN_NOW, allow_demo=True),
+        health=parts.health,
+        slip_printer=parts.tickets,
+    )
+
+
 @pytest.fixture
 def make_checkin_ui(
     qapp: QGuiApplication, qtbot: QtBot, parts: KioskParts
@@ -222,19 +237,7 @@ def make_checkin_ui(
             office_names={"shisui": LocalText({"ja": "四街道支所", "en": "Shisui branch"})},
         )
         config = replace(parts.config, checkin=replace(checkin, **checkin_overrides))
-        service = CheckInService(
-            config,
-            parts.db,
-            parts.outbox,
-            parts.catalogs,
-            FixedCheckInClock(),
-            # NOTE: the screens are shown as the demo shows them, with its public keys.
-            trust=TrustList(
-                demo_public_keys(KeyPurpose.BOOKING), issued=CHECKIN_NOW, allow_demo=True
-            ),
-            health=parts.health,
-            slip_printer=parts.tickets,
-        )
+        service = build_checkin(parts, config)
         ui = build_ui(
             qapp,
             config,

@@ -31,7 +31,7 @@ from kiosk.core.handover import (
 )
 from kiosk.core.handover.tokens import HandoverTrust
 from kiosk.core.photo.session import PhotoBoothService
-from kiosk.core.trust import KeyPurpose, TrustList
+from kiosk.core.trust import KeyPurpose
 from kiosk.devices.locker.factory import LockerSettings, open_locker
 from kiosk.devices.locker.protocol import Locker
 from kiosk.ui.checkin_view_model import CheckInViewModel
@@ -39,16 +39,15 @@ from kiosk.ui.handover_view_model import HandoverViewModel
 from kiosk.ui.photo_view_model import PhotoViewModel
 from kiosk.ui.window import KioskUi, build_ui
 from simulators.camera.simulator import CameraSimulator, Shot
-from simulators.demo_keys import demo_key, demo_public_keys
+from simulators.demo_keys import demo_key
 from simulators.locker.server import LockerSimulator
 from tests.ui.conftest import (
-    CHECKIN_NOW,
     HANDOVER_CHEAP_LOG2N,
     HANDOVER_PIN,
     HANDOVER_STAFF_ID,
     HANDOVER_STAFF_PIN,
-    FixedCheckInClock,
     KioskParts,
+    build_checkin,
     build_photo_booth,
     demo_trust,
 )
@@ -130,18 +129,7 @@ def make_full_kiosk(
         config = replace(parts.config, checkin=CheckInConfig())
         if inactivity_s is not None:
             config = replace(config, ui=replace(config.ui, inactivity_s=inactivity_s))
-        checkin = CheckInService(
-            config,
-            parts.db,
-            parts.outbox,
-            parts.catalogs,
-            FixedCheckInClock(),
-            trust=TrustList(
-                demo_public_keys(KeyPurpose.BOOKING), issued=CHECKIN_NOW, allow_demo=True
-            ),
-            health=parts.health,
-            slip_printer=parts.tickets,
-        )
+        checkin = build_checkin(parts, config)
         camera_sim = CameraSimulator()
         camera_sim.hold(Shot("empty", 1))
         booth = build_photo_booth(parts, tmp_path, camera_sim, photo, booth_class=booth_class)
