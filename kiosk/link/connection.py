@@ -151,8 +151,13 @@ class ConnectorLike(Protocol):
     def stop_reconnecting(self) -> None:
         """Make no further attempt (the current connection stays for the goodbye)."""
 
-    def end(self) -> None:
-        """End the current connection too (after the goodbye)."""
+    def end(self, client: mqtt.Client | None, goodbye: mqtt.MQTTMessageInfo | None) -> None:
+        """End the current connection too: send ``client``'s DISCONNECT (None: not
+        connected) once ``goodbye`` is acknowledged or no longer waited for.
+
+        A DISCONNECT sent before the broker's PUBACK makes Mosquitto fail on the PUBACK's
+        write, take the connection as lost and publish the Will over the goodbye.
+        """
 
     def join(self, timeout_s: float) -> threading.Thread | None:
         """Wait for its thread, if any; returns it if it is still alive."""
@@ -201,8 +206,11 @@ class Connector:
         """Make no further attempt; the current connection keeps running (for the goodbye)."""
         self._stop.set()
 
-    def end(self) -> None:
-        """End the current connection's loop and the thread (after the goodbye)."""
+    def end(self, client: mqtt.Client | None, goodbye: mqtt.MQTTMessageInfo | None) -> None:
+        """Send the DISCONNECT (the link waited for the goodbye's PUBACK already), end the
+        current connection's loop and the thread."""
+        if client is not None:
+            client.disconnect()
         self._stop.set()
         self._done.set()
 

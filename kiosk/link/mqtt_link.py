@@ -509,14 +509,16 @@ class MqttLink:
 
     def _goodbye(self) -> None:
         client = self._client
+        goodbye = None
         if client is not None and self._connected:
-            self._publisher.goodbye(client)
-            client.disconnect()
+            goodbye = self._publisher.goodbye(client)
+        else:
+            client = None
         self._connected = False
         self._born = False
         self._client = None
         self._ready.clear()
-        self._connector.end()
+        self._connector.end(client, goodbye)
         self._status.set(False, LinkReason.STOPPED)
 
     # ---- what the server sends ---------------------------------------------------------------

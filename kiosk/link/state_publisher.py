@@ -152,9 +152,10 @@ class StatePublisher:
         if body is not None:
             client.publish(self._topics.config_reported, body, qos=1, retain=True)
 
-    def goodbye(self, client: mqtt.Client) -> None:
+    def goodbye(self, client: mqtt.Client) -> mqtt.MQTTMessageInfo:
         """The retained ``online: false, reason: shutdown``; waits up to ``stop_timeout_s``
-        for its PUBACK (logged if it does not come; 0: not waited for)."""
+        for its PUBACK (logged if it does not come; 0: not waited for, the connector waits
+        for it before the DISCONNECT). Returns the publish, for the connector."""
         goodbye = {
             "online": False,
             "session": self._session,
@@ -163,7 +164,7 @@ class StatePublisher:
         }
         info = client.publish(self._topics.state, compact_json(goodbye), qos=1, retain=True)
         if self._t.stop_timeout_s <= 0:
-            return  # NOTE: a simulated fleet reads the PUBACK on this same thread, later
+            return info  # NOTE: a simulated fleet reads the PUBACK on this same thread, later
         try:
             info.wait_for_publish(self._t.stop_timeout_s)
         except (RuntimeError, ValueError) as exc:
@@ -174,6 +175,7 @@ class StatePublisher:
                 self._topics.kiosk_id,
                 self._t.stop_timeout_s,
             )
+        return info
 
 
 __all__ = [

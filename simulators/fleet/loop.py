@@ -54,6 +54,8 @@ from kiosk.link.tuning import LinkTuning, MqttVersion
 log = logging.getLogger(__name__)
 
 MISC_PERIOD_S = 1.0  # paho's loop_misc (keep-alive pings, their timeouts) for every client
+# How long a kiosk's goodbye waits for its PUBACK before the DISCONNECT (see end()).
+GOODBYE_WAIT_S = 5.0
 
 
 class LinkSlot:
@@ -278,6 +280,8 @@ class LoopConnector(Connector):
         self._established = False
         self._connack_by = 0.0
         self._stopped = False
+        # (client, its goodbye, until when to wait for the goodbye's PUBACK)
+        self._goodbye: tuple[mqtt.Client, mqtt.MQTTMessageInfo | None, float] | None = None
 
     # ---- what the link calls --------------------------------------------------------------
 
@@ -289,9 +293,15 @@ class LoopConnector(Connector):
         """No further attempt."""
         self._stopped = True
 
-    def end(self) -> None:
-        """No further attempt; the goodbye's DISCONNECT closes the socket once written."""
+    def end(self, client: mqtt.Client | None, goodbye: mqtt.MQTTMessageInfo | None) -> None:
+        """No further attempt; the DISCONNECT goes once the goodbye's PUBACK has come (read
+        by this loop later, so not waited for here) or after :data:`GOODBYE_WAIT_S`; paho
+        closes the socket once it is written."""
         self._stopped = True
+        if client is None:
+            return
+        self._goodbye = (client, goodbye, time.monotonic() + GOODBYE_WAIT_S)
+        self._disconnect_after_goodbye(time.monotonic())
 
     def join(self, timeout_s: float) -> threading.Thread | None:
         """No thread of its own."""
@@ -340,9 +350,13 @@ class LoopConnector(Connector):
             self._established = True
         if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or client.socket() is None:
             self._attempt_over(client)
+        elif self._goodbye is not None:
+            self._disconnect_after_goodbye(time.monotonic())
 
     def misc(self, now: float) -> None:
-        """Keep-alive for the current client, and its CONNACK timeout."""
+        """Keep-alive for the current client, its CONNACK timeout, the goodbye's wait."""
+        if self._goodbye is not None:
+            self._disconnect_after_goodbye(now)
         client = self._client
         if client is None:
             return
@@ -355,10 +369,31 @@ class LoopConnector(Connector):
             self._hand_over(ConnectFailed(self._gen, "no CONNACK"))
             self._attempt_over(client)
 
+    def _disconnect_after_goodbye(self, now: float) -> None:
+        assert self._goodbye is not None
+        client, goodbye, until = self._goodbye
+        if goodbye is not None:
+            try:
+                acked = goodbye.is_published()
+            except (RuntimeError, ValueError) as exc:  # never sent: nothing to wait for
+                log.warning("shutdown state of %s not sent: %s", self._s.kiosk_id, exc)
+                acked = True
+            if not acked:
+                if now < until:
+                    return
+                log.warning(
+                    "no PUBACK for the shutdown state of %s within %.1f s",
+                    self._s.kiosk_id,
+                    GOODBYE_WAIT_S,
+                )
+        self._goodbye = None
+        client.disconnect()
+
     def _attempt_over(self, client: mqtt.Client) -> None:
         """The attempt or connection of ``client`` ended: close it, plan the next one."""
         if client is not self._client:
             return
+        self._goodbye = None
         self._client = None
         if client.socket() is not None:
             client.disconnect()  # sent if the socket can still take it, then closed by paho
