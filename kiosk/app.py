@@ -198,6 +198,9 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
     """
     # Qt is imported here, not at module import: `kiosk config check` and `kiosk diag`
     # must work on a machine without a display and start fast.
+    from kiosk.ui.pyside_load import load_pyside
+
+    load_pyside()  # first: without PySide's source check at every later import
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QGuiApplication
 
@@ -279,11 +282,12 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         status = app.exec()
     finally:
         notifier.notify("STOPPING=1")
-        ui.close()  # waits for a ticket still being issued, then deletes the screens
+        ui.stop()  # waits for a ticket still being issued, stops the screens' workers
         if buttons is not None:
             buttons.close()  # the lamp goes out
+        services.stop()  # NOTE: before the screens go: its threads report to them
+        ui.delete()
         if speaker is not None:
             speaker.close()
-        services.stop()
     del keep
     return int(status)

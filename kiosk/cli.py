@@ -22,6 +22,7 @@ action failed or a device is not ok (degraded, fault, unknown); 2 usage or confi
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import sys
 from pathlib import Path
@@ -180,6 +181,10 @@ def _demo_logging(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``kiosk`` console script."""
+    # A crash in Qt or a C extension then leaves every thread's Python stack on stderr (the
+    # journal under systemd) instead of a bare "exit -11".
+    if sys.stderr is not None and not faulthandler.is_enabled():
+        faulthandler.enable()
     # `kiosk sim DEVICE …` hands the rest of the line to the simulator's own parser.
     args, extra = _parser().parse_known_args(argv)
     if extra and args.command not in DELEGATED:

@@ -152,11 +152,14 @@ class KioskUi:
         return grab_window(self.window, Path(path))
 
     def close(self) -> None:
-        """Close the windows and delete the engine with its view-models (GUI thread only).
+        """:meth:`stop`, then :meth:`delete` (GUI thread only; once ``app.exec()`` returned)."""
+        self.stop()
+        self.delete()
 
-        Call once ``app.exec()`` has returned: it waits for a ticket being issued, then
-        deletes everything on the GUI thread.
-        """
+    def stop(self) -> None:
+        """Wait for a ticket being issued and stop the view-models' workers and timers
+        (GUI thread only; once ``app.exec()`` has returned). The screens stay in memory:
+        the services' threads may still report to them until they are stopped too."""
         self.view_model.wait_idle()
         if self.checkin is not None:
             self.checkin.wait_idle()
@@ -170,6 +173,14 @@ class KioskUi:
         if self.staff_call is not None:
             self.staff_call.close()
         self.window.removeEventFilter(self.activity_filter)
+
+    def delete(self) -> None:
+        """Close the windows and delete the engine with its view-models (GUI thread only).
+
+        NOTE: call it after the services' threads have stopped: a link or a driver reporting
+        to a screen while it is being deleted here crashed the process (SIGSEGV on Ctrl-C
+        just after start, once in CI).
+        """
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
                 root.close()
