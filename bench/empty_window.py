@@ -5,6 +5,10 @@ aims are ratios of). With ``--controls``: the floor under any kiosk screen, a Qt
 Controls window in the kiosk's Japanese font showing one Japanese label (Controls load their
 style's libraries and QML, the label the font), so a report can say how much of the
 kiosk's figure is the toolkit and the script and how much is the kiosk's own.
+With ``--controls --config FILE`` as well: that floor after importing the kiosk's config
+package and loading ``FILE`` with it, the least any kiosk must do before its first frame (the
+window's size, the languages and the services on the home screen all come from the config),
+so a report can say whether an aim is reachable at all.
 """
 
 from __future__ import annotations
@@ -33,7 +37,19 @@ ApplicationWindow {
 
 
 def main() -> int:
-    args = [arg for arg in sys.argv[1:] if arg != "--controls"]
+    argv = sys.argv[1:]
+    config_path = None
+    if "--config" in argv:
+        at = argv.index("--config")
+        config_path = argv[at + 1]
+        del argv[at : at + 2]
+    args = [arg for arg in argv if arg != "--controls"]
+    if config_path is not None:
+        from pathlib import Path
+
+        from kiosk.config import load_config
+
+        load_config(Path(config_path))  # the kiosk's first step, imports included
     app = QGuiApplication(sys.argv[:1])
     engine = QQmlApplicationEngine()
     engine.loadData(CONTROLS_QML if "--controls" in sys.argv[1:] else QML)
