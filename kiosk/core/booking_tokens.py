@@ -10,8 +10,10 @@ the central server. Its claims:
 ``office`` office code the booking is for (``[kiosk] office``)
 ``svc``    service id (optional for a meeting)
 ``host``   meeting only: the host's staff id, whom the server notifies on arrival
-``hname``  meeting only: the host's name as the resident knows it (shown as plain text)
-``wait``   meeting only, optional: where to wait, ``{"<language>": "<place>"}``
+``hname``  meeting only: the host's name as the resident knows it (shown as plain text;
+           at most ``MAX_HOST_NAME`` characters, no control, bidi or line-break characters)
+``wait``   meeting only, optional: where to wait, ``{"<language>": "<place>"}`` (each place
+           at most ``MAX_WAIT_PLACE`` characters, the same characters refused)
 ``slot``   slot start, RFC 3339 with an offset, in the years ``SLOT_YEARS`` (UTC)
 ``win``    optional check-in window: ``{"before": min, "after": min}`` (else per service
            config, else the ``[checkin]`` default)
@@ -29,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +49,12 @@ MEETING = "meeting"
 PICKUP = "pickup"
 MAX_WAIT_PLACES = 16
 """A meeting's ``wait`` names at most this many languages (a bigger map is a bad claim)."""
+MAX_HOST_NAME = 40
+"""Characters of a meeting's ``hname`` (shown in a sentence and as the slip's title)."""
+MAX_WAIT_PLACE = 80
+"""Characters of one ``wait`` place (shown in a sentence under the result)."""
+SHOWN_JOINERS = frozenset("\u200c\u200d")
+"""Format characters a shown name or place may hold: ZWNJ and ZWJ shape Nepali and emoji."""
 MAX_WINDOW_MIN = 24 * 60
 TRUST_HEALTH = "booking_keys"
 """The health board's device name for the trust list."""
@@ -231,8 +240,33 @@ def _meeting(claims: Mapping[str, Any]) -> Meeting:
     for language in wait:
         if not isinstance(language, str) or not 0 < len(language) <= 16:
             raise _bad_claims("wait", wait)
-        places[language] = _text(wait, language)
-    return Meeting(host=_text(claims, "host"), host_name=_text(claims, "hname"), wait_at=places)
+        places[language] = _shown_text(wait, language, MAX_WAIT_PLACE)
+    return Meeting(
+        host=_shown_text(claims, "host", 64),
+        host_name=_shown_text(claims, "hname", MAX_HOST_NAME),
+        wait_at=places,
+    )
+
+
+def _shown_text(claims: Mapping[str, Any], name: str, limit: int) -> str:
+    """A claim shown to people or printed: at most ``limit`` characters, one line of text.
+
+    NOTE: a signature proves who wrote a text, not that it is fit to show: a bidi override
+    (U+202E) reorders the sentence it sits in, a line break or a control character makes a
+    claim read as a second message on screen, and the printer refuses control characters.
+    """
+    value = _text(claims, name)
+    if len(value) > limit or any(_hidden(c) for c in value):
+        raise _bad_claims(name, value)
+    return value
+
+
+def _hidden(char: str) -> bool:
+    """True for a character that is not a visible part of a line of text."""
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return char not in SHOWN_JOINERS  # bidi controls, zero-width spaces, BOM
+    return category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 def _finite(value: int | float) -> bool:

@@ -156,6 +156,69 @@ def test_a_meeting_token_with_bad_claims_is_not_a_booking(
     assert f"claim {detail} " in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("claims", "detail"),
+    [
+        ({"hname": "\u202e子花 田山"}, "hname"),  # a bidi override turns the sentence round
+        ({"hname": "山田\n\nこの予約は取り消されました"}, "hname"),  # reads as a 2nd message
+        ({"hname": "山田\u200b花子"}, "hname"),  # a zero-width space
+        ({"hname": "山" * 41}, "hname"),
+        ({"host": "s-042\x1b[2J"}, "host"),
+        ({"wait": {"ja": "2階\r\n窓口 9 へ"}}, "ja"),
+        ({"wait": {"en": "room 2-3\u2066\u2067"}}, "en"),
+        ({"wait": {"ja": "待" * 81}}, "ja"),
+    ],
+)
+def test_a_meeting_text_that_is_too_long_or_not_one_plain_line_is_not_a_booking(
+    parts: CheckInParts, claims: dict[str, object], detail: str
+) -> None:
+    text = issue_meeting_token(
+        "chuo", "s-042", "山田 花子", SLOT, booking_id="mt-3", key=KEY, kid="k2", wait=PLACE
+    )
+    base = read_booking_token(text, parts.service.trust, NOW)
+    assert base.meeting is not None  # the same token with plain fields is a meeting
+    forged = {
+        "typ": "meeting",
+        "bid": "mt-3",
+        "office": "chuo",
+        "host": "s-042",
+        "hname": "山田 花子",
+        "slot": SLOT.isoformat(),
+        "exp": int((SLOT + timedelta(days=1)).timestamp()),
+        **claims,
+    }
+    with pytest.raises(BookingTokenError) as caught:
+        read_booking_token(sign(forged, KEY, "k2"), parts.service.trust, NOW)
+    assert caught.value.reason == "not_a_booking"
+    assert f"claim {detail} " in str(caught.value)
+    outcome = parts.service.check_in(sign(forged, KEY, "k2"), NOW)
+    assert outcome.result is CheckInResult.NOT_A_BOOKING
+    assert outcome.meeting is None
+
+
+def test_a_meeting_place_in_nepali_keeps_its_joiners_and_a_name_of_40_characters_is_shown(
+    parts: CheckInParts,
+) -> None:
+    place = "दोस्रो तल्ला, कोठा २-३ अगाडि क्\u200dष"  # ZWJ: a half form of क
+    outcome = parts.service.check_in(
+        issue_meeting_token(
+            "chuo",
+            "s-042",
+            "山" * 40,
+            SLOT,
+            booking_id="mt-4",
+            key=KEY,
+            kid="k2",
+            wait={"ne": place},
+        ),
+        NOW,
+    )
+    assert outcome.result is CheckInResult.ACCEPTED
+    assert outcome.meeting is not None
+    assert outcome.meeting.host_name == "山" * 40
+    assert outcome.meeting.place("ne") == place
+
+
 def test_the_booking_system_records_each_meeting_in_its_book(tmp_path: Path) -> None:
     book = BookingBook(tmp_path / "bookings.jsonl")
     issue_meeting_token("chuo", "s-042", "山田 花子", SLOT, code="12345671", book=book)
