@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -44,6 +45,12 @@ HANDOVER_CANCEL = "handover.cancel"
 MAINTENANCE_OPEN = "locker.maintenance_open"
 DIAG_RUN = "diag.run"
 DIAG_BUNDLE = "diag.bundle"
+
+MAX_ANSWER_POSITION = 9999
+"""The most people ahead a ``checkin.answer`` may say (a lobby's queue, not a city's)."""
+MAX_ANSWER_WAIT_MIN = 24 * 60
+"""The longest wait a ``checkin.answer`` may say, in minutes (the same day)."""
+_SERVICE_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 Action = Callable[[], Mapping[str, Any] | None]
 """A callback without arguments; what it returns is the command's result."""
@@ -87,19 +94,29 @@ def checkin_answer_handler(checkin: CheckInService) -> CommandHandler:
         wait = args.get("wait_minutes")
         if not isinstance(ref, str) or not ref or not isinstance(accepted, bool):
             raise CommandError("bad_args", "checkin.answer needs a text ref and a boolean")
-        if position is not None and (not isinstance(position, int) or position < 0):
-            raise CommandError("bad_args", f"position must be a whole number, got {position!r}")
-        if wait is not None and (not isinstance(wait, int) or wait < 0):
-            raise CommandError("bad_args", f"wait_minutes must be a whole number, got {wait!r}")
+        # NOTE: each figure is shown to the resident: bounded, so that 10**30 people ahead or
+        # a wait past the year 9999 (an OverflowError after the answer was stored) cannot be.
+        if position is not None and not _whole(position, MAX_ANSWER_POSITION):
+            raise CommandError(
+                "bad_args", f"position must be 0-{MAX_ANSWER_POSITION}, got {position!r:.40}"
+            )
+        if wait is not None and not _whole(wait, MAX_ANSWER_WAIT_MIN):
+            raise CommandError(
+                "bad_args", f"wait_minutes must be 0-{MAX_ANSWER_WAIT_MIN}, got {wait!r:.40}"
+            )
         notified = args.get("host_notified", False)
         if not isinstance(notified, bool):
             raise CommandError("bad_args", f"host_notified must be true or false, got {notified!r}")
+        service = args.get("service", "")
+        if not isinstance(service, str) or not _SERVICE_ID_RE.fullmatch(service or "-"):
+            # NOTE: an unnamed service is shown by its id: an id, never a sentence or markup.
+            raise CommandError("bad_args", f"service must be a service id, got {service!r:.40}")
         outcome = checkin.apply_server_answer(
             ref,
             accepted=accepted,
             position=position,
             wait_minutes=wait,
-            service_id=str(args.get("service", "")),
+            service_id=service,
             host_notified=notified,
         )
         if outcome is None:
@@ -107,6 +124,11 @@ def checkin_answer_handler(checkin: CheckInService) -> CommandHandler:
         return {"ref": ref, "result": outcome.result.value}
 
     return handle
+
+
+def _whole(value: object, most: int) -> bool:
+    """True for a whole number from 0 to ``most`` (a JSON ``true`` is not a number)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most
 
 
 def callback_handler(action: Action, name: str) -> CommandHandler:

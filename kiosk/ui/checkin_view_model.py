@@ -19,7 +19,7 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.config import KioskConfig
 from kiosk.core.booking_codes import CODE_LENGTH, format_booking_code
-from kiosk.core.checkin import CheckInOutcome, CheckInResult, OutcomeListener
+from kiosk.core.checkin import CheckInOutcome, CheckInResult, OutcomeFamily, OutcomeListener
 from kiosk.devices.scanner.protocol import ScannedCode
 from kiosk.i18n.linebreak import phrased
 from kiosk.ui.gui_worker import GuiInbox, GuiWorker
@@ -236,9 +236,13 @@ class CheckInViewModel(QObject):
     @Slot(object)
     def _on_answered(self, outcome: CheckInOutcome) -> None:
         current = self._outcome
+        # NOTE: only a check-in on screen waits for the server's word. A refusal with the same
+        # ref (a copied QR scanned after the original's check-in) must not turn green when
+        # the original's answer arrives.
         if (
             current is None
             or current.ref != outcome.ref
+            or current.family is not OutcomeFamily.ACCEPTED
             or self._screen
             in (
                 CheckInScreen.NONE,

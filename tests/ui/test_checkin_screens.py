@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.core.checkin import CheckInResult
@@ -259,6 +260,30 @@ def test_the_servers_queue_position_reaches_the_screen_while_it_shows(
     assert item_text(screen.ui, "checkinBody") == (
         "Insurance and pension — your turn at about 10:20. Please take a seat."
     )
+
+
+def test_a_late_answer_to_the_original_check_in_leaves_a_copied_qrs_refusal_on_screen(
+    qtbot: QtBot, make_checkin_ui: CheckInUiFactory, qapp: QGuiApplication
+) -> None:
+    screen = make_checkin_ui()
+    screen.ui.view_model.setLanguage("en")
+    text = booking(booking_id="bk-copied")
+    original = screen.service.check_in(text, CHECKIN_NOW - timedelta(minutes=5))
+    assert original.result is CheckInResult.ACCEPTED  # the resident, offline, 5 minutes ago
+    with qtbot.waitSignal(screen.vm.checkinFinished, timeout=SCREEN_TIMEOUT_MS):
+        scan_from_thread(screen, text)  # the copy
+    assert screen.vm.current_screen is CheckInScreen.REJECTED
+    refusal = (item_text(screen.ui, "checkinTitle"), item_text(screen.ui, "checkinBody"))
+
+    answer = screen.service.apply_server_answer("bk-copied", accepted=True, position=4)
+    qapp.processEvents()  # delivers the answer the service posted to the screen
+
+    assert answer is not None and answer.result is CheckInResult.ACCEPTED
+    assert screen.vm.current_screen is CheckInScreen.REJECTED
+    assert screen.vm.last_outcome is not None
+    assert screen.vm.last_outcome.result is CheckInResult.ALREADY_USED
+    assert (item_text(screen.ui, "checkinTitle"), item_text(screen.ui, "checkinBody")) == refusal
+    assert item_text(screen.ui, "checkinDetail") == ""
 
 
 def test_an_accepted_check_in_prints_a_slip_when_configured(
