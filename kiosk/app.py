@@ -236,6 +236,7 @@ def run_kiosk(config: KioskConfig, services: KioskServices, options: RunOptions)
         speaker,
         a11y.call_staff_pressed if a11y is not None else None,
         on_ticket=ui.services.notify_figures_changed,  # a tactile ticket: home's figures
+        out_of_service=ui.view_model.out_of_service_key,  # closed: no tactile ticket either
     )
     if not config.mqtt.broker:
         ui.status.setLinkStatus(False, "no_broker")

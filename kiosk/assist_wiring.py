@@ -48,9 +48,13 @@ def start_buttons(
     on_call_staff: Callable[[], None] | None,
     *,
     on_ticket: Callable[[], None] | None = None,
+    out_of_service: Callable[[], str] | None = None,
     pin_factory: Any = None,
 ) -> PhysicalButtons | None:
     """The physical buttons, when ``[accessibility.buttons]`` names any (else None).
+
+    ``out_of_service`` says why the screen takes no ticket ("" when it does): the tactile
+    buttons then take none either (``PhysicalButtons``).
 
     A panel whose pins cannot be claimed is logged and left out: the screen works without it.
     """
@@ -81,4 +85,5 @@ def start_buttons(
         services.catalogs[config.ui.languages[0]],
         on_call_staff=on_call_staff,
         on_ticket=on_ticket,
+        out_of_service=out_of_service,
     )

@@ -10,13 +10,14 @@ The lamp follows :attr:`CallStaffService.open_call` through :meth:`subscribe`.
 
 The open call is kept in the store (:mod:`kiosk.store.staff_calls`, written with its events):
 a restart with the lamp lit restores it, same ``call_id`` and time, and lights the lamp again.
-An acknowledgement naming a ``call_id`` takes only that call: a late one for a call already
-taken at the kiosk never puts out the lamp of the next person's call.
+An acknowledgement takes only the call it names (the command must name one): a late one for
+a call already taken at the kiosk never puts out the lamp of the next person's call.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 
 from kiosk.core import events
 from kiosk.core.clock import Clock, SystemClock
+from kiosk.core.commands import CommandError
 from kiosk.store.database import Database
 from kiosk.store.outbox import Outbox, rfc3339
 from kiosk.store.staff_calls import (
@@ -38,8 +40,11 @@ from kiosk.uuid7 import uuid7
 log = logging.getLogger(__name__)
 
 ACKNOWLEDGE_COMMAND = "assist.acknowledge"
-"""The server command that acknowledges the open call (``args.call_id``: only that call,
-``args.by``: who; both optional)."""
+"""The server command that acknowledges the open call (``args.call_id``: that call, required;
+``args.by``: who, optional)."""
+MAX_BY = 64
+"""Characters of ``by`` (who acknowledged) kept in the event."""
+_CALL_ID_RE = re.compile(r"[0-9a-f-]{1,64}")  # a uuid7 as this kiosk writes it
 
 
 @dataclass(frozen=True)
@@ -171,14 +176,23 @@ class CallStaffService:
         return call
 
     def handle_command(self, args: Mapping[str, Any]) -> Mapping[str, Any]:
-        """``assist.acknowledge``: acknowledge the open call (``args.call_id``: only that one;
-        ``args.by``: who); the result says which, if any."""
+        """``assist.acknowledge``: acknowledge the call ``args.call_id`` if it is the open one
+        (``args.by``: who); the result says whether it was.
+
+        Raises:
+            CommandError: ``bad_args`` without a ``call_id`` (or with one that is no call id).
+        """
         by = args.get("by", "")
         wanted = args.get("call_id")
+        # NOTE: the command names the call it answers. One that named none took whichever
+        # call was open: a late acknowledgement of an earlier call (taken at the kiosk
+        # meanwhile) put out the lamp of the next person, who then waited unseen.
+        if not isinstance(wanted, str) or not _CALL_ID_RE.fullmatch(wanted):
+            raise CommandError("bad_args", f"assist.acknowledge needs a call_id: {wanted!r:.60}")
+        if isinstance(by, int) and not isinstance(by, bool):
+            by = str(by)
         call = self.acknowledge(
-            "command",
-            str(by) if isinstance(by, str | int) else "",
-            call_id=None if wanted is None else str(wanted),
+            "command", by[:MAX_BY] if isinstance(by, str) else "", call_id=wanted
         )
         return {"acknowledged": call is not None, "call_id": call.call_id if call else None}
 

@@ -5,7 +5,8 @@ event for the server, the lamp lit until acknowledged) and tells the screen, whi
 voice on. A tactile ticket button (its braille label names the service) issues a ticket
 through the core ticket service, exactly as a tap would, and the speaker says the number: the
 person pressing it may not see the screen. One ticket at a time: a press while a ticket is
-being printed is ignored (and logged), like a second tap on the screen.
+being printed is ignored (and logged), like a second tap on the screen. While the screen is
+out of service (closed, maintenance, the store…) a press takes no ticket and says why.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class PhysicalButtons:
             screen turns its voice on: ``AccessibilityViewModel.call_staff_pressed``).
         on_ticket: told on a worker thread after each tactile ticket (the home screen's
             waiting figures: ``ServiceListModel.notify_figures_changed``).
+        out_of_service: asked (on a worker thread) before each tactile ticket: "" while the
+            screen offers tickets, else the message id of why not (``oos.body.closed``…),
+            which is said instead (``KioskViewModel.out_of_service_key``). None: always in
+            service.
     """
 
     def __init__(
@@ -63,6 +68,7 @@ class PhysicalButtons:
         *,
         on_call_staff: Callable[[], None] | None = None,
         on_ticket: Callable[[], None] | None = None,
+        out_of_service: Callable[[], str] | None = None,
     ) -> None:
         self._panel = panel
         self._call_staff = call_staff
@@ -71,6 +77,7 @@ class PhysicalButtons:
         self._catalog = catalog
         self._on_call_staff = on_call_staff
         self._on_ticket = on_ticket
+        self._out_of_service = out_of_service
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self.last_outcome: TicketOutcome | None = None
@@ -105,6 +112,13 @@ class PhysicalButtons:
 
     def _issue(self, service_id: str) -> None:
         language = self._catalog.language
+        why = self._out_of_service() if self._out_of_service is not None else ""
+        if why:
+            # NOTE: a button is not a way round the screen: closed hours, maintenance or a
+            # store that cannot record take no ticket from a button either.
+            log.info("tactile button %s: no ticket, out of service (%s)", service_id, why)
+            self._say(self._catalog.text(why))
+            return
         try:
             outcome = self._tickets.issue(service_id, language)
         except KioskError:

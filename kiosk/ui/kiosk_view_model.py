@@ -390,6 +390,11 @@ class KioskViewModel(QObject):
     def _out_of_service(self) -> bool:
         return bool(self._oos_reason) or self._has(Mode.OUT_OF_SERVICE)
 
+    def out_of_service_key(self) -> str:
+        """Thread-safe (reads two attributes): "" while the screen offers tickets, else the
+        message id of why not (``oos.body.closed``…). The tactile buttons ask this."""
+        return self._get_out_of_service_key() if self._out_of_service() else ""
+
     def _has(self, mode: Mode) -> bool:
         return self._modes is not None and mode in self._modes
 

@@ -15,6 +15,7 @@ from gpiozero.pins.mock import MockFactory
 from kiosk.assist_wiring import open_voice, start_buttons
 from kiosk.core import events
 from kiosk.core.call_staff import ACKNOWLEDGE_COMMAND, CallStaffService
+from kiosk.core.commands import CommandError
 from kiosk.core.physical_buttons import PhysicalButtons
 from kiosk.devices.buttons.gpio_panel import ButtonPanelError, GpioButtonPanel
 from kiosk.devices.buttons.protocol import CALL_STAFF, service_button
@@ -124,7 +125,7 @@ def test_the_acknowledge_command_puts_the_lamp_out_and_says_how_long_the_person_
     call_id = wired.events(events.ASSIST_STAFF_CALLED)[0]["call_id"]
     clock.advance(seconds=95)
 
-    result = wired.call_staff.handle_command({"by": "4711"})
+    result = wired.call_staff.handle_command({"call_id": call_id, "by": "4711"})
 
     assert ACKNOWLEDGE_COMMAND == "assist.acknowledge"
     assert result == {"acknowledged": True, "call_id": call_id}
@@ -135,7 +136,11 @@ def test_the_acknowledge_command_puts_the_lamp_out_and_says_how_long_the_person_
 
 
 def test_acknowledging_with_no_open_call_changes_nothing(wired: Wired) -> None:
-    assert wired.call_staff.handle_command({}) == {"acknowledged": False, "call_id": None}
+    no_call = "019ae3c0-0000-7000-8000-000000000000"
+    assert wired.call_staff.handle_command({"call_id": no_call}) == {
+        "acknowledged": False,
+        "call_id": None,
+    }
     assert wired.events(events.ASSIST_STAFF_CALL_ACKNOWLEDGED) == []
 
 
@@ -228,7 +233,9 @@ def test_the_kiosk_wires_the_configured_buttons_and_the_voice_from_its_config(
 
         press(pins, CALL_PIN)
         assert told.wait(5) and pins.pin(LAMP_PIN).state is True
-        services.call_staff.handle_command({"by": "4711"})
+        call = services.call_staff.open_call
+        assert call is not None
+        services.call_staff.handle_command({"call_id": call.call_id, "by": "4711"})
         assert pins.pin(LAMP_PIN).state is False
         buttons.close()
     finally:
@@ -281,7 +288,7 @@ def test_a_restart_with_the_lamp_lit_keeps_the_call_and_lights_the_lamp_again(
         assert pins.pin(LAMP_PIN).state is True
         clock.advance(seconds=240)
 
-        assert restored.handle_command({"by": "4711"}) == {
+        assert restored.handle_command({"call_id": call_id, "by": "4711"}) == {
             "acknowledged": True,
             "call_id": call_id,
         }
@@ -354,3 +361,76 @@ def test_an_acknowledgement_of_an_earlier_call_leaves_the_open_call_lit(
         "call_id": second,
     }
     assert pins.pin(LAMP_PIN).state is False
+
+
+@pytest.mark.parametrize("args", [{}, {"by": "12"}, {"call_id": None}, {"call_id": 7}])
+def test_an_acknowledge_command_that_names_no_call_is_bad_args_and_the_lamp_stays_lit(
+    wired: Wired, pins: MockFactory, args: dict[str, object]
+) -> None:
+    press(pins, CALL_PIN)
+
+    with pytest.raises(CommandError) as caught:
+        wired.call_staff.handle_command(args)
+
+    assert caught.value.code == "bad_args"
+    assert pins.pin(LAMP_PIN).state is True
+    assert wired.call_staff.open_call is not None
+    assert wired.events(events.ASSIST_STAFF_CALL_ACKNOWLEDGED) == []
+
+
+def test_a_late_acknowledgement_that_names_no_call_leaves_the_next_persons_call_lit(
+    wired: Wired, pins: MockFactory, clock: SteppingClock
+) -> None:
+    press(pins, CALL_PIN)
+    wired.call_staff.acknowledge("diagnostics", by="4711")  # taken at the kiosk
+    clock.advance(minutes=2)
+    press(pins, CALL_PIN)  # the next person
+
+    with pytest.raises(CommandError):
+        wired.call_staff.handle_command({"by": "12"})  # the staff app's late answer
+
+    assert pins.pin(LAMP_PIN).state is True
+    assert len(wired.events(events.ASSIST_STAFF_CALL_ACKNOWLEDGED)) == 1
+
+
+def test_the_acknowledging_staff_id_is_kept_to_64_characters(
+    wired: Wired, pins: MockFactory
+) -> None:
+    press(pins, CALL_PIN)
+    call_id = wired.events(events.ASSIST_STAFF_CALLED)[0]["call_id"]
+
+    wired.call_staff.handle_command({"call_id": call_id, "by": "9" * 5000})
+
+    assert wired.events(events.ASSIST_STAFF_CALL_ACKNOWLEDGED)[0]["by"] == "9" * 64
+
+
+def test_a_tactile_press_while_the_screen_is_out_of_service_takes_no_ticket_and_says_why(
+    services: KioskServices, panel: GpioButtonPanel, pins: MockFactory, clock: SteppingClock
+) -> None:
+    why = ["oos.body.closed"]  # the screen: closed for today
+    speaker = RecordingSpeaker()
+    buttons = PhysicalButtons(
+        panel,
+        CallStaffService(services.db, services.outbox, services.config.kiosk_id, clock),
+        services.tickets,
+        speaker,
+        services.catalogs["ja"],
+        out_of_service=lambda: why[0],
+    )
+
+    def issued() -> list[Any]:
+        return [e for e in services.outbox.pending(limit=1000) if e.type == events.TICKET_ISSUED]
+
+    press(pins, PENSION_PIN)
+    assert buttons.wait_idle(10)
+
+    assert issued() == []
+    assert buttons.last_outcome is None
+    assert [(r.language, r.text) for r in speaker.requests] == [
+        ("ja", "本日の受付は終了しました。ご用件は窓口でお尋ねください。")
+    ]
+
+    why[0] = ""  # open again
+    press(pins, PENSION_PIN)
+    assert buttons.wait_idle(10)
+    assert [e.payload["data"]["number"] for e in issued()] == ["B-001"]

@@ -334,3 +334,18 @@ def test_a_kiosk_that_cannot_open_its_state_shows_the_opening_hours_too(
         ("金曜日", "8:30〜17:15"),
         ("土曜日〜日曜日", "休み"),
     ]
+
+
+def test_the_tactile_buttons_are_told_why_the_screen_takes_no_ticket_and_when_it_does_again(
+    qtbot: QtBot, make_ui: UiFactory
+) -> None:
+    vm = make_ui().view_model
+    assert vm.out_of_service_key() == ""
+
+    vm.set_out_of_service(True, "closed")
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.OUT_OF_SERVICE)
+    assert vm.out_of_service_key() == "oos.body.closed"
+
+    vm.leave_out_of_service("closed")
+    qtbot.waitUntil(lambda: vm.current_screen is Screen.HOME)
+    assert vm.out_of_service_key() == ""
