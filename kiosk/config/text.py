@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,10 @@ SUPPORTED_LANGUAGES = LANGUAGE_CODES
 MAX_FORMAT_WIDTH = 9
 """The widest field a ticket template may ask for (``{number:03d}``; not 400,000,000)."""
 MAX_TEMPLATE_CHARS = 512
+MAX_NAME_CHARS = 80
+"""The longest name a screen or a ticket shows (a service's, an office's) in one language."""
+SHOWN_JOINERS = frozenset("\u200c\u200d")
+"""Format characters a shown text may hold: ZWNJ and ZWJ shape Nepali (and emoji)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,31 @@ class LocalText:
         return next(iter(self.values.values()))
 
 
+def hidden_char(char: str) -> bool:
+    """True for a character that is not a visible part of a line of text: a control or
+    line-break character, a bidi control or zero-width space (format characters other than
+    ZWNJ and ZWJ), a surrogate, a private-use or an unassigned code point."""
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return char not in SHOWN_JOINERS
+    return category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def shown_line_problem(text: str, limit: int) -> str:
+    """Why ``text`` cannot be shown as one plain line of at most ``limit`` characters ("" if
+    it can).
+
+    NOTE: a bidi override (U+202E) reorders the sentence a name sits in, a line break makes a
+    name read as a second message, and the printer refuses control characters.
+    """
+    if len(text) > limit:
+        return f"is longer than {limit} characters"
+    hidden = next((c for c in text if hidden_char(c)), None)
+    if hidden is not None:
+        return f"holds U+{ord(hidden):04X}, which is not shown as text (one plain line only)"
+    return ""
+
+
 def _reads_as(code: str) -> str:
     try:
         return language(code).reads_as
@@ -52,10 +82,13 @@ def local_text(table: Table, name: str, value: object, languages: tuple[str, ...
     """``name = "…"`` (every language) or ``name = {ja = "…", en = "…"}``.
 
     Raises:
-        ConfigError: not a text or table, an unknown language, an empty text, or no text in
-            the default (first) language.
+        ConfigError: not a text or table, an unknown language, an empty text, a text that is
+            not one plain line of at most ``MAX_NAME_CHARS`` (:func:`shown_line_problem`), or
+            no text in the default (first) language.
     """
     if isinstance(value, str):
+        if problem := shown_line_problem(value, MAX_NAME_CHARS):
+            table.fail(name, value, problem)
         return LocalText({lang: value for lang in languages})
     if not isinstance(value, Mapping) or not value:
         table.fail(name, value, 'must be a text or a table like {ja = "…", en = "…"}')
@@ -64,6 +97,8 @@ def local_text(table: Table, name: str, value: object, languages: tuple[str, ...
             table.fail(f"{name}.{lang}", text, f"unknown language {lang!r}")
         if not isinstance(text, str) or not text.strip():
             table.fail(f"{name}.{lang}", text, "must be a non-empty text")
+        if problem := shown_line_problem(text, MAX_NAME_CHARS):
+            table.fail(f"{name}.{lang}", text, problem)
     if languages[0] not in value:
         table.fail(name, value, f"needs a text in the default language {languages[0]!r}")
     return LocalText({str(lang): str(text) for lang, text in value.items()})

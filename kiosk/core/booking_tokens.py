@@ -31,13 +31,13 @@ from __future__ import annotations
 import logging
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from kiosk.config import CheckInWindow
+from kiosk.config.text import shown_line_problem
 from kiosk.core import jws
 from kiosk.core.trust import TrustList
 from kiosk.errors import KioskError
@@ -53,8 +53,6 @@ MAX_HOST_NAME = 40
 """Characters of a meeting's ``hname`` (shown in a sentence and as the slip's title)."""
 MAX_WAIT_PLACE = 80
 """Characters of one ``wait`` place (shown in a sentence under the result)."""
-SHOWN_JOINERS = frozenset("\u200c\u200d")
-"""Format characters a shown name or place may hold: ZWNJ and ZWJ shape Nepali and emoji."""
 MAX_WINDOW_MIN = 24 * 60
 TRUST_HEALTH = "booking_keys"
 """The health board's device name for the trust list."""
@@ -256,17 +254,9 @@ def _shown_text(claims: Mapping[str, Any], name: str, limit: int) -> str:
     claim read as a second message on screen, and the printer refuses control characters.
     """
     value = _text(claims, name)
-    if len(value) > limit or any(_hidden(c) for c in value):
+    if shown_line_problem(value, limit):
         raise _bad_claims(name, value)
     return value
-
-
-def _hidden(char: str) -> bool:
-    """True for a character that is not a visible part of a line of text."""
-    category = unicodedata.category(char)
-    if category == "Cf":
-        return char not in SHOWN_JOINERS  # bidi controls, zero-width spaces, BOM
-    return category in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
 def _finite(value: int | float) -> bool:
