@@ -49,6 +49,8 @@ MEETING = "meeting"
 PICKUP = "pickup"
 MAX_WAIT_PLACES = 16
 """A meeting's ``wait`` names at most this many languages (a bigger map is a bad claim)."""
+MAX_ID = 64
+"""Characters of a shown id claim (``bid``, ``office``, ``svc``, ``code``, ``host``)."""
 MAX_HOST_NAME = 40
 """Characters of a meeting's ``hname`` (shown in a sentence and as the slip's title)."""
 MAX_WAIT_PLACE = 80
@@ -195,11 +197,13 @@ def _claims(verified: jws.VerifiedToken) -> BookingToken:
         raise BookingTokenError(
             "not_a_booking", f"typ_{typ}" if typ == PICKUP else "typ", f"token type {typ!r}"
         )
-    bid = _text(claims, "bid")
-    office = _text(claims, "office")
+    # NOTE: ids are shown too (an unnamed service by its id, the booking on the slip): each
+    # is one plain line like the meeting's names.
+    bid = _shown_text(claims, "bid", MAX_ID)
+    office = _shown_text(claims, "office", MAX_ID)
     meeting = _meeting(claims) if typ == MEETING else None
     # NOTE: a meeting is with a person, not at a service counter: its svc may be absent.
-    service = _text(claims, "svc") if meeting is None or "svc" in claims else ""
+    service = _shown_text(claims, "svc", MAX_ID) if meeting is None or "svc" in claims else ""
     slot_text = _text(claims, "slot")
     try:
         slot = datetime.fromisoformat(slot_text.replace("Z", "+00:00"))
@@ -217,6 +221,8 @@ def _claims(verified: jws.VerifiedToken) -> BookingToken:
     code = claims.get("code", "")
     if not isinstance(code, str):
         raise _bad_claims("code", code)
+    if code:
+        _shown_text(claims, "code", MAX_ID)
     return BookingToken(
         kid=verified.kid,
         booking_id=bid,
@@ -240,7 +246,7 @@ def _meeting(claims: Mapping[str, Any]) -> Meeting:
             raise _bad_claims("wait", wait)
         places[language] = _shown_text(wait, language, MAX_WAIT_PLACE)
     return Meeting(
-        host=_shown_text(claims, "host", 64),
+        host=_shown_text(claims, "host", MAX_ID),
         host_name=_shown_text(claims, "hname", MAX_HOST_NAME),
         wait_at=places,
     )

@@ -112,6 +112,12 @@ def test_a_pickup_token_is_not_a_booking() -> None:
         {"svc": 7},
         {"win": {"before": -1, "after": 5}},
         {"win": [30, 15]},
+        # ids are shown (an unnamed service by its id, the booking on the slip): one plain line
+        {"svc": "insurance\u202e"},
+        {"svc": "x" * 65},
+        {"bid": "bk-1\n\nこの予約は取り消されました"},
+        {"office": "chuo\x00"},
+        {"code": "1234\u200b5678"},
     ],
 )
 def test_signed_claims_we_cannot_use_are_not_a_booking(change: dict[str, object]) -> None:
