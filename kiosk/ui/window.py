@@ -359,6 +359,9 @@ def build_ui(
         parent=engine,
     )
     view_model.idle.add(a11y)  # the modes end with the session (the idle return)
+    # ... and when a person's ticket journey ends, as the language does: the next person
+    # must not inherit a voice reading their screen aloud.
+    view_model.languageReset.connect(a11y.reset)
     context.setContextProperty("a11yModel", a11y)
     engine.load(QUrl.fromLocalFile(str(MAIN_QML)))
     roots = [root for root in engine.rootObjects() if isinstance(root, QQuickWindow)]
