@@ -79,6 +79,19 @@ def _wrap_mode(ui: KioskUi, item: QQuickItem) -> int:
     return int(value[0] if isinstance(value, tuple) else value)
 
 
+def _shown_font(ui: KioskUi, item: QQuickItem) -> QFont:
+    """The font the label is drawn in: a label that shrinks to fit (``fontSizeMode``, as
+    KioskButton's at 200 % text) is drawn smaller than its ``font`` asks; ``fontInfo`` says
+    the size it was drawn at."""
+    font = QFont(item.property("font"))
+    context = QQmlEngine.contextForObject(item) or ui.engine.rootContext()
+    shown = QQmlExpression(context, item, "fontInfo.pixelSize").evaluate()
+    size = shown[0] if isinstance(shown, tuple) else shown
+    if isinstance(size, int | float) and 0 < size != font.pixelSize():
+        font.setPixelSize(int(size))
+    return font
+
+
 def _plain_offset(text: str, offset: int) -> int:
     return sum(1 for char in text[:offset] if char not in BREAK_CONTROLS)
 
@@ -91,7 +104,7 @@ def split_words(ui: KioskUi, language: str) -> list[SplitWord]:
         if mode is None or mode is QTextOption.WrapMode.WrapAnywhere:
             continue  # NoWrap never breaks; WrapAnywhere labels are codes, breaking anywhere
         text = str(item.property("text"))
-        font = item.property("font")
+        font = _shown_font(ui, item)
         width = item.width() - item.property("leftPadding") - item.property("rightPadding")
         starts = _line_starts(text, font, width, mode)
         name = item.objectName() or type(item).__name__

@@ -4,9 +4,11 @@ clipped, and screenshots of each in both modes into ``screenshots/large-text`` a
 
 The screenshot test's walks through every screen run again with its ``_shot`` replaced: at each
 screen the modes are switched on, the window rendered, every label's text compared with its
-box (:mod:`tests.ui.fit_check`), and the modes switched off again so the walk goes on as it
-was written. Staff and technicians' screens keep the ordinary size (the toolbar is not shown
-there): they are checked to stay at 100 %.
+box (:mod:`tests.ui.fit_check`), every wrapped line checked to start between words or phrases
+(:mod:`tests.ui.line_breaks`), every label's drawn size compared with its size at 100 % (a
+label may shrink to fit its longest phrase, never below that), and the modes switched off
+again so the walk goes on as it was written. Staff and technicians' screens keep the ordinary
+size (the toolbar is not shown there): they are checked to stay at 100 %.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ import sys
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtQml import QQmlEngine, QQmlExpression
+from PySide6.QtQuick import QQuickItem
 from pytestqt.qtbot import QtBot
 
 import tests.ui.test_screenshots as screenshots
+from kiosk.i18n.linebreak import plain
 from kiosk.ui.accessibility_view_model import AccessibilityViewModel
 from kiosk.ui.window import KioskUi
 from tests.ui.conftest import UiFactory
 from tests.ui.fit_check import misfits
+from tests.ui.line_breaks import split_words
 from tests.ui.screen_support import find_item, tap
 from tests.ui.test_plain_text import JOURNEYS, screen_file
 
@@ -53,6 +60,26 @@ def _set(ui: KioskUi, *, large: bool, contrast: bool) -> None:
     if a11y.high_contrast != contrast:
         a11y.toggleHighContrast()
     QCoreApplication.processEvents()
+
+
+def _shown_sizes(ui: KioskUi) -> dict[int, tuple[str, float]]:
+    """Each shown label's text and the pixel size it is drawn at (after any shrink to fit),
+    by the label's address: the same labels are compared across the two modes."""
+    sizes: dict[int, tuple[str, float]] = {}
+
+    def walk(item: QQuickItem) -> None:
+        if not item.isVisible() or item.opacity() == 0:
+            return
+        if item.metaObject().indexOfProperty("fontSizeMode") >= 0 and item.property("text"):
+            context = QQmlEngine.contextForObject(item) or ui.engine.rootContext()
+            value = QQmlExpression(context, item, "fontInfo.pixelSize").evaluate()
+            size = float(value[0] if isinstance(value, tuple) else value)
+            sizes[shiboken6.getCppPointer(item)[0]] = (plain(str(item.property("text"))), size)
+        for child in item.childItems():
+            walk(child)
+
+    walk(ui.window.contentItem())
+    return sizes
 
 
 def _theme(ui: KioskUi, name: str) -> object:
@@ -90,6 +117,8 @@ def test_every_screen_fits_at_200_percent_text_and_is_captured_in_both_modes(
     walk, expected_screens = JOURNEYS[journey]
     checked: set[str] = set()
     clipped: list[str] = []
+    split: list[str] = []
+    smaller: list[str] = []
 
     def check(ui: KioskUi, *args: object) -> Path:
         # NOTE: the walks call _shot(ui, language, name) or _shot(ui, splits, name); each shot
@@ -100,11 +129,18 @@ def test_every_screen_fits_at_200_percent_text_and_is_captured_in_both_modes(
         walking_in = ui.view_model.current_language
         for language in LANGUAGES:
             ui.view_model.setLanguage(language)
+            normal = _shown_sizes(ui)
             _set(ui, large=True, contrast=False)
             ui.grab(SCREENSHOTS / "large-text" / f"{language}-{name}.png")  # renders: settles
             if screen not in STAFF_SCREENS:
                 bounds = find_item(ui, "screenLoader")
                 clipped.extend(f"{language}-{name}: {m}" for m in misfits(ui.window, bounds))
+                split.extend(f"{language}-{name}: {s}" for s in split_words(ui, language))
+                smaller.extend(
+                    f"{language}-{name}: {text!r} {size:.0f} px, {normal[key][1]:.0f} at 100 %"
+                    for key, (text, size) in _shown_sizes(ui).items()
+                    if key in normal and size < normal[key][1]
+                )
             _set(ui, large=True, contrast=True)
             ui.grab(SCREENSHOTS / "high-contrast" / f"{language}-{name}.png")
             _set(ui, large=False, contrast=False)
@@ -122,6 +158,8 @@ def test_every_screen_fits_at_200_percent_text_and_is_captured_in_both_modes(
     walk(**fixtures)
 
     assert clipped == [], "\n".join(clipped)
+    assert split == [], "words split across lines at 200 % text:\n" + "\n".join(split)
+    assert smaller == [], "text smaller at 200 % than at 100 %:\n" + "\n".join(smaller)
     assert checked == expected_screens
 
 

@@ -26,10 +26,12 @@ Button {
         horizontalAlignment: Text.AlignHCenter
         verticalAlignment: Text.AlignVCenter
         // NOTE: a label too long for a button of fixed size (a keypad key at 200 % text,
-        // issue 13) wraps, then shrinks to fit rather than being cut off.
-        wrapMode: Text.Wrap
+        // issue 13) wraps, then shrinks to fit rather than being cut off. In large text it
+        // wraps between words and phrases only and shrinks until the longest fits
+        // ("Delet/e" on a 150 px key), never below the normal size.
+        wrapMode: theme.largeText ? Text.WordWrap : Text.Wrap
         fontSizeMode: Text.Fit
-        minimumPixelSize: 18
+        minimumPixelSize: theme.largeText ? Math.round(control.font.pixelSize / theme.textScale) : 18
         elide: Text.ElideRight
     }
 }

@@ -14,7 +14,9 @@ Item {
         anchors.top: parent.top
         anchors.bottom: parent.bottom
         anchors.margins: 24
-        width: Math.min(height * 16 / 9, parent.width * 0.66)
+        // NOTE: in large text the guidance beside gets half the width: at two thirds its
+        // column was narrower than the title's one word (「証明写/真」).
+        width: Math.min(height * 16 / 9, parent.width * (theme.largeText ? 0.5 : 0.66))
         color: "#20262E"
         radius: theme.radius
         clip: true
@@ -99,17 +101,18 @@ Item {
             color: photoModel.guidanceOk ? theme.successBackground : theme.infoBackground
             border.color: photoModel.guidanceOk ? theme.successBorder : theme.primary
             border.width: 4
-            KioskLabel {
+            // In large text a phrase wider than the box (「かからないように」) makes the text
+            // smaller rather than break inside it.
+            PhraseFitLabel {
                 id: guidanceText
                 objectName: "photoGuidance"
                 anchors.fill: parent
                 anchors.margins: 24
                 text: photoModel.countdown > 0 ? qsTr("photo.countdown").arg(photoModel.countdown)
                                                : qsTr(photoModel.guidanceKey)
-                font.pixelSize: theme.fontLarge
+                textSize: theme.fontLarge
                 font.bold: true
                 color: theme.text
-                wrapMode: Text.Wrap
                 verticalAlignment: Text.AlignVCenter
             }
         }

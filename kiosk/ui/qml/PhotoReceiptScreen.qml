@@ -25,17 +25,18 @@ Item {
                 color: photoModel.receiptPrinted ? theme.successBackground : theme.problemBackground
                 border.color: photoModel.receiptPrinted ? theme.successBorder : theme.problemBorder
                 border.width: 4
-                KioskLabel {
+                // In large text 「印刷できませんでした。」 is wider than the box: the text is
+                // made smaller rather than broken inside it.
+                PhraseFitLabel {
                     id: receiptText
                     objectName: "photoReceiptText"
                     anchors.fill: parent
                     anchors.margins: 24
                     text: photoModel.receiptPrinted ? qsTr("photo.receipt.take")
                                                     : qsTr("photo.receipt.not_printed")
-                    font.pixelSize: theme.fontLarge
+                    textSize: theme.fontLarge
                     font.bold: true
                     color: theme.text
-                    wrapMode: Text.Wrap
                 }
             }
             KioskLabel {

@@ -31,12 +31,13 @@ Item {
                     anchors.fill: parent
                     anchors.margins: 16
                     spacing: 6
-                    KioskLabel {
+                    // In large text 「印刷できませんでした」 is wider than this box (beside
+                    // the wider QR column): the title is made smaller, not broken inside it.
+                    PhraseFitLabel {
                         text: qsTr("problem.title")
-                        font.pixelSize: theme.fontLarge
+                        textSize: theme.fontLarge
                         font.bold: true
                         color: theme.text
-                        wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
                     KioskLabel {
@@ -56,8 +57,10 @@ Item {
         }
         ColumnLayout {
             spacing: 20
-            Layout.preferredWidth: 360
-            Layout.maximumWidth: 360
+            // NOTE: wider in large text so the QR caption's longest phrase
+            // (「呼び出し状況を」, 7 characters at 52 px) fits on a line of its own.
+            Layout.preferredWidth: theme.largeText ? 460 : 360
+            Layout.maximumWidth: theme.largeText ? 460 : 360
             Layout.fillHeight: true
 
             TicketQrBlock {

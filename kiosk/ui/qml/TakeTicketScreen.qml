@@ -34,8 +34,10 @@ Item {
         }
         ColumnLayout {
             spacing: 20
-            Layout.preferredWidth: 360
-            Layout.maximumWidth: 360
+            // NOTE: wider in large text so the QR caption's longest phrase
+            // (「スマートフォンで」, 8 characters at 52 px) fits on a line of its own.
+            Layout.preferredWidth: theme.largeText ? 460 : 360
+            Layout.maximumWidth: theme.largeText ? 460 : 360
             Layout.fillHeight: true
 
             TicketQrBlock {
