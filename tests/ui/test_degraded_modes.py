@@ -136,7 +136,7 @@ def test_the_scanner_out_offers_the_keypad_instead_of_the_scanner(
             assert find_item(ui, "checkinButton").isVisible()
             tap(qtbot, ui, "checkinButton")
             assert screen.vm.current_screen is CheckInScreen.KEYPAD
-            assert item_text(ui, "keypadHint") == "QR コードの下にある 8 桁の番号です。"
+            assert item_text(ui, "keypadHint") == "QRコードの下にある8桁の番号です。"
             screen.vm.done()
 
             scanner_sim.come_back()
