@@ -217,8 +217,13 @@ Item {
             Layout.preferredHeight: theme.minTouchHeight
             layoutDirection: Qt.RightToLeft
 
+            // NOTE: at 200 % text the three openers are wider than the window: they then share
+            // the row (each at most its natural width) and their labels wrap between words and
+            // shrink, never below the normal size (KioskButton). At 100 % they keep their width.
             KioskButton {
                 objectName: "checkinButton"
+                Layout.fillWidth: theme.largeText
+                Layout.maximumWidth: implicitWidth
                 visible: checkinModel.available
                 primary: false
                 text: qsTr("home.checkin_button")
@@ -228,6 +233,8 @@ Item {
             }
             KioskButton {
                 objectName: "handoverButton"
+                Layout.fillWidth: theme.largeText
+                Layout.maximumWidth: implicitWidth
                 visible: handoverModel.available
                 primary: false
                 text: qsTr("home.handover_button")
@@ -238,6 +245,8 @@ Item {
             }
             KioskButton {
                 objectName: "photoButton"
+                Layout.fillWidth: theme.largeText
+                Layout.maximumWidth: implicitWidth
                 visible: photoModel.available && kioskModel.photoOffered
                 primary: false
                 text: qsTr("home.photo_button")
