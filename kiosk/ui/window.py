@@ -178,8 +178,8 @@ class KioskUi:
         """Close the windows and delete the engine with its view-models (GUI thread only).
 
         NOTE: call it after the services' threads have stopped: a link or a driver reporting
-        to a screen while it is being deleted here crashed the process (SIGSEGV on Ctrl-C
-        just after start, once in CI).
+        to a screen while it is being deleted here is a use-after-free (the likely cause of a
+        SIGSEGV on Ctrl-C just after start, seen once in CI).
         """
         for root in self.engine.rootObjects():
             if isinstance(root, QQuickWindow):
