@@ -4,10 +4,11 @@ Importing PySide6 replaces Python's ``__import__`` with Shiboken's, which serves
 ``from __feature__ import snake_case, true_property``: after each import it asks
 ``inspect.getsource`` of the importing module whether it mentions PySide6, and ``inspect``
 keeps every file it read in :mod:`linecache` for the life of the process. The kiosk uses no
-``__feature__``. Measured on ``kiosk run`` (bench.startup_idle's set-up): 165 files read,
-2.4 MB of text kept as 7 to 8 MB of Python strings, 16 ms of the cold start, and 5.8 MB of
-the idle RSS (120.7 MB to 114.9 MB). Clearing linecache afterwards freed no RSS (the strings
-sit among live objects), so the check is avoided instead.
+``__feature__``. Measured once by hand (smaps and tracemalloc, not a bench) on ``kiosk run``
+in bench.startup_idle's set-up: 165 files read, 2.4 MB of text kept as 7 to 8 MB of Python
+strings, 16 ms of the cold start, and 5.8 MB of the idle RSS (120.7 MB to 114.9 MB).
+Clearing linecache afterwards freed no RSS (the strings sit among live objects), so the check
+is avoided instead.
 
 Only the composition root calls :func:`load_pyside`, before its first Qt import; tests and
 tools that import PySide6 themselves keep Shiboken's import function.
